@@ -1,0 +1,90 @@
+"""Settings, read once from the environment (and an optional `.env`) and passed down."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+SECRET_FILE_NAME = "secret_key"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HEARTH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str | None = None
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    cors_origins: Annotated[list[str], NoDecode] = []
+    public_url: str = "http://127.0.0.1:8000"
+
+    smtp_url: str | None = None
+    mail_from: str = "Hearth <no-reply@localhost>"
+    email_verification: bool | None = None
+
+    login_failures_limit: int = Field(default=10, ge=1)
+    login_failures_window_minutes: int = Field(default=15, ge=1)
+    max_avatar_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    max_avatar_pixels: int = Field(default=4096 * 4096, ge=64 * 64)
+    admin_emails: Annotated[list[str], NoDecode] = []
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("cors_origins", "admin_emails", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("admin_emails")
+    @classmethod
+    def _lower_emails(cls, value: list[str]) -> list[str]:
+        return [email.lower() for email in value]
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'hearth.db').resolve()}"
+
+    @property
+    def email_verification_enabled(self) -> bool:
+        if self.email_verification is not None:
+            return self.email_verification
+        return self.smtp_url is not None
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated once and kept in the data dir (0600)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / SECRET_FILE_NAME
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        # O_EXCL: two workers starting together must not each write a different key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
