@@ -1,0 +1,82 @@
+"""Build the FastAPI app: routers, middleware, lifespan; nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from hearth import __version__
+from hearth.auth.router import router as auth_router
+from hearth.config import Settings
+from hearth.core.db import Database
+from hearth.core.errors import install_error_handlers
+from hearth.core.health import router as health_router
+from hearth.core.mail import Mailer
+from hearth.core.middleware import RequestContextMiddleware
+from hearth.limits.rate import RateLimiter
+from hearth.storage.backend import LocalStorage
+from hearth.users.router import router as me_router
+
+API_PREFIX = "/api/v1"
+
+
+def _redis_client(url: str) -> Any:
+    import redis.asyncio as redis  # optional extra: only loaded when configured
+
+    return redis.Redis.from_url(url)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.resolved_secret_key  # noqa: B018 - create the key file before workers race
+        app.state.settings = settings
+        app.state.db = Database(settings.resolved_database_url)
+        app.state.storage = LocalStorage(settings.uploads_dir)
+        app.state.mailer = Mailer(settings.smtp_url, settings.mail_from)
+        app.state.limiter = RateLimiter(settings.redis_url)
+        app.state.redis = _redis_client(settings.redis_url) if settings.redis_url else None
+        try:
+            yield
+        finally:
+            if app.state.redis is not None:
+                await app.state.redis.aclose()
+            await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Hearth",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (health_router, auth_router, me_router):
+        api.include_router(router)
+    app.include_router(api)
+    app.include_router(health_router)
+
+    settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+    app.mount("/media", StaticFiles(directory=settings.uploads_dir, check_dir=False), name="media")
+    return app

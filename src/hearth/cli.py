@@ -1,0 +1,93 @@
+"""The `hearth` command: serve, migrate, create-admin, version."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import typer
+
+from hearth import __version__
+from hearth.config import Settings
+
+app = typer.Typer(
+    help="Hearth: talk with AI characters.", no_args_is_help=True, add_completion=False
+)
+
+
+def _migrate(settings: Settings) -> None:
+    from hearth.core.migrate import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, help="Worker processes (use Redis with more than one)."),
+    migrate: bool = typer.Option(True, help="Apply database migrations first."),
+) -> None:
+    """Apply migrations, then serve the API and the web UI."""
+    import uvicorn
+
+    from hearth.core.logging import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, json_output=settings.log_json)
+    if migrate:
+        _migrate(settings)
+    if workers > 1 and not settings.redis_url:
+        typer.echo(
+            "warning: several workers without HEARTH_REDIS_URL do not share limits or streams",
+            err=True,
+        )
+    typer.echo(f"Hearth is running at http://{host}:{port}/", err=True)
+    uvicorn.run(
+        "hearth.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations up to the latest."""
+    settings = Settings()
+    _migrate(settings)
+    typer.echo("database is up to date")
+
+
+@app.command("create-admin")
+def create_admin(
+    email: str = typer.Option(..., help="Email of the administrator."),
+    username: str = typer.Option(..., help="Username (3–32 of a–z, 0–9, _)."),
+    password: str = typer.Option(..., prompt=True, hide_input=True, help="Password."),
+) -> None:
+    """Create an administrator account, or promote an existing one with that email."""
+    from hearth.users.admin_bootstrap import ensure_admin
+
+    settings = Settings()
+    _migrate(settings)
+    try:
+        created = asyncio.run(ensure_admin(settings, email, username, password))
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"{'created' if created else 'promoted'} administrator {email}")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(f"hearth {__version__} (Python {sys.version.split()[0]})")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,165 @@
+"""Typed application errors and the one place that renders every error as JSON."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hearth.core.i18n import pick_language, translate
+
+log = logging.getLogger("hearth.errors")
+
+
+class AppError(Exception):
+    """An error a client may cause; carries its HTTP status and a stable code."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+        code: str | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        if code is not None:
+            self.code = code
+        if status_code is not None:
+            self.status_code = status_code
+        self.message = message
+        self.details = details
+        self.headers = headers
+        super().__init__(message or self.code)
+
+
+class BadRequest(AppError):
+    status_code, code = 400, "bad_request"
+
+
+class ValidationFailed(AppError):
+    status_code, code = 422, "validation_error"
+
+    @classmethod
+    def field(cls, field: str, message: str, *, code: str = "validation_error") -> ValidationFailed:
+        return cls(message, code=code, details=[{"field": field, "message": message}])
+
+
+class NotAuthenticated(AppError):
+    status_code, code = 401, "not_authenticated"
+
+
+class Forbidden(AppError):
+    status_code, code = 403, "forbidden"
+
+
+class NotFound(AppError):
+    status_code, code = 404, "not_found"
+
+
+class Conflict(AppError):
+    status_code, code = 409, "conflict"
+
+
+class PayloadTooLarge(AppError):
+    status_code, code = 413, "file_too_large"
+
+
+class UnsupportedMediaType(AppError):
+    status_code, code = 415, "unsupported_media_type"
+
+
+class TooManyRequests(AppError):
+    status_code, code = 429, "rate_limited"
+
+    def __init__(self, retry_after: float, message: str | None = None, **kwargs: Any) -> None:
+        seconds = max(1, int(retry_after + 0.999))
+        super().__init__(
+            message,
+            headers={"Retry-After": str(seconds)},
+            details={"retry_after": seconds},
+            **kwargs,
+        )
+
+
+class ServiceUnavailable(AppError):
+    status_code, code = 503, "service_unavailable"
+
+
+def error_body(
+    request: Request, code: str, message: str | None, details: Any = None
+) -> dict[str, Any]:
+    language = pick_language(request)
+    return {
+        "error": {"code": code, "message": translate(code, language, message), "details": details}
+    }
+
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "file_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or ".".join(str(part) for part in loc)
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return JSONResponse(
+        error_body(request, exc.code, exc.message, exc.details),
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = [
+        {
+            "field": _field_name(tuple(err.get("loc", ()))),
+            "location": str(err.get("loc", ("body",))[0]),
+            "message": str(err.get("msg", "invalid")).removeprefix("Value error, "),
+            "type": err.get("type"),
+        }
+        for err in exc.errors()
+    ]
+    return JSONResponse(error_body(request, "validation_error", None, details), status_code=422)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _STATUS_CODES.get(exc.status_code, "http_error")
+    message = exc.detail if isinstance(exc.detail, str) and code == "http_error" else None
+    return JSONResponse(
+        error_body(request, code, message), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    # The trace goes to the log, tagged with the request id; the client gets none of it.
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return JSONResponse(error_body(request, "internal_error", None), status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled)

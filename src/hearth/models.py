@@ -1,0 +1,10 @@
+"""Every table of every domain, imported so that `Base.metadata` is complete.
+
+Alembic and the schema tests read the metadata from here; add each new domain's models.
+"""
+
+from hearth.auth import models as auth_models
+from hearth.core.db import Base
+from hearth.users import models as user_models
+
+__all__ = ["Base", "auth_models", "user_models"]

@@ -1,0 +1,47 @@
+"""The first administrator, created from the command line."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from hearth.auth.errors import WeakPassword
+from hearth.auth.passwords import check_password
+from hearth.auth.schemas import RegisterIn
+from hearth.config import Settings
+from hearth.core.clock import utcnow
+from hearth.core.db import Database
+from hearth.core.security import hash_password
+from hearth.users.models import User
+
+
+async def ensure_admin(settings: Settings, email: str, username: str, password: str) -> bool:
+    """Create the admin (True) or promote the account with that email (False)."""
+    try:
+        data = RegisterIn(email=email, username=username, password=password)
+        check_password(password, username=data.username, email=data.email)
+    except ValidationError as exc:
+        raise ValueError("; ".join(str(e["msg"]) for e in exc.errors())) from exc
+    except WeakPassword as exc:
+        raise ValueError(exc.message or "weak password") from exc
+    database = Database(settings.resolved_database_url)
+    try:
+        async for db in database.session():
+            user = await db.scalar(select(User).where(User.email == data.email))
+            if user is not None:
+                user.is_admin = True
+                return False
+            if await db.scalar(select(User.id).where(User.username == data.username)):
+                raise ValueError(f"username {data.username!r} is taken")
+            db.add(
+                User(
+                    email=data.email,
+                    username=data.username,
+                    password_hash=hash_password(password),
+                    is_admin=True,
+                    email_verified_at=utcnow(),
+                )
+            )
+        return True
+    finally:
+        await database.dispose()
