@@ -1,4 +1,7 @@
-"""Fixtures: a fresh database per backend, a running app per test, an HTTP client over ASGI."""
+"""Fixtures: a fresh database per backend, a running app per test, an HTTP client over ASGI.
+
+See CONTRIBUTING.md for how tests and engineers share this tree.
+"""
 
 from __future__ import annotations
 

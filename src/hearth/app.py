@@ -1,4 +1,7 @@
-"""Build the FastAPI app: routers, middleware, lifespan; nothing else."""
+"""Build the FastAPI app: routers, middleware, lifespan; nothing else.
+
+Engineers adding a domain: read CONTRIBUTING.md (team rules) before editing this file.
+"""
 
 from __future__ import annotations
 
