@@ -1,0 +1,206 @@
+"""Anthropic Messages API: system prompt apart, strictly alternating turns."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from hearth.llm.adapters.http_client import build_http_client, transport_error
+from hearth.llm.adapters.status_map import connection_failed, from_status, timed_out
+from hearth.llm.adapters.turns import alternate
+from hearth.llm.base import collect
+from hearth.llm.catalog import Catalog
+from hearth.llm.errors import (
+    AuthError,
+    BadRequest,
+    ContentFiltered,
+    LLMError,
+    QuotaExceeded,
+    RateLimited,
+    Timeout,
+    Unavailable,
+    scrub,
+)
+from hearth.llm.tokens import estimate_prompt_tokens, estimate_tokens
+from hearth.llm.types import (
+    ChatMessage,
+    Completion,
+    GenerationParams,
+    ModelInfo,
+    ProviderEvent,
+    StreamEnd,
+    TextDelta,
+    Usage,
+)
+
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
+
+DEFAULT_MAX_TOKENS = 1024  # the API requires one; a chat reply rarely needs more
+STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length"}
+
+# `error.type` of an error body (HTTP or an `error` event mid-stream) → typed error.
+ERROR_TYPES: dict[str, type[LLMError]] = {
+    "overloaded_error": Unavailable,
+    "api_error": Unavailable,
+    "rate_limit_error": RateLimited,
+    "authentication_error": AuthError,
+    "permission_error": AuthError,
+    "billing_error": QuotaExceeded,
+    "invalid_request_error": BadRequest,
+    "not_found_error": BadRequest,
+    "request_too_large": BadRequest,
+    "timeout_error": Timeout,
+}
+
+
+class AnthropicProvider:
+    def __init__(
+        self,
+        *,
+        name: str,
+        api_key: str | None,
+        base_url: str | None,
+        catalog: Catalog,
+        proxy: str | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.name = name
+        self.kind = "anthropic"
+        self.base_url = base_url
+        self._api_key = api_key
+        self._catalog = catalog
+        self._proxy = proxy
+        self._timeout = timeout
+        self._client: AsyncAnthropic | None = None
+
+    def _sdk(self) -> AsyncAnthropic:
+        if self._client is None:
+            from anthropic import AsyncAnthropic
+
+            self._client = AsyncAnthropic(
+                api_key=self._api_key,
+                base_url=self.base_url,
+                max_retries=0,
+                timeout=self._timeout,
+                http_client=build_http_client(proxy=self._proxy, timeout=self._timeout),
+            )
+        return self._client
+
+    def _request(
+        self, messages: Sequence[ChatMessage], model: str, params: GenerationParams
+    ) -> dict[str, Any]:
+        shaped = alternate(messages)
+        body: dict[str, Any] = {
+            "model": model,
+            "max_tokens": params.max_tokens or DEFAULT_MAX_TOKENS,
+            "messages": [{"role": role, "content": text} for role, text in shaped.turns],
+            "stream": True,
+        }
+        if shaped.system:
+            body["system"] = shaped.system
+        if params.temperature is not None:
+            body["temperature"] = params.temperature
+        if params.top_p is not None:
+            body["top_p"] = params.top_p
+        if params.stop:
+            body["stop_sequences"] = list(params.stop)
+        return body
+
+    async def stream(
+        self, messages: Sequence[ChatMessage], *, model: str, params: GenerationParams
+    ) -> AsyncIterator[ProviderEvent]:
+        client = self._sdk()
+        try:
+            events = await client.messages.create(**self._request(messages, model, params))
+        except Exception as exc:
+            raise self._map(exc) from None
+        input_tokens: int | None = None
+        output_tokens: int | None = None
+        stop_reason: str | None = None
+        stopped = False
+        produced: list[str] = []
+        try:
+            async for event in events:
+                if event.type == "message_start":
+                    input_tokens = event.message.usage.input_tokens
+                elif event.type == "content_block_delta" and event.delta.type == "text_delta":
+                    produced.append(event.delta.text)
+                    yield TextDelta(event.delta.text)
+                elif event.type == "message_delta":
+                    stop_reason = event.delta.stop_reason
+                    output_tokens = event.usage.output_tokens  # a running total
+                elif event.type == "message_stop":
+                    stopped = True
+        except Exception as exc:
+            raise self._map(exc, mid_stream=True) from None
+        finally:
+            await events.close()
+        if stop_reason == "refusal":
+            raise ContentFiltered("the model refused to continue", self.name)
+        if not stopped:
+            raise Unavailable("the stream ended before the model finished", self.name)
+        estimated = input_tokens is None or output_tokens is None
+        usage = Usage(
+            input_tokens if input_tokens is not None else estimate_prompt_tokens(messages),
+            output_tokens if output_tokens is not None else estimate_tokens("".join(produced)),
+        )
+        finish = STOP_REASONS.get(stop_reason or "end_turn", stop_reason or "stop")
+        yield StreamEnd(usage, finish, usage_estimated=estimated)
+
+    async def complete(
+        self, messages: Sequence[ChatMessage], *, model: str, params: GenerationParams
+    ) -> Completion:
+        return await collect(self.stream(messages, model=model, params=params))
+
+    async def list_models(self) -> list[ModelInfo]:
+        infos = []
+        for model in self._catalog.known("anthropic"):
+            spec = self._catalog.spec("anthropic", f"{self.name}/{model}")
+            infos.append(
+                ModelInfo(
+                    id=f"{self.name}/{model}",
+                    provider=self.name,
+                    label=spec.label or model,
+                    context_length=spec.context_length,
+                    input_price=spec.input_price,
+                    output_price=spec.output_price,
+                )
+            )
+        return infos
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    def _map(self, exc: BaseException, *, mid_stream: bool = False) -> LLMError:
+        import anthropic
+
+        if isinstance(exc, LLMError):
+            return exc
+        if isinstance(exc, anthropic.APITimeoutError):
+            return timed_out(self.name)
+        if isinstance(exc, anthropic.APIConnectionError) and not mid_stream:
+            return connection_failed(self.name, f"cannot connect to {self.base_url or 'Anthropic'}")
+        if isinstance(exc, anthropic.APIStatusError):
+            message = scrub(exc.api_message or exc.message, [self._api_key])
+            error_type = exc.type or ""
+            if exc.status_code == 200:  # an `error` event in the middle of the stream
+                return self._from_type(error_type, message)
+            if exc.status_code == 529 or error_type == "overloaded_error":
+                return Unavailable(f"HTTP {exc.status_code} overloaded: {message}", self.name)
+            return from_status(exc.status_code, message, self.name, headers=exc.response.headers)
+        kind = transport_error(exc)
+        if kind == "timeout":
+            return timed_out(self.name)
+        if kind == "connection":
+            return Unavailable("connection lost in the middle of the stream", self.name)
+        return Unavailable(scrub(f"{type(exc).__name__}: {exc}", [self._api_key]), self.name)
+
+    def _from_type(self, error_type: str, message: str) -> LLMError:
+        error_class = ERROR_TYPES.get(error_type, Unavailable)
+        text = f"{error_type or 'error'}: {message}"
+        if error_class is BadRequest and "credit balance" in message.lower():
+            return QuotaExceeded(text, self.name)
+        return error_class(text, self.name)

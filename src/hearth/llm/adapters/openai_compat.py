@@ -1,0 +1,245 @@
+"""OpenAI Chat Completions and everything that speaks it: OpenRouter, YandexGPT, local servers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from hearth.llm.adapters.http_client import build_http_client, transport_error
+from hearth.llm.adapters.status_map import connection_failed, from_status, timed_out
+from hearth.llm.base import collect
+from hearth.llm.catalog import Catalog
+from hearth.llm.errors import (
+    ContentFiltered,
+    LLMError,
+    QuotaExceeded,
+    RateLimited,
+    Unavailable,
+    scrub,
+)
+from hearth.llm.tokens import estimate_prompt_tokens, estimate_tokens
+from hearth.llm.types import (
+    ChatMessage,
+    Completion,
+    GenerationParams,
+    ModelInfo,
+    ProviderEvent,
+    StreamEnd,
+    TextDelta,
+    Usage,
+)
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
+YANDEX_BASE_URL = "https://llm.api.cloud.yandex.net/v1"
+MODELS_TIMEOUT_SECONDS = 3.0
+
+
+class OpenAICompatProvider:
+    """One OpenAI-compatible endpoint; `kind` is openai, openrouter, yandex or local."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        kind: str,
+        base_url: str | None,
+        api_key: str | None,
+        catalog: Catalog,
+        proxy: str | None = None,
+        timeout: float = 60.0,
+        headers: Mapping[str, str] | None = None,
+        folder_id: str | None = None,
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.base_url = base_url or _default_base_url(kind)
+        self._api_key = api_key
+        self._catalog = catalog
+        self._proxy = proxy
+        self._timeout = timeout
+        self._headers = dict(headers or {})
+        self._folder_id = folder_id
+        self._client: AsyncOpenAI | None = None
+
+    def _sdk(self) -> AsyncOpenAI:
+        if self._client is None:
+            from openai import AsyncOpenAI
+
+            self._client = AsyncOpenAI(
+                # Local servers usually need no key, but the SDK refuses to start without one.
+                api_key=self._api_key or "no-key",
+                base_url=self.base_url,
+                project=self._folder_id if self.kind == "yandex" else None,
+                max_retries=0,  # the gateway retries, and only before the first token
+                timeout=self._timeout,
+                default_headers=self._headers or None,
+                http_client=build_http_client(proxy=self._proxy, timeout=self._timeout),
+            )
+        return self._client
+
+    def wire_model(self, model: str) -> str:
+        """Yandex wants `gpt://<folder>/<model>/latest`; everyone else takes the name as is."""
+        if self.kind != "yandex" or model.startswith("gpt://"):
+            return model
+        suffix = model if "/" in model else f"{model}/latest"
+        return f"gpt://{self._folder_id}/{suffix}"
+
+    def _request(
+        self, messages: Sequence[ChatMessage], model: str, params: GenerationParams
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.wire_model(model),
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if params.temperature is not None:
+            body["temperature"] = params.temperature
+        if params.max_tokens is not None:
+            body["max_tokens"] = params.max_tokens
+        if self.kind != "yandex":  # Yandex ignores or rejects the rest
+            if params.top_p is not None:
+                body["top_p"] = params.top_p
+            if params.stop:
+                body["stop"] = list(params.stop)
+        return body
+
+    async def stream(
+        self, messages: Sequence[ChatMessage], *, model: str, params: GenerationParams
+    ) -> AsyncIterator[ProviderEvent]:
+        client = self._sdk()
+        try:
+            response = await client.chat.completions.create(
+                **self._request(messages, model, params)
+            )
+        except Exception as exc:
+            raise self._map(exc) from None
+        usage: Usage | None = None
+        finish: str | None = None
+        produced: list[str] = []
+        try:
+            async for chunk in response:
+                error = (chunk.model_extra or {}).get("error")
+                if error:
+                    raise self._map_stream_error(error)
+                if chunk.usage is not None:
+                    usage = Usage(
+                        chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0
+                    )
+                for choice in chunk.choices or []:
+                    if choice.index not in (0, None):
+                        continue
+                    text = choice.delta.content if choice.delta is not None else None
+                    if text:
+                        produced.append(text)
+                        yield TextDelta(text)
+                    if choice.finish_reason:
+                        finish = choice.finish_reason
+        except LLMError:
+            raise
+        except Exception as exc:
+            raise self._map(exc, mid_stream=True) from None
+        finally:
+            await response.close()
+        if finish == "content_filter":
+            raise ContentFiltered("the reply was stopped by the content filter", self.name)
+        if finish is None:
+            raise Unavailable("the stream ended before the model finished", self.name)
+        estimated = usage is None
+        if usage is None:
+            usage = Usage(estimate_prompt_tokens(messages), estimate_tokens("".join(produced)))
+        yield StreamEnd(usage, finish, usage_estimated=estimated)
+
+    async def complete(
+        self, messages: Sequence[ChatMessage], *, model: str, params: GenerationParams
+    ) -> Completion:
+        return await collect(self.stream(messages, model=model, params=params))
+
+    async def list_models(self) -> list[ModelInfo]:
+        """The server's own `/models`; falls back to the catalog table for Yandex."""
+        if self.kind == "yandex":
+            return [self._info(m) for m in self._catalog.known("yandex")]
+        client = self._sdk().with_options(timeout=MODELS_TIMEOUT_SECONDS)
+        try:
+            page = await client.models.list()
+            names = [model.id async for model in page]
+        except Exception as exc:
+            raise self._map(exc) from None
+        return [self._info(name) for name in sorted(names)]
+
+    def _info(self, model: str) -> ModelInfo:
+        spec = self._catalog.spec(self.kind, f"{self.name}/{model}")
+        return ModelInfo(
+            id=f"{self.name}/{model}",
+            provider=self.name,
+            label=spec.label or model,
+            context_length=spec.context_length,
+            input_price=spec.input_price,
+            output_price=spec.output_price,
+        )
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, [self._api_key])
+
+    def _map_stream_error(self, error: object) -> LLMError:
+        body = error if isinstance(error, Mapping) else {}
+        code = str(body.get("code") or body.get("type") or "")
+        message = self._scrub(str(body.get("message") or "error in the middle of the stream"))
+        if "insufficient_quota" in code:
+            return QuotaExceeded(message, self.name)
+        if "rate" in code:
+            return RateLimited(message, self.name)
+        return Unavailable(f"mid-stream error: {message}", self.name)
+
+    def _map(self, exc: BaseException, *, mid_stream: bool = False) -> LLMError:
+        import openai
+
+        if isinstance(exc, LLMError):
+            return exc
+        if isinstance(exc, openai.APITimeoutError):
+            return timed_out(self.name)
+        if isinstance(exc, openai.APIConnectionError):
+            if mid_stream:
+                return Unavailable("connection lost in the middle of the stream", self.name)
+            return connection_failed(self.name, f"cannot connect to {self.base_url}")
+        if isinstance(exc, openai.APIStatusError):
+            code = exc.code or ""
+            quota = code == "insufficient_quota" or exc.type == "insufficient_quota"
+            body = exc.body if isinstance(exc.body, Mapping) else {}
+            return from_status(
+                exc.status_code,
+                self._scrub(str(body.get("message") or exc.message)),
+                self.name,
+                headers=exc.response.headers,
+                quota_hint=quota,
+            )
+        if isinstance(exc, openai.APIError):  # an `error` event inside the stream
+            return self._map_stream_error(
+                exc.body if exc.body is not None else {"message": exc.message}
+            )
+        kind = transport_error(exc)
+        if kind == "timeout":
+            return timed_out(self.name)
+        if kind == "connection":
+            return Unavailable("connection lost", self.name)
+        return Unavailable(self._scrub(f"{type(exc).__name__}: {exc}"), self.name)
+
+
+def _default_base_url(kind: str) -> str:
+    defaults = {
+        "openai": OPENAI_BASE_URL,
+        "openrouter": OPENROUTER_BASE_URL,
+        "yandex": YANDEX_BASE_URL,
+    }
+    if kind not in defaults:
+        raise ValueError(f"a base URL is required for provider kind {kind!r}")
+    return defaults[kind]
