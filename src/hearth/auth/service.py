@@ -111,20 +111,22 @@ async def login(
     client: Client,
 ) -> TokenPair:
     account = login_name.strip().lower()
+    user = await db.scalar(select(User).where(or_(User.email == account, User.username == account)))
+    # Failures count per account, whichever of its names is typed; per name when unknown.
+    key = str(user.id) if user else account
     limit = f"{settings.login_failures_limit}/{settings.login_failures_window_minutes} minutes"
-    verdict = await limiter.check(limit, "login-failures", account)
+    verdict = await limiter.check(limit, "login-failures", key)
     if not verdict.allowed:
         raise TooManyRequests(verdict.retry_after, "Too many failed sign-ins. Try again later.")
-    user = await db.scalar(select(User).where(or_(User.email == account, User.username == account)))
     if not verify_password(user.password_hash if user else None, password) or user is None:
-        await limiter.hit(limit, "login-failures", account)
+        await limiter.hit(limit, "login-failures", key)
         raise errors.InvalidCredentials()
     ensure_can_sign_in(user)
     if settings.email_verification_enabled and user.email_verified_at is None:
         raise errors.EmailNotVerified()
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    await limiter.clear(limit, "login-failures", account)
+    await limiter.clear(limit, "login-failures", key)
     return await start_session(db, settings, user, client)
 
 

@@ -7,8 +7,11 @@ import re
 import time
 import uuid
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hearth.core.errors import error_body
 from hearth.core.logging import request_id_var
 
 log = logging.getLogger("hearth.access")
@@ -30,11 +33,12 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
@@ -43,6 +47,12 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Handled here, inside the request's context, so the log line carries its id
+            # and the client still gets the id header; never the trace.
+            log.exception("unhandled error", extra={"path": scope["path"]})
+            if status == 500 and not started:
+                await _send_internal_error(scope, send_with_id)
         finally:
             # The path only: query strings may carry tokens (verification links).
             log.info(
@@ -55,3 +65,13 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
+
+
+async def _send_internal_error(scope: Scope, send: Send) -> None:
+    body = error_body(Request(scope), "internal_error", None)
+    response = JSONResponse(body, status_code=500)
+
+    async def no_receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    await response(scope, no_receive, send)

@@ -1,0 +1,89 @@
+"""The `hearth` command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hearth import __version__
+from tests.server import hearth_env, running_server
+
+pytestmark = pytest.mark.slow
+
+
+def _hearth(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hearth.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_version_prints_the_package_version(tmp_path: Path) -> None:
+    result = _hearth("version", env=hearth_env(tmp_path))
+    assert result.returncode == 0
+    assert __version__ in result.stdout
+
+
+def test_create_admin_makes_an_account_that_can_sign_in_as_admin(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    env = hearth_env(data_dir)
+    result = _hearth(
+        "create-admin",
+        "--email",
+        "root@example.com",
+        "--username",
+        "root",
+        "--password",
+        "admin pass 123",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "created" in result.stdout
+    again = _hearth(
+        "create-admin",
+        "--email",
+        "root@example.com",
+        "--username",
+        "root",
+        "--password",
+        "admin pass 123",
+        env=env,
+    )
+    assert "promoted" in again.stdout
+    with running_server(data_dir, env=env) as (base, _):
+        tokens = httpx.post(
+            f"{base}/api/v1/auth/login", json={"login": "root", "password": "admin pass 123"}
+        ).json()
+        me = httpx.get(
+            f"{base}/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+        ).json()
+        assert me["is_admin"] is True
+
+
+def test_create_admin_refuses_a_weak_password(tmp_path: Path) -> None:
+    result = _hearth(
+        "create-admin",
+        "--email",
+        "a@example.com",
+        "--username",
+        "adm",
+        "--password",
+        "short",
+        env=hearth_env(tmp_path),
+    )
+    assert result.returncode == 2
+    assert "error" in result.stderr.lower()
+
+
+def test_migrate_is_idempotent(tmp_path: Path) -> None:
+    env = hearth_env(tmp_path / "data")
+    assert _hearth("migrate", env=env).returncode == 0
+    second = _hearth("migrate", env=env)
+    assert second.returncode == 0 and "up to date" in second.stdout
