@@ -13,6 +13,12 @@ if TYPE_CHECKING:
 llm_app = typer.Typer(help="LLM providers: diagnose the configuration.", no_args_is_help=True)
 
 
+@llm_app.callback()
+def llm() -> None:
+    """LLM providers: diagnose the configuration."""
+    # A callback keeps `check` a sub-command even while it is the only one.
+
+
 @llm_app.command("check")
 def check(
     timeout: float = typer.Option(30.0, min=1.0, help="Seconds to wait for each provider."),

@@ -1,0 +1,89 @@
+"""`hearth llm check`: a table that says plainly which provider works and why not."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from hearth.llm.check import check_providers, render_checks
+from hearth.llm.cli import llm_app
+from hearth.llm.gateway import LLMGateway
+from tests.fakes import FakeOpenAI, Reply
+from tests.llm.conftest import OPENAI_KEY, llm_settings
+
+ENV_VARS = (
+    "OPENAI_API_KEY",
+    "OPENROUTER_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "YANDEX_API_KEY",
+    "HEARTH_LOCAL_LLM_BASE_URL",
+    "HEARTH_DEFAULT_MODEL",
+    "HEARTH_FALLBACK_MODELS",
+    "HEARTH_LLM_PROXY",
+)
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> pytest.MonkeyPatch:
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(str(tmp_path))  # no stray .env
+    return monkeypatch
+
+
+async def test_check_reports_ok_with_latency(openai_fake: FakeOpenAI) -> None:
+    gateway = LLMGateway(
+        llm_settings(openai_api_key=OPENAI_KEY, openai_base_url=openai_fake.base_url)
+    )
+    [check] = await check_providers(gateway)
+    assert (check.provider, check.model, check.ok, check.status) == (
+        "openai",
+        "openai/gpt-4o-mini",
+        True,
+        "OK",
+    )
+    assert check.latency_ms is not None
+
+
+async def test_check_explains_a_dead_key_in_plain_words(openai_fake: FakeOpenAI) -> None:
+    openai_fake.default_reply = Reply(status=401, error_message="Incorrect API key provided")
+    gateway = LLMGateway(
+        llm_settings(openai_api_key=OPENAI_KEY, openai_base_url=openai_fake.base_url)
+    )
+    [check] = await check_providers(gateway)
+    assert not check.ok and check.status == "key rejected" and check.code == "llm_auth"
+
+
+async def test_check_says_cannot_connect_for_a_dead_base_url() -> None:
+    gateway = LLMGateway(
+        llm_settings(local_base_url="http://127.0.0.1:9/v1", local_model="llama3.2")
+    )
+    [check] = await check_providers(gateway)
+    assert check.status == "cannot connect to base URL"
+
+
+def test_cli_check_without_providers_says_which_env_vars_to_set(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    result = CliRunner().invoke(llm_app, ["check"])
+    assert result.exit_code == 2
+    assert "No LLM provider is configured" in result.output
+    assert "OPENAI_API_KEY" in result.output and "HEARTH_LOCAL_LLM_BASE_URL" in result.output
+
+
+def test_cli_check_prints_a_table_and_fails_on_a_dead_key(
+    clean_env: pytest.MonkeyPatch, openai_fake: FakeOpenAI
+) -> None:
+    openai_fake.default_reply = Reply(status=401, error_message="Incorrect API key provided")
+    clean_env.setenv("OPENAI_API_KEY", OPENAI_KEY)
+    clean_env.setenv("OPENAI_BASE_URL", openai_fake.base_url)
+    result = CliRunner().invoke(llm_app, ["check"])
+    assert result.exit_code == 1
+    header, row = result.output.splitlines()[:2]
+    assert header.split() == ["PROVIDER", "MODEL", "STATUS", "LATENCY"]
+    assert row.startswith("openai") and "key rejected" in row
+
+
+def test_render_without_checks_is_the_env_hint() -> None:
+    assert "HEARTH_DEFAULT_MODEL" in render_checks([])
