@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from hearth import __version__
 from hearth.auth.router import router as auth_router
+from hearth.characters.router import router as characters_router
 from hearth.config import Settings
 from hearth.core.db import Database
 from hearth.core.errors import install_error_handlers
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (health_router, auth_router, me_router):
+    for router in (health_router, auth_router, me_router, characters_router):
         api.include_router(router)
     app.include_router(api)
     app.include_router(health_router)

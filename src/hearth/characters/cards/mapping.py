@@ -1,0 +1,279 @@
+"""Card fields ↔ character fields, for V1 (flat), V2 (`chara_card_v2`) and V3 (`chara_card_v3`).
+
+Cards from the wild are loose: nulls for strings, numbers as strings, positions as "" or
+numbers. Reading is tolerant where the meaning is clear and strict where it is not (a
+missing name, a field of the wrong kind, a field over its length limit → `invalid_card`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from hearth.characters.cards.rawjson import raw_member
+from hearth.characters.errors import InvalidCard
+from hearth.characters.lorebook import Lorebook
+from hearth.characters.schemas import MAX_TAG_LENGTH, MAX_TAGS, CharacterCreate
+
+MAX_EXTENSIONS_CHARS = 512 * 1024
+MATURE_TAGS = {"nsfw", "18+", "adult", "explicit", "nsfl"}
+
+# V1 cards (TavernAI/Pygmalion era) used other names for some fields.
+_V1_ALIASES = {
+    "name": ("name", "char_name"),
+    "description": ("description", "char_persona"),
+    "personality": ("personality",),
+    "scenario": ("scenario", "world_scenario"),
+    "first_mes": ("first_mes", "char_greeting"),
+    "mes_example": ("mes_example", "example_dialogue"),
+}
+
+
+@dataclass
+class ParsedCard:
+    """What a card says, ready to become a character."""
+
+    body: CharacterCreate
+    columns: dict[str, Any] = field(default_factory=dict)
+    icon_uri: str | None = None
+    spec: str = "v1"
+
+
+def _text(data: dict[str, Any], key: str, *aliases: str) -> str:
+    for name in (key, *aliases):
+        value = data.get(name)
+        if value is None:
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str):
+            raise InvalidCard(f"The card field '{name}' must be text.", details={"field": name})
+        return value
+    return ""
+
+
+def _texts(data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidCard(
+            f"The card field '{key}' must be a list of texts.", details={"field": key}
+        )
+    return list(value)
+
+
+def _int(value: Any, default: int | None) -> int | None:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(float(value.strip()))
+        except ValueError:
+            return default
+    return default
+
+
+def _bool(value: Any, default: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value)
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "yes"}
+    return default
+
+
+def _keys(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [k.strip() for k in value.split(",") if k.strip()]
+    if isinstance(value, list):
+        return [str(k) for k in value if isinstance(k, (str, int, float)) and str(k).strip()]
+    return []
+
+
+def _entry(raw: Any, index: int) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise InvalidCard(f"Lorebook entry {index} is not an object.")
+    position = raw.get("position")
+    entry_id = raw.get("id")
+    if not isinstance(entry_id, (int, str)) or isinstance(entry_id, bool):
+        entry_id = None
+    extensions = raw.get("extensions")
+    return {
+        "id": entry_id,
+        "keys": _keys(raw.get("keys", raw.get("key"))),
+        "secondary_keys": _keys(raw.get("secondary_keys", raw.get("keysecondary"))),
+        "selective": _bool(raw.get("selective"), False),
+        "content": raw.get("content") if isinstance(raw.get("content"), str) else "",
+        "enabled": _bool(raw.get("enabled"), True),
+        "constant": _bool(raw.get("constant"), False),
+        "case_sensitive": _bool(raw.get("case_sensitive"), False),
+        "use_regex": _bool(raw.get("use_regex"), False),
+        "insertion_order": _int(raw.get("insertion_order", raw.get("order")), 100),
+        "priority": _int(raw.get("priority"), 10),
+        "position": position if position in ("before_char", "after_char") else "before_char",
+        "name": raw.get("name") if isinstance(raw.get("name"), str) else "",
+        "comment": raw.get("comment") if isinstance(raw.get("comment"), str) else "",
+        "extensions": extensions if isinstance(extensions, dict) else {},
+    }
+
+
+def lorebook_from_card(book: Any) -> dict[str, Any] | None:
+    """A card's `character_book` as Hearth's lorebook dict (validated later)."""
+    if book is None:
+        return None
+    if not isinstance(book, dict):
+        raise InvalidCard("The card's character_book is not an object.")
+    entries = book.get("entries") or []
+    if isinstance(entries, dict):  # SillyTavern world files key entries by uid
+        entries = list(entries.values())
+    if not isinstance(entries, list):
+        raise InvalidCard("The card's lorebook entries are not a list.")
+    extensions = book.get("extensions")
+    return {
+        "name": book.get("name") if isinstance(book.get("name"), str) else "",
+        "description": book.get("description") if isinstance(book.get("description"), str) else "",
+        "scan_depth": _int(book.get("scan_depth"), None),
+        "token_budget": _int(book.get("token_budget"), None),
+        "recursive_scanning": _bool(book.get("recursive_scanning"), False),
+        "entries": [_entry(e, i) for i, e in enumerate(entries)],
+        "extensions": extensions if isinstance(extensions, dict) else {},
+    }
+
+
+def lorebook_to_card(lorebook: dict[str, Any]) -> dict[str, Any]:
+    book = Lorebook.model_validate(lorebook)
+    card: dict[str, Any] = {
+        "name": book.name,
+        "description": book.description,
+        "scan_depth": book.scan_depth,
+        "token_budget": book.token_budget,
+        "recursive_scanning": book.recursive_scanning,
+        "extensions": book.extensions,
+        "entries": [],
+    }
+    for key in ("scan_depth", "token_budget"):
+        if card[key] is None:
+            del card[key]
+    for entry in book.entries:
+        item = entry.model_dump(mode="json")
+        if item["id"] is None:
+            del item["id"]
+        card["entries"].append(item)
+    return card
+
+
+def _tags(values: list[str]) -> list[str]:
+    """Tags of other apps made acceptable: trimmed, lower-cased, no commas, bounded."""
+    tags: list[str] = []
+    for value in values:
+        tag = " ".join(value.replace(",", " ").lower().split())
+        if tag and len(tag) <= MAX_TAG_LENGTH and tag not in tags:
+            tags.append(tag)
+    return tags[:MAX_TAGS]
+
+
+def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
+    return [
+        {"field": ".".join(str(p) for p in err["loc"]), "message": str(err["msg"])}
+        for err in exc.errors()
+    ]
+
+
+def parse_card(text: str) -> ParsedCard:
+    """Read a card document (JSON text) of any spec; raise `InvalidCard` if it is not one."""
+    text = text.removeprefix("\ufeff")
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise InvalidCard("The card is not valid JSON.") from exc
+    if not isinstance(document, dict):
+        raise InvalidCard("The card is not a JSON object.")
+    spec_name = document.get("spec")
+    if spec_name in ("chara_card_v2", "chara_card_v3") or isinstance(document.get("data"), dict):
+        data = document.get("data")
+        if not isinstance(data, dict):
+            raise InvalidCard("The card has no 'data' object.")
+        spec = "v3" if spec_name == "chara_card_v3" else "v2"
+        extensions_raw = raw_member(text, ("data", "extensions"))
+    else:
+        data, spec, extensions_raw = document, "v1", None
+    return _parse_data(document, data, spec, extensions_raw)
+
+
+def _parse_data(
+    document: dict[str, Any], data: dict[str, Any], spec: str, extensions_raw: str | None
+) -> ParsedCard:
+    name = _text(data, "name", *_V1_ALIASES["name"][1:]).strip()
+    if not name:
+        raise InvalidCard("The card has no character name.", details={"field": "name"})
+    if extensions_raw is not None:
+        if not isinstance(data.get("extensions"), dict):
+            extensions_raw = None  # null or junk: nothing worth keeping
+        elif len(extensions_raw) > MAX_EXTENSIONS_CHARS:
+            raise InvalidCard("The card's extensions are too large.")
+    hearth: dict[str, Any] = document["hearth"] if isinstance(document.get("hearth"), dict) else {}
+    raw_tags = _texts(data, "tags")
+    tags = _tags(raw_tags)
+    rating = hearth.get("content_rating")
+    if rating not in ("sfw", "moderate", "nsfw"):
+        rating = "nsfw" if MATURE_TAGS & {t.lower() for t in raw_tags} else "sfw"
+    notes_multi = data.get("creator_notes_multilingual")
+    fields: dict[str, Any] = {
+        "name": name,
+        "tagline": hearth.get("tagline") if isinstance(hearth.get("tagline"), str) else "",
+        "gender": hearth.get("gender") if isinstance(hearth.get("gender"), str) else "",
+        "description": _text(data, "description", "char_persona"),
+        "personality": _text(data, "personality"),
+        "scenario": _text(data, "scenario", "world_scenario"),
+        "greeting": _text(data, "first_mes", "char_greeting"),
+        "example_dialogue": _text(data, "mes_example", "example_dialogue"),
+        "alternate_greetings": _texts(data, "alternate_greetings"),
+        "system_prompt": _text(data, "system_prompt"),
+        "post_history_instructions": _text(data, "post_history_instructions"),
+        "creator_notes": _text(data, "creator_notes"),
+        "tags": tags,
+        "content_rating": rating,
+        "visibility": "private",
+        "lorebook": lorebook_from_card(data.get("character_book")),
+        "nickname": _text(data, "nickname"),
+        "creator_notes_multilingual": notes_multi if isinstance(notes_multi, dict) else None,
+        "group_only_greetings": _texts(data, "group_only_greetings"),
+        "source": _texts(data, "source"),
+    }
+    try:
+        body = CharacterCreate.model_validate(fields)
+    except ValidationError as exc:
+        details = _field_errors(exc)
+        first = details[0]
+        raise InvalidCard(
+            f"The card field '{first['field']}' is invalid: {first['message']}", details=details
+        ) from exc
+    columns: dict[str, Any] = {
+        "card_creator": _text(data, "creator")[:128],
+        "character_version": _text(data, "character_version")[:64],
+        "card_creation_date": _int(data.get("creation_date"), None),
+        "card_modification_date": _int(data.get("modification_date"), None),
+        "extensions_json": extensions_raw,
+        "locale": locale[:8] if isinstance(locale := hearth.get("locale"), str) else None,
+    }
+    return ParsedCard(body=body, columns=columns, icon_uri=_icon_uri(data), spec=spec)
+
+
+def _icon_uri(data: dict[str, Any]) -> str | None:
+    assets = data.get("assets")
+    if not isinstance(assets, list):
+        return None
+    icons = [a for a in assets if isinstance(a, dict) and a.get("type") == "icon"]
+    icons.sort(key=lambda a: a.get("name") != "main")
+    for icon in icons:
+        uri = icon.get("uri")
+        if isinstance(uri, str):
+            return uri
+    return None

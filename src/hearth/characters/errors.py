@@ -1,0 +1,58 @@
+"""The errors of the characters domain, each with its stable code."""
+
+from hearth.core.errors import AppError, Forbidden, NotFound
+from hearth.core.i18n import register_messages
+
+
+class CharacterNotFound(NotFound):
+    code = "character_not_found"
+
+
+class NotCharacterOwner(Forbidden):
+    code = "not_character_owner"
+
+
+class AgeRestricted(Forbidden):
+    """A public or unlisted character whose rating the caller may not see.
+
+    Same code (and localised text) as the profile's 18+ check in `users`.
+    """
+
+    code = "age_restricted"
+
+    def __init__(self) -> None:
+        super().__init__("This character is for adults (18+) who enabled mature content.")
+
+
+class InvalidCard(AppError):
+    status_code, code = 422, "invalid_card"
+
+
+class GenerationFailed(AppError):
+    status_code, code = 502, "generation_failed"
+
+
+register_messages(
+    {
+        "character_not_found": (
+            "Character not found.",
+            "Персонаж не найден.",
+            "Personaje no encontrado.",
+        ),
+        "not_character_owner": (
+            "Only the creator of this character may change it.",
+            "Изменять персонажа может только его автор.",
+            "Solo el creador de este personaje puede cambiarlo.",
+        ),
+        "invalid_card": (
+            "The character card could not be read.",
+            "Не удалось прочитать карточку персонажа.",
+            "No se pudo leer la tarjeta del personaje.",
+        ),
+        "generation_failed": (
+            "The model could not build a character from this text.",
+            "Модель не смогла создать персонажа по этому тексту.",
+            "El modelo no pudo crear un personaje a partir de este texto.",
+        ),
+    }
+)

@@ -1,0 +1,52 @@
+"""A character's lorebook (world info) with Character Card V2/V3 semantics.
+
+The chat engine scans the recent messages (`scan_depth` of them) for each enabled entry's
+`keys`; with `selective`, one of the `secondary_keys` must match too. `constant` entries are
+always in. Triggered entries are sorted by `insertion_order` (lower goes higher in the
+prompt) and, when over `token_budget`, those with the lowest `priority` are dropped first.
+`position` places an entry before or after the character definition. With
+`recursive_scanning`, the content of triggered entries may trigger others.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_ENTRIES = 500
+MAX_ENTRY_CONTENT = 20_000
+
+Key = Annotated[str, StringConstraints(max_length=200)]
+
+
+class LorebookEntry(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int | Annotated[str, StringConstraints(max_length=64)] | None = None
+    keys: list[Key] = Field(default_factory=list, max_length=100)
+    secondary_keys: list[Key] = Field(default_factory=list, max_length=100)
+    selective: bool = False
+    content: str = Field(default="", max_length=MAX_ENTRY_CONTENT)
+    enabled: bool = True
+    constant: bool = False
+    case_sensitive: bool = False
+    use_regex: bool = False
+    insertion_order: int = Field(default=100, ge=-1_000_000, le=1_000_000)
+    priority: int = Field(default=10, ge=-1_000_000, le=1_000_000)
+    position: Literal["before_char", "after_char"] = "before_char"
+    name: str = Field(default="", max_length=200)
+    comment: str = Field(default="", max_length=2000)
+    extensions: dict[str, Any] = Field(default_factory=dict)
+
+
+class Lorebook(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=5000)
+    scan_depth: int | None = Field(default=None, ge=0, le=1000)
+    token_budget: int | None = Field(default=None, ge=0, le=1_000_000)
+    recursive_scanning: bool = False
+    entries: list[LorebookEntry] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    extensions: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Age gate, content rating, moderation, reports."""
