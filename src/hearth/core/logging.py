@@ -51,3 +51,4 @@ def configure_logging(level: str = "INFO", *, json_output: bool = True) -> None:
     root.setLevel(level.upper())
     # uvicorn's access log would duplicate ours and print query strings with tokens.
     logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
