@@ -12,16 +12,18 @@ log = logging.getLogger("hearth.mail")
 
 
 class Mailer:
-    def __init__(self, smtp_url: str | None, sender: str) -> None:
+    def __init__(self, smtp_url: str | None, sender: str, *, log_bodies: bool = False) -> None:
         self.smtp_url = smtp_url
         self.sender = sender
+        # Bodies hold sign-in links: only a developer's own log may show them.
+        self.log_bodies = log_bodies
 
     async def send(self, to: str, subject: str, body: str) -> None:
         if not self.smtp_url:
-            log.info(
-                "email not sent (no SMTP configured)",
-                extra={"to": to, "subject": subject, "body": body},
-            )
+            extra = {"to": to, "subject": subject}
+            if self.log_bodies:
+                extra["body"] = body
+            log.info("email not sent (no SMTP configured)", extra=extra)
             return
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, to, subject
