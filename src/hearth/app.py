@@ -23,6 +23,8 @@ from hearth.core.health import router as health_router
 from hearth.core.mail import Mailer
 from hearth.core.middleware import RequestContextMiddleware
 from hearth.limits.rate import RateLimiter
+from hearth.llm.lifespan import start_gateway
+from hearth.llm.router import router as models_router
 from hearth.storage.backend import LocalStorage
 from hearth.users.router import router as me_router
 
@@ -48,9 +50,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.mailer = Mailer(settings.smtp_url, settings.mail_from)
         app.state.limiter = RateLimiter(settings.redis_url)
         app.state.redis = _redis_client(settings.redis_url) if settings.redis_url else None
+        if getattr(app.state, "llm", None) is None:  # tests may hand in their own gateway
+            app.state.llm = await start_gateway(settings, app.state.db)
         try:
             yield
         finally:
+            await app.state.llm.aclose()
             if app.state.redis is not None:
                 await app.state.redis.aclose()
             await app.state.db.dispose()
@@ -76,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (health_router, auth_router, me_router, characters_router):
+    for router in (health_router, auth_router, me_router, characters_router, models_router):
         api.include_router(router)
     app.include_router(api)
     app.include_router(health_router)

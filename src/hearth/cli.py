@@ -9,10 +9,12 @@ import typer
 
 from hearth import __version__
 from hearth.config import Settings
+from hearth.llm.cli import llm_app
 
 app = typer.Typer(
     help="Hearth: talk with AI characters.", no_args_is_help=True, add_completion=False
 )
+app.add_typer(llm_app, name="llm")
 
 
 def _migrate(settings: Settings) -> None:

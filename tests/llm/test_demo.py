@@ -14,7 +14,9 @@ HINTS = {
     "character_name": "Mira",
     "user_name": "Sam",
     "greeting": "*Mira looks up from the lamp.* Welcome, {{user}}.",
-    "example_dialogue": "<START>\n{{user}}: Who are you?\n{{char}}: I keep the light burning, {{user}}.",
+    "example_dialogue": (
+        "<START>\n{{user}}: Who are you?\n{{char}}: I keep the light burning, {{user}}."
+    ),
 }
 
 

@@ -9,6 +9,7 @@ import typer
 
 if TYPE_CHECKING:
     from hearth.llm.check import ProviderCheck
+    from hearth.llm.gateway import LLMGateway
 
 llm_app = typer.Typer(help="LLM providers: diagnose the configuration.", no_args_is_help=True)
 
@@ -25,7 +26,8 @@ def check(
 ) -> None:
     """Call each configured provider with a tiny prompt; print status and latency.
 
-    Exit status: 0 all OK, 1 some provider failed, 2 none configured.
+    Providers come from the environment and, when the database exists, from those stored by
+    administrators. Exit status: 0 all OK, 1 some provider failed, 2 none configured.
     """
     from hearth.llm.check import render_checks
 
@@ -39,11 +41,33 @@ def check(
 
 async def _run_checks(wait_seconds: float) -> list[ProviderCheck]:
     from hearth.llm.check import check_providers
-    from hearth.llm.gateway import LLMGateway
-    from hearth.llm.settings import LLMSettings
 
-    gateway = LLMGateway(LLMSettings())
+    gateway = await _gateway()
     try:
         return await check_providers(gateway, wait_seconds=wait_seconds)
     finally:
         await gateway.aclose()
+
+
+async def _gateway() -> LLMGateway:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hearth.config import Settings
+    from hearth.core.db import Database
+    from hearth.llm.gateway import LLMGateway
+    from hearth.llm.lifespan import start_gateway
+    from hearth.llm.settings import LLMSettings
+
+    settings = Settings()
+    # Never create a database (or a secret) just to run a diagnosis.
+    default_db = settings.data_dir / "hearth.db"
+    if not settings.database_url and not default_db.exists():
+        return LLMGateway(LLMSettings())
+    database = Database(settings.resolved_database_url)
+    try:
+        return await start_gateway(settings, database)
+    except SQLAlchemyError as exc:
+        typer.echo(f"note: stored providers not loaded ({type(exc).__name__})", err=True)
+        return LLMGateway(LLMSettings())
+    finally:
+        await database.dispose()

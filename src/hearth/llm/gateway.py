@@ -71,7 +71,8 @@ class LLMGateway:
         self._lister = ModelLister(self.catalog, clock)
         self._entries: dict[str, _Entry] = {}
         self._retired: list[Provider] = []
-        for config in [*configs_from_settings(settings), DEMO_CONFIG]:
+        self.env_configs = {c.name: c for c in configs_from_settings(settings)}
+        for config in [*self.env_configs.values(), DEMO_CONFIG]:
             self.add_provider(config)
 
     # -- configuration ---------------------------------------------------------------
@@ -94,10 +95,13 @@ class LLMGateway:
         self.breaker.record_success(config.name)
 
     def remove_provider(self, name: str) -> None:
+        """Forget a runtime provider; an env provider it had replaced comes back."""
         entry = self._entries.pop(name, None)
         if entry is not None:
             self._retired.append(entry.provider)
             self._lister.forget(name)
+        if entry is not None and entry.config.source == "database" and name in self.env_configs:
+            self.add_provider(self.env_configs[name])
 
     @property
     def provider_configs(self) -> list[ProviderConfig]:
