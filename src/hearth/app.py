@@ -16,6 +16,10 @@ from fastapi.staticfiles import StaticFiles
 from hearth import __version__
 from hearth.auth.router import router as auth_router
 from hearth.characters.router import router as characters_router
+from hearth.chats.engine import start_chat_engine
+from hearth.chats.messages_router import impersonate_router
+from hearth.chats.messages_router import router as messages_router
+from hearth.chats.router import router as chats_router
 from hearth.config import Settings
 from hearth.core.db import Database
 from hearth.core.errors import install_error_handlers
@@ -52,9 +56,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = _redis_client(settings.redis_url) if settings.redis_url else None
         if getattr(app.state, "llm", None) is None:  # tests may hand in their own gateway
             app.state.llm = await start_gateway(settings, app.state.db)
+        # Recovers replies a dead process left `streaming`, then runs generations.
+        app.state.chat_engine = await start_chat_engine(app.state, app.state.db, app.state.redis)
         try:
             yield
         finally:
+            await app.state.chat_engine.aclose()
             await app.state.llm.aclose()
             if app.state.redis is not None:
                 await app.state.redis.aclose()
@@ -81,7 +88,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (health_router, auth_router, me_router, characters_router, models_router):
+    for router in (
+        health_router,
+        auth_router,
+        me_router,
+        characters_router,
+        chats_router,
+        messages_router,
+        impersonate_router,
+        models_router,
+    ):
         api.include_router(router)
     app.include_router(api)
     app.include_router(health_router)

@@ -5,8 +5,9 @@ Alembic and the schema tests read the metadata from here; add each new domain's 
 
 from hearth.auth import models as auth_models
 from hearth.characters import models as character_models
+from hearth.chats import models as chat_models
 from hearth.core.db import Base
 from hearth.llm import models as llm_models
 from hearth.users import models as user_models
 
-__all__ = ["Base", "auth_models", "character_models", "llm_models", "user_models"]
+__all__ = ["Base", "auth_models", "character_models", "chat_models", "llm_models", "user_models"]

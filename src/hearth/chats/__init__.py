@@ -1,0 +1,1 @@
+"""Chats: conversations, messages, swipes, prompt assembly, generation runner, SSE."""

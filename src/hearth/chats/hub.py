@@ -1,0 +1,227 @@
+"""The stream hub: the events of each generation, replayable from any event id.
+
+A generation publishes `user_message`, `start`, `delta`…, then one terminal `done` or
+`error`. Each event gets the next integer id of its generation, so a client that lost its
+connection re-attaches with `Last-Event-ID` and receives exactly the events it missed.
+
+`MemoryHub` keeps a bounded buffer per generation in this process. `RedisHub` also writes
+every event to a Redis Stream (XADD with MAXLEN and an expiry), so a client re-attaching
+through another worker reads it from Redis; subscribers in the publishing process read the
+local buffer and never wait on Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, Protocol
+
+TERMINAL_EVENTS = frozenset({"done", "error"})
+DEFAULT_MAX_EVENTS = 20_000
+DEFAULT_RETENTION_SECONDS = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class HubEvent:
+    id: int
+    event: str
+    data: dict[str, Any]
+
+    @property
+    def terminal(self) -> bool:
+        return self.event in TERMINAL_EVENTS
+
+
+class StreamHub(Protocol):
+    async def open(self, key: str) -> None:
+        """Start a fresh stream for `key` (a new generation of that message)."""
+
+    async def publish(self, key: str, event: str, data: dict[str, Any]) -> int:
+        """Append an event; returns its id. A terminal event closes the stream."""
+
+    def subscribe(self, key: str, after: int = 0) -> AsyncIterator[HubEvent]:
+        """Events with id > `after`, live, until the terminal one. Empty if unknown."""
+
+    async def knows(self, key: str) -> bool:
+        """Whether the stream of `key` is still held (running, or finished and retained)."""
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass
+class _Stream:
+    max_events: int
+    events: deque[HubEvent] = field(init=False)
+    next_id: int = 1
+    closed: bool = False
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.events = deque(maxlen=self.max_events)
+
+    def append(self, event: str, data: dict[str, Any]) -> HubEvent:
+        item = HubEvent(self.next_id, event, data)
+        self.next_id += 1
+        self.events.append(item)
+        if item.terminal:
+            self.closed = True
+        # Wake every waiting subscriber at once; later waiters get a fresh Event.
+        self.changed.set()
+        self.changed = asyncio.Event()
+        return item
+
+    def after(self, last: int) -> list[HubEvent]:
+        if not self.events or self.events[-1].id <= last:
+            return []
+        first = self.events[0].id
+        start = max(0, last + 1 - first)
+        return list(islice(self.events, start, None))
+
+
+class MemoryHub:
+    """Streams of this process only; finished ones are kept `retention` seconds."""
+
+    def __init__(
+        self,
+        *,
+        max_events: int = DEFAULT_MAX_EVENTS,
+        retention: float = DEFAULT_RETENTION_SECONDS,
+    ) -> None:
+        self.max_events = max_events
+        self.retention = retention
+        self._streams: dict[str, _Stream] = {}
+        self._evictions: dict[str, asyncio.TimerHandle] = {}
+
+    async def open(self, key: str) -> None:
+        self._cancel_eviction(key)
+        old = self._streams.get(key)
+        self._streams[key] = _Stream(self.max_events)
+        if old is not None and not old.closed:
+            old.closed = True  # a superseded stream ends its subscribers
+            old.changed.set()
+
+    def is_local(self, key: str) -> bool:
+        return key in self._streams
+
+    async def publish(self, key: str, event: str, data: dict[str, Any]) -> int:
+        stream = self._streams.get(key)
+        if stream is None:
+            stream = self._streams[key] = _Stream(self.max_events)
+        item = stream.append(event, data)
+        if item.terminal:
+            self._schedule_eviction(key)
+        return item.id
+
+    async def subscribe(self, key: str, after: int = 0) -> AsyncIterator[HubEvent]:
+        stream = self._streams.get(key)
+        if stream is None:
+            return
+        last = after
+        while True:
+            waiter = stream.changed
+            for item in stream.after(last):
+                last = item.id
+                yield item
+                if item.terminal:
+                    return
+            if stream.closed:
+                return
+            await waiter.wait()
+
+    async def knows(self, key: str) -> bool:
+        return key in self._streams
+
+    def _schedule_eviction(self, key: str) -> None:
+        self._cancel_eviction(key)
+        loop = asyncio.get_running_loop()
+        self._evictions[key] = loop.call_later(self.retention, self._evict, key)
+
+    def _cancel_eviction(self, key: str) -> None:
+        handle = self._evictions.pop(key, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _evict(self, key: str) -> None:
+        self._evictions.pop(key, None)
+        self._streams.pop(key, None)
+
+    async def aclose(self) -> None:
+        for handle in self._evictions.values():
+            handle.cancel()
+        self._evictions.clear()
+        self._streams.clear()
+
+
+class RedisHub:
+    """Redis Streams for cross-worker re-attach, with the local buffer as the fast path."""
+
+    def __init__(
+        self,
+        redis: Any,
+        *,
+        prefix: str = "hearth:gen:",
+        max_events: int = DEFAULT_MAX_EVENTS,
+        retention: float = DEFAULT_RETENTION_SECONDS,
+        block_ms: int = 5_000,
+    ) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.max_events = max_events
+        self.retention = retention
+        self.block_ms = block_ms
+        self.local = MemoryHub(max_events=max_events, retention=retention)
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    async def open(self, key: str) -> None:
+        await self.local.open(key)
+        await self.redis.delete(self._key(key))
+
+    async def publish(self, key: str, event: str, data: dict[str, Any]) -> int:
+        event_id = await self.local.publish(key, event, data)
+        name = self._key(key)
+        payload = json.dumps({"e": event, "d": data}, ensure_ascii=False, separators=(",", ":"))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xadd(
+                name, {"p": payload}, id=f"{event_id}-0", maxlen=self.max_events, approximate=True
+            )
+            # Running streams live a while even if the publisher dies; finished ones less.
+            pipe.expire(name, int(self.retention if event in TERMINAL_EVENTS else 3600))
+            await pipe.execute()
+        return event_id
+
+    async def subscribe(self, key: str, after: int = 0) -> AsyncIterator[HubEvent]:
+        if self.local.is_local(key):
+            async for item in self.local.subscribe(key, after):
+                yield item
+            return
+        name = self._key(key)
+        last = f"{after}-0"
+        if not await self.redis.exists(name):
+            return
+        while True:
+            reply = await self.redis.xread({name: last}, count=500, block=self.block_ms)
+            if not reply:
+                if not await self.redis.exists(name):
+                    return  # expired: the publisher is gone
+                continue
+            for entry_id, fields in reply[0][1]:
+                raw_id = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+                last = raw_id
+                payload = fields.get(b"p", fields.get("p"))
+                body = json.loads(payload)
+                item = HubEvent(int(raw_id.split("-")[0]), body["e"], body["d"])
+                yield item
+                if item.terminal:
+                    return
+
+    async def knows(self, key: str) -> bool:
+        return self.local.is_local(key) or bool(await self.redis.exists(self._key(key)))
+
+    async def aclose(self) -> None:
+        await self.local.aclose()

@@ -1,0 +1,166 @@
+"""Lorebook (Character Card V2/V3 `character_book`): which entries the recent chat triggers.
+
+Keys are looked for in the last `scan_depth` messages; `selective` entries also need one of
+their `secondary_keys`; `constant` entries are always in; `recursive_scanning` lets triggered
+entries' content trigger others. What is triggered is cut by `priority` at `token_budget`
+and then ordered by `insertion_order`. Regex keys (`use_regex`) come from card authors, so
+they are length-limited and run with a timeout (the `regex` engine), never unbounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import regex
+
+Position = Literal["before_char", "after_char"]
+DEFAULT_SCAN_DEPTH = 4
+DEFAULT_TOKEN_BUDGET = 512
+MAX_SCAN_DEPTH = 100
+MAX_REGEX_LENGTH = 256
+REGEX_TIMEOUT_SECONDS = 0.02
+MAX_RECURSION = 5
+
+
+@dataclass(frozen=True)
+class LoreEntry:
+    keys: tuple[str, ...]
+    content: str
+    secondary_keys: tuple[str, ...] = ()
+    selective: bool = False
+    constant: bool = False
+    enabled: bool = True
+    case_sensitive: bool = False
+    use_regex: bool = False
+    insertion_order: int = 100
+    priority: int = 10
+    position: Position = "before_char"
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Lorebook:
+    entries: tuple[LoreEntry, ...]
+    scan_depth: int = DEFAULT_SCAN_DEPTH
+    token_budget: int = DEFAULT_TOKEN_BUDGET
+    recursive_scanning: bool = False
+
+    @classmethod
+    def from_card(cls, data: Mapping[str, Any] | None) -> Lorebook | None:
+        """Parse a card's `character_book` (tolerant: missing fields take spec defaults)."""
+        if not data or not isinstance(data, Mapping):
+            return None
+        raw_entries = data.get("entries") or []
+        if isinstance(raw_entries, Mapping):  # some exporters key entries by id
+            raw_entries = list(raw_entries.values())
+        entries = tuple(_entry(e) for e in raw_entries if isinstance(e, Mapping))
+        return cls(
+            entries=entries,
+            scan_depth=_int(data.get("scan_depth"), DEFAULT_SCAN_DEPTH, 0, MAX_SCAN_DEPTH),
+            token_budget=_int(data.get("token_budget"), DEFAULT_TOKEN_BUDGET, 0, 1_000_000),
+            recursive_scanning=bool(data.get("recursive_scanning", False)),
+        )
+
+
+def _int(value: Any, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return max(low, min(high, number))
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, Sequence):
+        return ()
+    return tuple(str(k).strip() for k in value if str(k).strip())
+
+
+def _entry(raw: Mapping[str, Any]) -> LoreEntry:
+    extensions = raw.get("extensions") if isinstance(raw.get("extensions"), Mapping) else {}
+    position = raw.get("position")
+    use_regex = raw.get("use_regex", (extensions or {}).get("use_regex", False))
+    return LoreEntry(
+        keys=_strings(raw.get("keys") or raw.get("key")),
+        content=str(raw.get("content") or ""),
+        secondary_keys=_strings(raw.get("secondary_keys") or raw.get("keysecondary")),
+        selective=bool(raw.get("selective", False)),
+        constant=bool(raw.get("constant", False)),
+        enabled=bool(raw.get("enabled", True)),
+        case_sensitive=bool(raw.get("case_sensitive") or False),
+        use_regex=bool(use_regex),
+        insertion_order=_int(raw.get("insertion_order"), 100, -(10**9), 10**9),
+        priority=_int(raw.get("priority"), 10, -(10**9), 10**9),
+        position="after_char" if position == "after_char" else "before_char",
+        name=str(raw.get("name") or raw.get("comment") or ""),
+    )
+
+
+def _regex_matches(key: str, text: str, case_sensitive: bool) -> bool:
+    pattern, flags = key, 0
+    if len(key) > 2 and key.startswith("/") and key.rfind("/") > 0:
+        end = key.rfind("/")
+        pattern, suffix = key[1:end], key[end + 1 :]
+        flags |= regex.IGNORECASE if "i" in suffix else 0
+        flags |= regex.MULTILINE if "m" in suffix else 0
+        flags |= regex.DOTALL if "s" in suffix else 0
+    if not case_sensitive:
+        flags |= regex.IGNORECASE
+    if len(pattern) > MAX_REGEX_LENGTH:
+        return False
+    try:
+        return regex.search(pattern, text, flags, timeout=REGEX_TIMEOUT_SECONDS) is not None
+    except (regex.error, TimeoutError):
+        return False  # an invalid or runaway pattern triggers nothing
+
+
+def key_matches(key: str, text: str, *, case_sensitive: bool, use_regex: bool) -> bool:
+    if use_regex:
+        return _regex_matches(key, text, case_sensitive)
+    if case_sensitive:
+        return key in text
+    return key.casefold() in text.casefold()
+
+
+def _triggered(entry: LoreEntry, text: str) -> bool:
+    def any_key(keys: tuple[str, ...]) -> bool:
+        return any(
+            key_matches(k, text, case_sensitive=entry.case_sensitive, use_regex=entry.use_regex)
+            for k in keys
+        )
+
+    if not any_key(entry.keys):
+        return False
+    return not entry.selective or not entry.secondary_keys or any_key(entry.secondary_keys)
+
+
+def select_entries(
+    book: Lorebook, recent_texts: Sequence[str], count_tokens: Callable[[str], int]
+) -> list[LoreEntry]:
+    """Entries to insert, in insertion order. `recent_texts` is newest last."""
+    depth = book.scan_depth
+    scanned = "\n".join(recent_texts[-depth:]) if depth > 0 else ""
+    enabled = [e for e in book.entries if e.enabled and e.content.strip()]
+    chosen = [e for e in enabled if e.constant or _triggered(e, scanned)]
+    if book.recursive_scanning:
+        fresh = list(chosen)
+        for _ in range(MAX_RECURSION):
+            text = "\n".join(e.content for e in fresh)
+            fresh = [e for e in enabled if e not in chosen and _triggered(e, text)]
+            if not fresh:
+                break
+            chosen.extend(fresh)
+    # Over budget, the lowest priority goes first (constants count like any other entry).
+    kept: list[LoreEntry] = []
+    used = 0
+    for entry in sorted(chosen, key=lambda e: (-e.priority, e.insertion_order)):
+        cost = count_tokens(entry.content)
+        if used + cost > book.token_budget:
+            break
+        kept.append(entry)
+        used += cost
+    return sorted(kept, key=lambda e: e.insertion_order)

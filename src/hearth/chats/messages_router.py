@@ -1,0 +1,399 @@
+"""HTTP for messages: paging, send (SSE or JSON), regenerate, continue, stop, re-attach,
+swipes, edits, deletion, hiding, rating, impersonation and the prompt inspector."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from hearth.auth.deps import CurrentUser
+from hearth.chats import editing, service, turns
+from hearth.chats.deps import EngineDep, wants_json
+from hearth.chats.engine import ChatEngine
+from hearth.chats.errors import GenerationInProgress, ModelFailed, NotGenerating
+from hearth.chats.hub import HubEvent
+from hearth.chats.models import Message
+from hearth.chats.runner import llm_error_body
+from hearth.chats.schemas import (
+    HideBody,
+    ImpersonateOut,
+    MessageCreate,
+    MessageEdit,
+    MessageOut,
+    PromptInspection,
+    RateBody,
+    SendResult,
+    SwipeSelect,
+    message_json,
+)
+from hearth.chats.sse import parse_last_event_id, sse_response
+from hearth.chats.usage import UsageRequest
+from hearth.core.deps import DatabaseDep, DbDep
+from hearth.core.errors import NotFound
+from hearth.core.pagination import Page
+from hearth.llm.errors import LLMError
+from hearth.llm.types import ChatMessage
+
+router = APIRouter(prefix="/chats/{chat_id}/messages", tags=["chats"])
+impersonate_router = APIRouter(prefix="/chats", tags=["chats"])
+
+STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-sent events: user_message, start, delta…, done | error",
+        "content": {"text/event-stream": {}, "application/json": {}},
+    },
+    409: {"description": "generation_in_progress, character_unavailable, chat_in_trash"},
+}
+POLL_SECONDS = 0.5
+
+
+@router.get("")
+async def list_messages(
+    chat_id: uuid.UUID,
+    user: CurrentUser,
+    db: DbDep,
+    before: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Page[MessageOut]:
+    """Newest first: `next_cursor` is the `before` of the next (older) page."""
+    chat = await service.get_chat(db, user, chat_id)
+    rows, next_cursor = await service.page_messages(db, chat, before=before, limit=limit)
+    return Page[MessageOut](items=[MessageOut.of(m) for m in rows], next_cursor=next_cursor)
+
+
+async def _stream_or_wait(
+    request: Request,
+    engine: ChatEngine,
+    key: str,
+    user_message: dict[str, Any] | None,
+) -> Response:
+    if not wants_json(request):
+        return sse_response(engine.hub.subscribe(key, 0))
+    terminal: HubEvent | None = None
+    async for item in engine.hub.subscribe(key, 0):
+        if item.terminal:
+            terminal = item
+    assert terminal is not None
+    assistant = terminal.data if terminal.event == "done" else terminal.data["assistant_message"]
+    if user_message is None:
+        return JSONResponse(assistant)
+    return JSONResponse(
+        SendResult.model_validate(
+            {"user_message": user_message, "assistant_message": assistant}
+        ).model_dump(mode="json")
+    )
+
+
+async def _launch(engine: ChatEngine, prepared: turns.PreparedGeneration) -> str:
+    key = str(prepared.assistant.id)
+    await engine.hub.open(key)
+    if prepared.user_message is not None:
+        await engine.hub.publish(key, "user_message", message_json(prepared.user_message))
+    await engine.hub.publish(key, "start", {"message_id": key, "model": prepared.job.model_id})
+    engine.runner.launch(prepared.job)
+    return key
+
+
+@router.post("", responses=STREAM_RESPONSES)
+async def send_message(
+    chat_id: uuid.UUID,
+    body: MessageCreate,
+    request: Request,
+    user: CurrentUser,
+    db: DbDep,
+    engine: EngineDep,
+) -> Response:
+    """Store the user's message, then stream the reply (or, with `Accept: application/json`,
+    wait and return both messages)."""
+    chat = await service.get_live_chat(db, user, chat_id)
+    if not engine.runner.claim_chat(chat.id):
+        raise GenerationInProgress()
+    try:
+        prepared = await turns.prepare_send(
+            db,
+            user,
+            chat,
+            body.content,
+            engine.gateway,
+            engine.usage_hook,
+            engine.runner.worker_id,
+        )
+        # Durable before the LLM hears of it: the user's words are never lost.
+        await db.commit()
+    except BaseException:
+        engine.runner.release_chat(chat.id)
+        raise
+    assert prepared.user_message is not None
+    user_out = message_json(prepared.user_message)
+    key = await _launch(engine, prepared)
+    return await _stream_or_wait(request, engine, key, user_out)
+
+
+async def _rerun(
+    chat_id: uuid.UUID,
+    message_id: uuid.UUID,
+    mode: Literal["reply", "continue"],
+    request: Request,
+    user: Any,
+    db: DbDep,
+    engine: ChatEngine,
+) -> Response:
+    chat = await service.get_live_chat(db, user, chat_id)
+    message = await service.get_message(db, chat, message_id)
+    if not engine.runner.claim_chat(chat.id):
+        raise GenerationInProgress()
+    try:
+        prepared = await turns.prepare_rerun(
+            db,
+            user,
+            chat,
+            message,
+            mode,
+            engine.gateway,
+            engine.usage_hook,
+            engine.runner.worker_id,
+        )
+        await db.commit()
+    except BaseException:
+        engine.runner.release_chat(chat.id)
+        raise
+    key = await _launch(engine, prepared)
+    return await _stream_or_wait(request, engine, key, None)
+
+
+@router.post("/{message_id}/regenerate", responses=STREAM_RESPONSES)
+async def regenerate(
+    chat_id: uuid.UUID,
+    message_id: uuid.UUID,
+    request: Request,
+    user: CurrentUser,
+    db: DbDep,
+    engine: EngineDep,
+) -> Response:
+    """A new alternative (swipe) of the latest reply; earlier ones stay selectable."""
+    return await _rerun(chat_id, message_id, "reply", request, user, db, engine)
+
+
+@router.post("/{message_id}/continue", responses=STREAM_RESPONSES)
+async def continue_reply(
+    chat_id: uuid.UUID,
+    message_id: uuid.UUID,
+    request: Request,
+    user: CurrentUser,
+    db: DbDep,
+    engine: EngineDep,
+) -> Response:
+    """Extend the latest reply from where it ends."""
+    return await _rerun(chat_id, message_id, "continue", request, user, db, engine)
+
+
+async def _poll_database(
+    database: DatabaseDep, message_id: uuid.UUID, after: int
+) -> AsyncIterator[HubEvent]:
+    """Re-attach without the hub (another worker, no Redis): follow the stored text."""
+    sent = 0
+    event_id = after
+    first = True
+    while True:
+        async with database.sessionmaker() as session:
+            message = await session.get(Message, message_id)
+        if message is None:
+            return
+        event_id += 1
+        if first:
+            first = False
+            yield HubEvent(
+                event_id, "start", {"message_id": str(message_id), "model": message.model}
+            )
+            event_id += 1
+        if len(message.content) > sent:
+            yield HubEvent(event_id, "delta", {"text": message.content[sent:]})
+            sent = len(message.content)
+            event_id += 1
+        if message.status != "streaming":
+            yield _terminal_of(message, event_id)
+            return
+        await asyncio.sleep(POLL_SECONDS)
+
+
+def _terminal_of(message: Message, event_id: int) -> HubEvent:
+    body = message_json(message)
+    if message.status in ("error", "interrupted") and message.error:
+        return HubEvent(
+            event_id,
+            "error",
+            {**message.error, "message_id": str(message.id), "assistant_message": body},
+        )
+    return HubEvent(event_id, "done", body)
+
+
+async def _single(item: HubEvent) -> AsyncIterator[HubEvent]:
+    yield item
+
+
+@router.get("/{message_id}/stream", responses=STREAM_RESPONSES)
+async def reattach(
+    chat_id: uuid.UUID,
+    message_id: uuid.UUID,
+    user: CurrentUser,
+    db: DbDep,
+    database: DatabaseDep,
+    engine: EngineDep,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """The events of a running or finished generation after `Last-Event-ID`."""
+    chat = await service.get_chat(db, user, chat_id)
+    message = await service.get_message(db, chat, message_id)
+    after = parse_last_event_id(last_event_id)
+    key = str(message.id)
+    if await engine.hub.knows(key):
+        return sse_response(engine.hub.subscribe(key, after))
+    if message.status == "streaming":
+        return sse_response(_poll_database(database, message.id, after))
+    # Finished and gone from the hub: the stored message is the whole story.
+    return sse_response(_single(_terminal_of(message, after + 1)))
+
+
+@router.post("/{message_id}/stop")
+async def stop_generation(
+    chat_id: uuid.UUID,
+    message_id: uuid.UUID,
+    user: CurrentUser,
+    db: DbDep,
+    engine: EngineDep,
+) -> dict[str, Any]:
+    """Stop a running reply; what was written is kept (status `stopped`)."""
+    chat = await service.get_chat(db, user, chat_id)
+    message = await service.get_message(db, chat, message_id)
+    if message.status != "streaming" and not engine.runner.is_running(message.id):
+        raise NotGenerating()
+    key = str(message.id)
+    await db.commit()  # end this transaction: the runner writes the final state
+    if not await engine.runner.request_stop(message.id):
+        raise NotGenerating()
+    try:
+        async with asyncio.timeout(10):
+            async for item in engine.hub.subscribe(key, 0):
+                if item.terminal:
+                    return dict(
+                        item.data if item.event == "done" else item.data["assistant_message"]
+                    )
+    except TimeoutError:
+        pass
+    await db.refresh(message)
+    return message_json(message)
+
+
+@router.put("/{message_id}/swipe")
+async def select_swipe(
+    chat_id: uuid.UUID, message_id: uuid.UUID, body: SwipeSelect, user: CurrentUser, db: DbDep
+) -> MessageOut:
+    chat = await service.get_chat(db, user, chat_id)
+    message = await service.get_message(db, chat, message_id)
+    return MessageOut.of(await editing.select_swipe(db, chat, message, body.index))
+
+
+@router.patch("/{message_id}")
+async def edit_message(
+    chat_id: uuid.UUID, message_id: uuid.UUID, body: MessageEdit, user: CurrentUser, db: DbDep
+) -> MessageOut:
+    chat = await service.get_chat(db, user, chat_id)
+    message = await service.get_message(db, chat, message_id)
+    values = body.model_dump(exclude_unset=True)
+    edited = await editing.edit_message(
+        db,
+        chat,
+        message,
+        content=values.get("content"),
+        hidden=values.get("hidden"),
+        rating=values.get("rating"),
+    )
+    return MessageOut.of(edited)
+
+
+@router.delete("/{message_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_message(
+    chat_id: uuid.UUID,
+    message_id: uuid.UUID,
+    user: CurrentUser,
+    db: DbDep,
+    cascade: bool = False,
+) -> Response:
+    """Delete the message; with `?cascade=true` every later message too."""
+    chat = await service.get_chat(db, user, chat_id)
+    message = await service.get_message(db, chat, message_id)
+    await editing.delete_message(db, chat, message, cascade=cascade)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put("/{message_id}/hidden")
+async def hide_message(
+    chat_id: uuid.UUID, message_id: uuid.UUID, body: HideBody, user: CurrentUser, db: DbDep
+) -> MessageOut:
+    """Leave a message out of (or back into) the prompt without deleting it."""
+    chat = await service.get_chat(db, user, chat_id)
+    message = await service.get_message(db, chat, message_id)
+    return MessageOut.of(await editing.edit_message(db, chat, message, hidden=body.hidden))
+
+
+@router.put("/{message_id}/rating")
+async def rate_message(
+    chat_id: uuid.UUID, message_id: uuid.UUID, body: RateBody, user: CurrentUser, db: DbDep
+) -> MessageOut:
+    """1–4 stars for a reply (null clears), kept for the creator's statistics."""
+    chat = await service.get_chat(db, user, chat_id)
+    message = await service.get_message(db, chat, message_id)
+    return MessageOut.of(await editing.rate_message(db, message, body.rating))
+
+
+@router.get("/{message_id}/prompt")
+async def inspect_prompt(
+    chat_id: uuid.UUID, message_id: uuid.UUID, user: CurrentUser, db: DbDep
+) -> PromptInspection:
+    """The exact prompt that produced this reply, with tokens per part (owner only)."""
+    chat = await service.get_chat(db, user, chat_id)
+    message = await service.get_message(db, chat, message_id)
+    snapshot = message.prompt_snapshot
+    if not snapshot:
+        raise NotFound("No prompt was recorded for this message.", code="prompt_not_recorded")
+    return PromptInspection(
+        message_id=message.id,
+        model=message.model,
+        messages=snapshot.get("messages", []),
+        parts=snapshot.get("parts", []),
+        total_tokens=snapshot.get("total_tokens", 0),
+        budget=snapshot.get("budget"),
+    )
+
+
+@impersonate_router.post("/{chat_id}/impersonate")
+async def impersonate(
+    chat_id: uuid.UUID, user: CurrentUser, db: DbDep, engine: EngineDep
+) -> ImpersonateOut:
+    """A draft of the user's next message written by the model; nothing is stored."""
+    chat = await service.get_live_chat(db, user, chat_id)
+    turn, prompt = await turns.impersonate_prompt(db, user, chat, engine.gateway)
+    await db.commit()
+    hook = engine.usage_hook
+    reservation = await hook.reserve(
+        UsageRequest(user.id, chat.id, turn.model_id, prompt.total_tokens + turn.reply_reserve)
+    )
+    messages: list[ChatMessage] = prompt.messages
+    try:
+        completion = await engine.gateway.complete(
+            messages, model_id=turn.model_id, params=turns.params_for(turn)
+        )
+    except LLMError as exc:
+        await hook.release(reservation)
+        body = llm_error_body(exc)
+        raise ModelFailed(body["message"], code=body["code"]) from exc
+    model_id = completion.model_id or turn.model_id
+    await hook.settle(
+        reservation, completion.usage, engine.gateway.price(model_id).cost(completion.usage)
+    )
+    return ImpersonateOut(content=completion.text.strip(), model=model_id)

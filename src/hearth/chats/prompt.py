@@ -1,0 +1,287 @@
+"""Prompt assembly: a character, a persona and the tail of a chat become LLM messages.
+
+Pure: no database, no clock, no I/O. The caller reads only the newest messages that can
+fit (see `history_read_budget`) and passes them here, so the cost of building a prompt does
+not grow with the length of the chat.
+
+Order of the prompt: the system part (main prompt, content-rating directive, lorebook
+`before_char`, description, personality, scenario, lorebook `after_char`, persona), the
+example dialogue, the history window (with the author's note at its depth), the
+post-history instructions. When space runs out, the example dialogue goes first, then the
+oldest history; the system part and the latest user message are never dropped.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from hearth.chats.lorebook import Lorebook, LoreEntry, select_entries
+from hearth.chats.macros import MacroContext, expand, with_original
+from hearth.llm.tokens import REPLY_PRIMING, estimate_message_tokens, estimate_tokens
+from hearth.llm.types import ChatMessage, Role
+
+Mode = Literal["reply", "continue", "impersonate"]
+
+DEFAULT_MAIN_PROMPT = (
+    "Write {{char}}'s next reply in a fictional chat between {{char}} and {{user}}. "
+    "Stay in character, write in {{char}}'s voice, and never speak or act for {{user}}."
+)
+DEFAULT_POST_HISTORY = ""
+RATING_DIRECTIVES = {
+    "sfw": (
+        "Keep the story safe for work: no sexual content and no graphic violence. "
+        "If the conversation drifts there, steer it away in character."
+    ),
+    "moderate": (
+        "Mature themes are allowed when the story calls for them, but nothing sexually explicit."
+    ),
+    "nsfw": (
+        "This is fiction for adults; mature and explicit content is allowed when the story "
+        "calls for it."
+    ),
+}
+CONTINUE_INSTRUCTION = (
+    "[Continue {{char}}'s last message from exactly where it stopped, without repeating it.]"
+)
+IMPERSONATE_INSTRUCTION = (
+    "[Write {{user}}'s next message in the chat, in first person, as {{user}} would write it. "
+    "Write only that message.]"
+)
+
+
+@dataclass(frozen=True)
+class CharacterSheet:
+    """The character fields the prompt uses (a plain view of the characters' model)."""
+
+    name: str
+    nickname: str = ""
+    description: str = ""
+    personality: str = ""
+    scenario: str = ""
+    example_dialogue: str = ""
+    system_prompt: str = ""
+    post_history_instructions: str = ""
+    content_rating: str = "sfw"
+    lorebook: Lorebook | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.nickname or self.name
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class AuthorNote:
+    text: str
+    depth: int = 4
+    frequency: int = 1
+
+
+@dataclass(frozen=True)
+class PromptRequest:
+    character: CharacterSheet
+    user_name: str
+    # The tail of the chat, oldest first; hidden messages already left out.
+    history: Sequence[HistoryItem]
+    context_length: int
+    reply_reserve: int
+    persona_description: str = ""
+    # True when the chat holds older messages than `history` (they were not read).
+    has_older_history: bool = False
+    author_note: AuthorNote | None = None
+    # How many user turns the chat has had: the author's note goes in every `frequency`-th.
+    turn: int = 0
+    pick_seed: str = ""
+    mode: Mode = "reply"
+    rng: random.Random = field(default_factory=random.Random)
+
+
+@dataclass(frozen=True)
+class PromptPart:
+    name: str
+    tokens: int
+
+
+@dataclass(frozen=True)
+class AssembledPrompt:
+    messages: list[ChatMessage]
+    parts: list[PromptPart]
+    total_tokens: int
+    budget: int
+    history_count: int
+    example_dialogue_dropped: bool
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the prompt inspector shows: the exact messages and tokens per part."""
+        return {
+            "messages": [{"role": m.role, "content": m.content} for m in self.messages],
+            "parts": [{"name": p.name, "tokens": p.tokens} for p in self.parts],
+            "total_tokens": self.total_tokens,
+            "budget": self.budget,
+            "history_count": self.history_count,
+            "example_dialogue_dropped": self.example_dialogue_dropped,
+        }
+
+
+def history_read_budget(context_length: int, reply_reserve: int) -> int:
+    """Tokens of history worth reading from the database: more can never fit."""
+    return max(0, context_length - reply_reserve)
+
+
+def _section(label: str, text: str) -> str:
+    text = text.strip()
+    return f"{label}{text}" if text else ""
+
+
+def _lore_text(entries: Sequence[LoreEntry], position: str) -> str:
+    return "\n".join(e.content.strip() for e in entries if e.position == position)
+
+
+def _message(role: Role, content: str) -> ChatMessage:
+    return ChatMessage(role=role, content=content)
+
+
+def _tokens(message: ChatMessage | None) -> int:
+    return estimate_message_tokens(message) if message is not None else 0
+
+
+def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
+    """The messages to send and the token count of each part (see the module docstring)."""
+    card = request.character
+    ctx = MacroContext(
+        char=card.display_name,
+        user=request.user_name,
+        pick_seed=request.pick_seed,
+        rng=request.rng,
+    )
+
+    def render(text: str) -> str:
+        return expand(text, ctx).strip()
+
+    history = [HistoryItem(item.role, render(item.content)) for item in request.history]
+    lore: list[LoreEntry] = []
+    if card.lorebook is not None:
+        lore = select_entries(card.lorebook, [h.content for h in history], estimate_tokens)
+    lore_before = render(_lore_text(lore, "before_char"))
+    lore_after = render(_lore_text(lore, "after_char"))
+
+    main = (
+        with_original(card.system_prompt, DEFAULT_MAIN_PROMPT)
+        if card.system_prompt.strip()
+        else DEFAULT_MAIN_PROMPT
+    )
+    rating = RATING_DIRECTIVES.get(card.content_rating, RATING_DIRECTIVES["sfw"])
+    character_parts = [
+        render(card.description),
+        _section(f"{card.display_name}'s personality: ", render(card.personality)),
+        _section("Scenario: ", render(card.scenario)),
+    ]
+    persona = _section(f"About {request.user_name}: ", render(request.persona_description))
+    system_text = "\n\n".join(
+        p for p in [render(main), rating, lore_before, *character_parts, lore_after, persona] if p
+    )
+    system = _message("system", system_text)
+    lore_tokens = estimate_tokens(lore_before) + estimate_tokens(lore_after)
+
+    example = render(card.example_dialogue)
+    example_message = (
+        _message("system", f"Example of how {card.display_name} writes:\n{example}")
+        if example
+        else None
+    )
+
+    phi_template = card.post_history_instructions.strip()
+    phi_text = render(
+        with_original(phi_template, DEFAULT_POST_HISTORY) if phi_template else DEFAULT_POST_HISTORY
+    )
+    post_history = _message("system", phi_text) if phi_text else None
+    instruction_text = {
+        "reply": "",
+        "continue": CONTINUE_INSTRUCTION,
+        "impersonate": IMPERSONATE_INSTRUCTION,
+    }[request.mode]
+    instruction = _message("system", render(instruction_text)) if instruction_text else None
+
+    note = request.author_note
+    note_message = None
+    if note and note.text.strip() and note.frequency > 0 and request.turn % note.frequency == 0:
+        note_message = _message("system", render(note.text))
+
+    # The tail through the latest user message is never dropped.
+    pinned = 1 if history else 0
+    for back, item in enumerate(reversed(history)):
+        if item.role == "user":
+            pinned = back + 1
+            break
+    messages_of_history = [_message(h.role, h.content) for h in history]
+    costs = [estimate_message_tokens(m) for m in messages_of_history]
+
+    budget = history_read_budget(request.context_length, request.reply_reserve)
+    fixed = (
+        REPLY_PRIMING
+        + _tokens(system)
+        + _tokens(post_history)
+        + _tokens(instruction)
+        + _tokens(note_message)
+    )
+    pinned_cost = sum(costs[len(costs) - pinned :])
+    room = budget - fixed - pinned_cost
+
+    # History first: the example dialogue only stays if the whole chat fits beside it.
+    all_history_cost = sum(costs[: len(costs) - pinned])
+    example_cost = _tokens(example_message)
+    keep_example = (
+        example_message is not None
+        and not request.has_older_history
+        and all_history_cost + example_cost <= room
+    )
+    if keep_example:
+        room -= example_cost
+    kept = pinned
+    for cost in reversed(costs[: len(costs) - pinned]):
+        if cost > room:
+            break
+        room -= cost
+        kept += 1
+    window = messages_of_history[len(messages_of_history) - kept :]
+    history_tokens = sum(costs[len(costs) - kept :])
+
+    if note_message is not None:
+        depth = max(0, min(note.depth if note else 0, len(window)))
+        window.insert(len(window) - depth, note_message)
+
+    messages = [system]
+    if keep_example and example_message is not None:
+        messages.append(example_message)
+    messages.extend(window)
+    if post_history is not None:
+        messages.append(post_history)
+    if instruction is not None:
+        messages.append(instruction)
+
+    parts = [
+        PromptPart("system", _tokens(system) - lore_tokens),
+        PromptPart("lorebook", lore_tokens),
+        PromptPart("example_dialogue", example_cost if keep_example else 0),
+        PromptPart("history", history_tokens),
+        PromptPart("author_note", _tokens(note_message)),
+        PromptPart("post_history_instructions", _tokens(post_history)),
+        PromptPart("instruction", _tokens(instruction)),
+    ]
+    total = sum(estimate_message_tokens(m) for m in messages) + REPLY_PRIMING
+    return AssembledPrompt(
+        messages=messages,
+        parts=parts,
+        total_tokens=total,
+        budget=budget,
+        history_count=kept,
+        example_dialogue_dropped=example_message is not None and not keep_example,
+    )

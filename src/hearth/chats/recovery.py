@@ -1,0 +1,72 @@
+"""Start-up recovery: no message stays `streaming` after the process that wrote it died.
+
+Without Redis there is one process, so at start-up every `streaming` message is orphaned.
+With Redis, workers keep a heartbeat key; only messages whose worker's key has expired are
+recovered (a restarting worker must not cut off its live siblings), and a periodic sweep
+catches workers that died while the others kept running.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import select, update
+
+from hearth.chats.models import Chat, Message
+from hearth.chats.runner import WORKER_KEY_PREFIX
+from hearth.core.db import Database
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED = {
+    "code": "generation_interrupted",
+    "message": "The server stopped while this reply was being written; what was written is kept.",
+}
+BATCH = 500
+
+WorkerAlive = Callable[[str | None], Awaitable[bool]]
+
+
+async def _never_alive(_worker_id: str | None) -> bool:
+    return False
+
+
+def redis_worker_alive(redis: object) -> WorkerAlive:
+    async def alive(worker_id: str | None) -> bool:
+        if worker_id is None:
+            return False
+        return bool(await redis.exists(f"{WORKER_KEY_PREFIX}{worker_id}"))  # type: ignore[attr-defined]
+
+    return alive
+
+
+async def recover_interrupted(database: Database, alive: WorkerAlive | None = None) -> int:
+    """Mark orphaned `streaming` messages `interrupted` (or `error` if empty); returns count."""
+    alive = alive or _never_alive
+    recovered = 0
+    async with database.sessionmaker() as session:
+        rows = (
+            await session.scalars(select(Message).where(Message.status == "streaming").limit(BATCH))
+        ).all()
+        for message in rows:
+            if await alive(message.worker_id):
+                continue
+            message.status = "interrupted" if message.content else "error"
+            swipes = list(message.swipes or [""])
+            if 0 <= message.swipe_index < len(swipes):
+                swipes[message.swipe_index] = message.content
+            message.swipes = swipes
+            message.error = dict(INTERRUPTED)
+            message.finish_reason = "interrupted"
+            message.worker_id = None
+            await session.execute(
+                update(Chat)
+                .where(Chat.id == message.chat_id, Chat.active_message_id == message.id)
+                .values(active_message_id=None)
+            )
+            recovered += 1
+        await session.commit()
+    if recovered:
+        log.warning("chat.recovered_interrupted count=%d", recovered)
+    return recovered

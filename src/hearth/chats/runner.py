@@ -1,0 +1,349 @@
+"""Generations run here, owned by the app (not by an HTTP request).
+
+A client may disconnect, re-attach or stop; the task goes on. Text reaches the database
+progressively: one flush loop writes the text of every running generation in ONE short
+transaction every `flush_interval` seconds (never per token), so at most that much text is
+at risk in a crash and the database load does not grow with tokens per second. Each
+generation ends with its own transaction (status, usage, cost, latency), then the terminal
+hub event, so a client that sees `done` can read the stored message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, update
+
+from hearth.characters.counters import bump_messages
+from hearth.chats.hub import StreamHub
+from hearth.chats.models import Chat, Message
+from hearth.chats.schemas import message_json
+from hearth.chats.usage import UsageHook
+from hearth.core.clock import utcnow
+from hearth.core.db import Database
+from hearth.llm.errors import LLMError
+from hearth.llm.gateway import LLMGateway
+from hearth.llm.tokens import estimate_tokens
+from hearth.llm.types import (
+    ChatMessage,
+    GenerationParams,
+    StreamEnd,
+    StreamStart,
+    TextDelta,
+    Usage,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FLUSH_INTERVAL = 0.5
+WORKER_KEY_PREFIX = "hearth:worker:"
+STOP_KEY_PREFIX = "hearth:stop:"
+WORKER_TTL_SECONDS = 30
+INTERRUPTED_BY_SHUTDOWN = {
+    "code": "generation_interrupted",
+    "message": "The server restarted while this reply was being written.",
+}
+
+
+@dataclass
+class GenerationJob:
+    chat_id: uuid.UUID
+    message_id: uuid.UUID
+    character_id: uuid.UUID
+    user_id: uuid.UUID
+    model_id: str
+    messages: list[ChatMessage]
+    params: GenerationParams
+    prompt_tokens_estimate: int = 0
+    # `continue` extends what the message already says.
+    base_text: str = ""
+    reservation: object = None
+
+
+@dataclass
+class _Live:
+    job: GenerationJob
+    parts: list[str] = field(default_factory=list)
+    chars: int = 0
+    flushed_chars: int = 0
+    stop_requested: bool = False
+    finishing: bool = False
+    task: asyncio.Task[None] | None = None
+
+    def text(self) -> str:
+        if len(self.parts) > 1:
+            self.parts[:] = ["".join(self.parts)]
+        return self.job.base_text + (self.parts[0] if self.parts else "")
+
+
+def llm_error_body(exc: LLMError) -> dict[str, str]:
+    return {"code": exc.code, "message": f"The model could not answer: {exc.explanation}."}
+
+
+class GenerationRunner:
+    def __init__(
+        self,
+        database: Database,
+        hub: StreamHub,
+        gateway: Callable[[], LLMGateway],
+        usage_hook: Callable[[], UsageHook],
+        *,
+        worker_id: str | None = None,
+        redis: Any = None,
+        flush_interval: float = DEFAULT_FLUSH_INTERVAL,
+    ) -> None:
+        self.database = database
+        self.hub = hub
+        self._gateway = gateway
+        self._usage_hook = usage_hook
+        self.worker_id = worker_id or uuid.uuid4().hex
+        self.redis = redis
+        self.flush_interval = flush_interval
+        self._live: dict[uuid.UUID, _Live] = {}
+        self._chats: set[uuid.UUID] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._heartbeat()
+        self._loop_task = asyncio.create_task(self._flush_loop(), name="chat-flush-loop")
+
+    async def aclose(self, grace: float = 5.0) -> None:
+        """Interrupt what still runs (marked `interrupted`, text kept) and stop the loop."""
+        self._closing = True
+        tasks = [live.task for live in self._live.values() if live.task is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+
+    # -- generations -------------------------------------------------------------------
+
+    def chat_busy(self, chat_id: uuid.UUID) -> bool:
+        return chat_id in self._chats
+
+    def claim_chat(self, chat_id: uuid.UUID) -> bool:
+        """In-process guard taken before the database lock (cheap 409 for double clicks)."""
+        if chat_id in self._chats:
+            return False
+        self._chats.add(chat_id)
+        return True
+
+    def release_chat(self, chat_id: uuid.UUID) -> None:
+        self._chats.discard(chat_id)
+
+    def is_running(self, message_id: uuid.UUID) -> bool:
+        return message_id in self._live
+
+    def launch(self, job: GenerationJob) -> None:
+        """Run `job` in the background; the chat must already be claimed and committed."""
+        live = _Live(job)
+        self._live[job.message_id] = live
+        self._chats.add(job.chat_id)
+        live.task = asyncio.create_task(self._run(live), name=f"generation-{job.message_id}")
+
+    async def request_stop(self, message_id: uuid.UUID) -> bool:
+        """Stop a generation of this worker, or ask the owning worker (through Redis)."""
+        live = self._live.get(message_id)
+        if live is not None and live.task is not None:
+            if not live.finishing:
+                live.stop_requested = True
+                live.task.cancel()
+            return True
+        if self.redis is not None:
+            await self.redis.set(f"{STOP_KEY_PREFIX}{message_id}", "1", ex=60)
+            return True
+        return False
+
+    async def _run(self, live: _Live) -> None:
+        job = live.job
+        key = str(job.message_id)
+        started = time.monotonic()
+        ttft_ms: int | None = None
+        served: StreamStart | None = None
+        end: StreamEnd | None = None
+        error: dict[str, str] | None = None
+        try:
+            stream = self._gateway().stream(job.messages, model_id=job.model_id, params=job.params)
+            async for event in stream:
+                if isinstance(event, TextDelta):
+                    if not event.text:
+                        continue
+                    if ttft_ms is None:
+                        ttft_ms = int((time.monotonic() - started) * 1000)
+                    live.parts.append(event.text)
+                    live.chars += len(event.text)
+                    await self.hub.publish(key, "delta", {"text": event.text})
+                elif isinstance(event, StreamStart):
+                    served = event
+                elif isinstance(event, StreamEnd):
+                    end = event
+            status = "complete"
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            if live.stop_requested:
+                status = "stopped"
+            else:
+                status, error = "interrupted", dict(INTERRUPTED_BY_SHUTDOWN)
+        except LLMError as exc:
+            error = llm_error_body(exc)
+            status = "interrupted" if live.chars else "error"
+        except Exception:
+            log.exception("chat.generation_failed message=%s", key)
+            error = {"code": "internal_error", "message": "The reply failed on our side."}
+            status = "interrupted" if live.chars else "error"
+        live.finishing = True
+        duration_ms = int((time.monotonic() - started) * 1000)
+        try:
+            message = await self._finish(
+                live, status, served, end, error, ttft_ms=ttft_ms, duration_ms=duration_ms
+            )
+        except Exception:
+            log.exception("chat.finish_failed message=%s", key)
+            message = None
+        finally:
+            self._live.pop(job.message_id, None)
+            self._chats.discard(job.chat_id)
+        if message is None:
+            body = error or {"code": "internal_error", "message": "The reply could not be saved."}
+            await self.hub.publish(key, "error", {**body, "message_id": key})
+        elif error is not None and status in ("error", "interrupted"):
+            # `error` is terminal; it carries the stored message (partial text, its status).
+            await self.hub.publish(
+                key, "error", {**error, "message_id": key, "assistant_message": message}
+            )
+        else:
+            await self.hub.publish(key, "done", message)
+
+    async def _finish(
+        self,
+        live: _Live,
+        status: str,
+        served: StreamStart | None,
+        end: StreamEnd | None,
+        error: dict[str, str] | None,
+        *,
+        ttft_ms: int | None,
+        duration_ms: int,
+    ) -> dict[str, Any]:
+        job = live.job
+        text = live.text()
+        generated = text[len(job.base_text) :]
+        gateway = self._gateway()
+        model_id = served.model_id if served else job.model_id
+        if end is not None:
+            prompt_tokens, completion_tokens = end.usage.prompt_tokens, end.usage.completion_tokens
+        else:
+            # No usage from the provider (stopped or cut): bill our estimate of what was made.
+            prompt_tokens = job.prompt_tokens_estimate if served else 0
+            completion_tokens = estimate_tokens(generated)
+        usage = Usage(prompt_tokens, completion_tokens)
+        cost = gateway.price(model_id).cost(usage) if served else 0.0
+        async with self.database.sessionmaker() as session:
+            message = await session.get(Message, job.message_id, with_for_update=True)
+            if message is None:  # deleted while it was being written
+                raise LookupError("message vanished")
+            message.content = text
+            swipes = list(message.swipes or [""])
+            if 0 <= message.swipe_index < len(swipes):
+                swipes[message.swipe_index] = text
+            message.swipes = swipes
+            message.status = status
+            message.model = model_id
+            message.provider = served.provider if served else None
+            message.prompt_tokens = prompt_tokens
+            message.completion_tokens = completion_tokens
+            message.cost = cost
+            message.ttft_ms = ttft_ms
+            message.duration_ms = duration_ms
+            message.finish_reason = end.finish_reason if end else status
+            message.error = error
+            message.worker_id = None
+            await session.execute(
+                update(Chat)
+                .where(Chat.id == job.chat_id, Chat.active_message_id == job.message_id)
+                .values(active_message_id=None, last_message_at=utcnow())
+            )
+            if status == "complete" and not job.base_text:
+                await bump_messages(session, job.character_id)
+            await session.commit()
+            body = message_json(message)
+        hook = self._usage_hook()
+        try:
+            if served and (completion_tokens or end is not None):
+                await hook.settle(job.reservation, usage, cost)
+            else:
+                await hook.release(job.reservation)
+        except Exception:
+            log.exception("chat.usage_hook_failed message=%s", job.message_id)
+        return body
+
+    # -- progressive persistence -------------------------------------------------------
+
+    async def flush(self) -> int:
+        """Write the text of every running generation that grew; returns how many."""
+        rows: list[dict[str, Any]] = []
+        marks: list[tuple[_Live, int]] = []
+        for live in list(self._live.values()):
+            if live.finishing or live.chars == live.flushed_chars:
+                continue
+            marks.append((live, live.chars))
+            rows.append({"b_id": live.job.message_id, "b_content": live.text()})
+        if not rows:
+            return 0
+        table = Message.__table__
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.status == "streaming")
+            .values(content=bindparam("b_content"))
+        )
+        async with self.database.sessionmaker() as session:
+            await session.execute(statement, rows)
+            await session.commit()
+        for live, chars in marks:
+            live.flushed_chars = chars
+        return len(rows)
+
+    async def _flush_loop(self) -> None:
+        beat = 0.0
+        while True:
+            await asyncio.sleep(self.flush_interval)
+            try:
+                await self.flush()
+                if self.redis is not None:
+                    await self._check_remote_stops()
+                    if time.monotonic() - beat > WORKER_TTL_SECONDS / 3:
+                        await self._heartbeat()
+                        beat = time.monotonic()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("chat.flush_failed")
+
+    async def _heartbeat(self) -> None:
+        if self.redis is not None:
+            await self.redis.set(f"{WORKER_KEY_PREFIX}{self.worker_id}", "1", ex=WORKER_TTL_SECONDS)
+
+    async def _check_remote_stops(self) -> None:
+        ids = [mid for mid, live in self._live.items() if not live.finishing]
+        if not ids:
+            return
+        flags = await self.redis.mget([f"{STOP_KEY_PREFIX}{mid}" for mid in ids])
+        for mid, flag in zip(ids, flags, strict=True):
+            if flag is not None:
+                await self.request_stop(mid)

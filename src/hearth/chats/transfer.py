@@ -1,0 +1,224 @@
+"""Export (SillyTavern JSONL, Markdown) and import (SillyTavern JSONL) of chats.
+
+SillyTavern's chat file: a first line of metadata (`user_name`, `character_name`,
+`create_date`, `chat_metadata`), then one line per message (`name`, `is_user`, `is_system`,
+`send_date`, `mes`, `swipes`, `swipe_id`, `extra`). Exports are produced in bounded batches,
+so a long chat is never held in memory whole.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hearth.characters import service as characters
+from hearth.characters.counters import bump_chats
+from hearth.chats import service
+from hearth.chats.models import Chat, Message
+from hearth.core.clock import utcnow
+from hearth.core.errors import ValidationFailed
+from hearth.core.ids import uuid7
+from hearth.users.models import User
+
+BATCH = 500
+MAX_IMPORT_LINES = 100_000
+ST_DATE = "%Y-%m-%d@%Hh%Mm%Ss"
+
+
+async def _batches(
+    sessionmaker: async_sessionmaker[AsyncSession], chat_id: uuid.UUID
+) -> AsyncIterator[list[Message]]:
+    cursor: uuid.UUID | None = None
+    while True:
+        # A short session per batch: a slow download holds no transaction open.
+        async with sessionmaker() as db:
+            query = select(Message).where(Message.chat_id == chat_id)
+            if cursor is not None:
+                query = query.where(Message.id > cursor)
+            batch = list((await db.scalars(query.order_by(Message.id).limit(BATCH))).all())
+        if not batch:
+            return
+        yield batch
+        cursor = batch[-1].id
+        if len(batch) < BATCH:
+            return
+
+
+def _line(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, ensure_ascii=False) + "\n").encode()
+
+
+async def export_jsonl(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    chat: Chat,
+    user_name: str,
+    character_name: str,
+) -> AsyncIterator[bytes]:
+    yield _line(
+        {
+            "user_name": user_name,
+            "character_name": character_name,
+            "create_date": chat.created_at.strftime(ST_DATE),
+            "chat_metadata": {
+                "note_prompt": chat.author_note,
+                "note_depth": chat.author_note_depth,
+                "note_interval": chat.author_note_frequency,
+                "hearth": {"title": chat.title, "model": chat.model},
+            },
+        }
+    )
+    async for batch in _batches(sessionmaker, chat.id):
+        for m in batch:
+            is_user = m.role == "user"
+            entry: dict[str, Any] = {
+                "name": user_name
+                if is_user
+                else ("System" if m.role == "system" else character_name),
+                "is_user": is_user,
+                "is_system": m.hidden or m.role == "system",
+                "send_date": m.created_at.isoformat(),
+                "mes": m.content,
+                "extra": {"hearth_role": m.role, "hidden": m.hidden, "status": m.status},
+            }
+            if m.role == "assistant":
+                swipes = list(m.swipes or [m.content])
+                if 0 <= m.swipe_index < len(swipes):
+                    swipes[m.swipe_index] = m.content
+                entry["swipes"] = swipes
+                entry["swipe_id"] = m.swipe_index
+                if m.model:
+                    entry["extra"]["model"] = m.model
+            yield _line(entry)
+
+
+async def export_markdown(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    chat: Chat,
+    user_name: str,
+    character_name: str,
+) -> AsyncIterator[bytes]:
+    yield f"# {chat.title or character_name}\n\n".encode()
+    async for batch in _batches(sessionmaker, chat.id):
+        parts = []
+        for m in batch:
+            who = {"user": user_name, "assistant": character_name}.get(m.role, "System")
+            parts.append(f"**{who}:** {m.content}\n\n")
+        yield "".join(parts).encode()
+
+
+def _send_date(raw: Any) -> datetime:
+    if isinstance(raw, int | float):
+        stamp = raw / 1000 if raw > 10**11 else raw
+        return datetime.fromtimestamp(stamp, UTC)
+    if isinstance(raw, str):
+        for parse in (datetime.fromisoformat, lambda s: datetime.strptime(s, ST_DATE)):
+            try:
+                value = parse(raw)
+            except ValueError:
+                continue
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return utcnow()
+
+
+def parse_jsonl(data: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed.field("file", "The file is not UTF-8 text.") from exc
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > MAX_IMPORT_LINES:
+        raise ValidationFailed.field("file", f"At most {MAX_IMPORT_LINES} messages.")
+    rows: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise ValidationFailed.field("file", f"Line {number} is not JSON.") from exc
+        if not isinstance(row, dict):
+            raise ValidationFailed.field("file", f"Line {number} is not an object.")
+        rows.append(row)
+    if not rows:
+        raise ValidationFailed.field("file", "The file is empty.")
+    header: dict[str, Any] = {}
+    if "mes" not in rows[0]:
+        header = rows.pop(0)
+    return header, rows
+
+
+def _role(row: dict[str, Any]) -> tuple[str, bool]:
+    extra = row.get("extra") if isinstance(row.get("extra"), dict) else {}
+    role = (extra or {}).get("hearth_role")
+    if role in ("user", "assistant", "system"):
+        return role, bool((extra or {}).get("hidden", False))
+    if row.get("is_user"):
+        return "user", bool(row.get("is_system"))
+    return "assistant", bool(row.get("is_system"))
+
+
+async def import_jsonl(db: AsyncSession, user: User, character_id: uuid.UUID, data: bytes) -> Chat:
+    character = await characters.get_for_chat(db, character_id, user)
+    header, rows = parse_jsonl(data)
+    meta = header.get("chat_metadata") if isinstance(header.get("chat_metadata"), dict) else {}
+    meta = meta or {}
+    hearth_meta = meta.get("hearth") if isinstance(meta.get("hearth"), dict) else {}
+    now = utcnow()
+    chat = Chat(
+        id=uuid7(),
+        user_id=user.id,
+        character_id=character.id,
+        title=str((hearth_meta or {}).get("title") or f"{character.name} (imported)")[:200],
+        author_note=str(meta.get("note_prompt") or ""),
+        author_note_depth=_small_int(meta.get("note_depth"), 4),
+        author_note_frequency=_small_int(meta.get("note_interval"), 1),
+        last_message_at=now,
+        created_at=now,
+    )
+    db.add(chat)
+    await db.flush()
+    ids = service.ids_after(None, len(rows))
+    last_at = now
+    for index, (new_id, row) in enumerate(zip(ids, rows, strict=True), start=1):
+        content = row.get("mes")
+        if not isinstance(content, str):
+            raise ValidationFailed.field("file", f"Message {index} has no text (`mes`).")
+        role, hidden = _role(row)
+        swipes_raw = row.get("swipes")
+        swipes = (
+            [str(s) for s in swipes_raw] if isinstance(swipes_raw, list) and swipes_raw else None
+        )
+        swipe_index = _small_int(row.get("swipe_id"), 0)
+        if swipes is None or swipe_index >= len(swipes):
+            swipes, swipe_index = ([content] if role == "assistant" else None), 0
+        last_at = _send_date(row.get("send_date"))
+        db.add(
+            Message(
+                id=new_id,
+                chat_id=chat.id,
+                role=role,
+                content=content,
+                status="complete",
+                swipes=swipes,
+                swipe_index=swipe_index,
+                hidden=hidden,
+                created_at=last_at,
+            )
+        )
+        if index % BATCH == 0:
+            await db.flush()
+    chat.last_message_at = max(last_at, now) if rows else now
+    await db.flush()
+    await bump_chats(db, character.id)
+    return chat
+
+
+def _small_int(value: Any, default: int) -> int:
+    try:
+        return max(0, min(int(value), 100))
+    except (TypeError, ValueError):
+        return default

@@ -1,0 +1,332 @@
+"""One turn of a chat: read the window, assemble the prompt, store the rows, make the job.
+
+Everything here runs inside the request's transaction; the router commits it and only
+then hands the job to the runner, so the user's message is durable before the LLM is called.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.characters.counters import bump_messages
+from hearth.characters.models import Character
+from hearth.chats import service
+from hearth.chats.errors import GenerationInProgress, InvalidChatOperation
+from hearth.chats.lorebook import Lorebook
+from hearth.chats.models import Chat, Message
+from hearth.chats.prompt import (
+    AssembledPrompt,
+    AuthorNote,
+    CharacterSheet,
+    HistoryItem,
+    Mode,
+    PromptRequest,
+    assemble_prompt,
+    history_read_budget,
+)
+from hearth.chats.runner import GenerationJob
+from hearth.chats.usage import UsageHook, UsageRequest
+from hearth.core.clock import utcnow
+from hearth.llm.gateway import LLMGateway
+from hearth.llm.tokens import estimate_message_tokens
+from hearth.llm.types import ChatMessage, GenerationParams
+from hearth.users.models import User
+
+PAGE = 64
+MAX_REPLY_TOKENS = 1024
+
+
+@dataclass
+class Turn:
+    chat: Chat
+    character: Character
+    user_name: str
+    persona_description: str
+    model_id: str
+    context_length: int
+    reply_reserve: int
+
+
+@dataclass
+class PreparedGeneration:
+    job: GenerationJob
+    assistant: Message
+    user_message: Message | None = None
+
+
+async def open_turn(db: AsyncSession, user: User, chat: Chat, gateway: LLMGateway) -> Turn:
+    character = await service.character_for_turn(db, user, chat)
+    persona = await service.persona_of(db, user, chat.persona_id)
+    model_id = chat.model or gateway.default_model
+    context_length = gateway.context_length(model_id)
+    return Turn(
+        chat=chat,
+        character=character,
+        user_name=service.user_name(user, persona),
+        persona_description=persona.description if persona else "",
+        model_id=model_id,
+        context_length=context_length,
+        reply_reserve=min(MAX_REPLY_TOKENS, context_length // 4),
+    )
+
+
+async def read_window(
+    db: AsyncSession,
+    chat_id: uuid.UUID,
+    *,
+    budget: int,
+    before: uuid.UUID | None = None,
+    through: uuid.UUID | None = None,
+) -> tuple[list[Message], bool]:
+    """The newest visible messages whose tokens can fit `budget`, oldest first.
+
+    Reads newest-first in pages and stops once the budget is spent, so the cost depends on
+    the context size, never on the length of the chat. The bool: older messages remain.
+    """
+    picked: list[Message] = []
+    spent = 0
+    cursor_id: uuid.UUID | None = None
+    while True:
+        query = select(Message).where(Message.chat_id == chat_id)
+        if before is not None:
+            query = query.where(Message.id < before)
+        if through is not None:
+            query = query.where(Message.id <= through)
+        if cursor_id is not None:
+            query = query.where(Message.id < cursor_id)
+        page = list((await db.scalars(query.order_by(Message.id.desc()).limit(PAGE))).all())
+        for message in page:
+            cursor_id = message.id
+            if message.hidden or message.status == "streaming":
+                continue
+            picked.append(message)
+            spent += estimate_message_tokens(ChatMessage(message.role, message.content))  # type: ignore[arg-type]
+            if spent >= budget:
+                picked.reverse()
+                return picked, True
+        if len(page) < PAGE:
+            picked.reverse()
+            return picked, False
+
+
+def character_sheet(character: Character) -> CharacterSheet:
+    return CharacterSheet(
+        name=character.name,
+        nickname=character.nickname or "",
+        description=character.description or "",
+        personality=character.personality or "",
+        scenario=character.scenario or "",
+        example_dialogue=character.example_dialogue or "",
+        system_prompt=character.system_prompt or "",
+        post_history_instructions=character.post_history_instructions or "",
+        content_rating=character.content_rating,
+        lorebook=Lorebook.from_card(character.lorebook),
+    )
+
+
+def build(turn: Turn, history: list[HistoryItem], has_older: bool, mode: Mode) -> AssembledPrompt:
+    chat = turn.chat
+    return assemble_prompt(
+        PromptRequest(
+            character=character_sheet(turn.character),
+            user_name=turn.user_name,
+            persona_description=turn.persona_description,
+            history=history,
+            has_older_history=has_older,
+            author_note=AuthorNote(
+                chat.author_note, chat.author_note_depth, chat.author_note_frequency
+            ),
+            turn=chat.turns,
+            context_length=turn.context_length,
+            reply_reserve=turn.reply_reserve,
+            pick_seed=str(chat.id),
+            mode=mode,
+        )
+    )
+
+
+def _history(messages: list[Message]) -> list[HistoryItem]:
+    return [HistoryItem(m.role, m.content) for m in messages]  # type: ignore[arg-type]
+
+
+def params_for(turn: Turn) -> GenerationParams:
+    character = turn.character
+    return GenerationParams(
+        max_tokens=turn.reply_reserve,
+        hints={
+            "character_name": character.nickname or character.name,
+            "greeting": character.greeting or "",
+            "example_dialogue": character.example_dialogue or "",
+            "user_name": turn.user_name,
+        },
+    )
+
+
+async def _lock_chat(db: AsyncSession, chat: Chat, message_id: uuid.UUID) -> None:
+    """The one-generation-per-chat lock: a conditional UPDATE, atomic on every backend."""
+    result = await db.execute(
+        update(Chat)
+        .where(Chat.id == chat.id, Chat.active_message_id.is_(None))
+        .values(active_message_id=message_id, last_message_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise GenerationInProgress()
+    chat.active_message_id = message_id
+
+
+async def _lock_or_release(
+    db: AsyncSession, chat: Chat, message_id: uuid.UUID, hook: UsageHook, reservation: object
+) -> None:
+    try:
+        await _lock_chat(db, chat, message_id)
+    except GenerationInProgress:
+        await hook.release(reservation)
+        raise
+
+
+async def _reserve(hook: UsageHook, user: User, turn: Turn, prompt: AssembledPrompt) -> object:
+    return await hook.reserve(
+        UsageRequest(
+            user_id=user.id,
+            chat_id=turn.chat.id,
+            model_id=turn.model_id,
+            estimated_tokens=prompt.total_tokens + turn.reply_reserve,
+        )
+    )
+
+
+def _job(
+    turn: Turn,
+    user: User,
+    assistant: Message,
+    prompt: AssembledPrompt,
+    reservation: object,
+    base_text: str = "",
+) -> GenerationJob:
+    return GenerationJob(
+        chat_id=turn.chat.id,
+        message_id=assistant.id,
+        character_id=turn.character.id,
+        user_id=user.id,
+        model_id=turn.model_id,
+        messages=prompt.messages,
+        params=params_for(turn),
+        prompt_tokens_estimate=prompt.total_tokens,
+        base_text=base_text,
+        reservation=reservation,
+    )
+
+
+async def prepare_send(
+    db: AsyncSession,
+    user: User,
+    chat: Chat,
+    content: str,
+    gateway: LLMGateway,
+    hook: UsageHook,
+    worker_id: str,
+) -> PreparedGeneration:
+    """Store the user's message and a `streaming` assistant message; return the job."""
+    if chat.active_message_id is not None:
+        raise GenerationInProgress()
+    turn = await open_turn(db, user, chat, gateway)
+    budget = history_read_budget(turn.context_length, turn.reply_reserve)
+    window, has_older = await read_window(db, chat.id, budget=budget)
+    history = [*_history(window), HistoryItem("user", content)]
+    chat.turns += 1
+    prompt = build(turn, history, has_older, "reply")
+    reservation = await _reserve(hook, user, turn, prompt)
+    newest = await service.newest_message_id(db, chat.id)
+    user_id, assistant_id = service.ids_after(newest, 2)
+    now = utcnow()
+    await _lock_or_release(db, chat, assistant_id, hook, reservation)
+    user_message = Message(
+        id=user_id,
+        chat_id=chat.id,
+        role="user",
+        content=content,
+        status="complete",
+        created_at=now,
+    )
+    assistant = Message(
+        id=assistant_id,
+        chat_id=chat.id,
+        role="assistant",
+        content="",
+        status="streaming",
+        swipes=[""],
+        swipe_index=0,
+        model=turn.model_id,
+        prompt_snapshot=prompt.snapshot(),
+        worker_id=worker_id,
+        created_at=now,
+    )
+    db.add_all([user_message, assistant])
+    await db.flush()
+    await bump_messages(db, turn.character.id)
+    return PreparedGeneration(
+        _job(turn, user, assistant, prompt, reservation), assistant, user_message
+    )
+
+
+async def _last_message_guard(db: AsyncSession, chat: Chat, message: Message) -> None:
+    if message.role != "assistant":
+        raise InvalidChatOperation("Only a reply of the character can be regenerated.")
+    if await service.newest_message_id(db, chat.id) != message.id:
+        raise InvalidChatOperation("Only the latest message can be regenerated or continued.")
+
+
+async def prepare_rerun(
+    db: AsyncSession,
+    user: User,
+    chat: Chat,
+    message: Message,
+    mode: Literal["reply", "continue"],
+    gateway: LLMGateway,
+    hook: UsageHook,
+    worker_id: str,
+) -> PreparedGeneration:
+    """Regenerate (a new swipe of `message`) or continue it, streaming into the same row."""
+    if chat.active_message_id is not None:
+        raise GenerationInProgress()
+    await _last_message_guard(db, chat, message)
+    turn = await open_turn(db, user, chat, gateway)
+    budget = history_read_budget(turn.context_length, turn.reply_reserve)
+    if mode == "continue":
+        window, has_older = await read_window(db, chat.id, budget=budget, through=message.id)
+    else:
+        window, has_older = await read_window(db, chat.id, budget=budget, before=message.id)
+    prompt = build(turn, _history(window), has_older, mode)
+    reservation = await _reserve(hook, user, turn, prompt)
+    await _lock_or_release(db, chat, message.id, hook, reservation)
+    base_text = ""
+    if mode == "continue":
+        base_text = message.content
+    else:
+        swipes = list(message.swipes or [message.content])
+        swipes.append("")
+        message.swipes = swipes
+        message.swipe_index = len(swipes) - 1
+        message.content = ""
+    message.status = "streaming"
+    message.error = None
+    message.model = turn.model_id
+    message.prompt_snapshot = prompt.snapshot()
+    message.worker_id = worker_id
+    await db.flush()
+    return PreparedGeneration(_job(turn, user, message, prompt, reservation, base_text), message)
+
+
+async def impersonate_prompt(
+    db: AsyncSession, user: User, chat: Chat, gateway: LLMGateway
+) -> tuple[Turn, AssembledPrompt]:
+    turn = await open_turn(db, user, chat, gateway)
+    budget = history_read_budget(turn.context_length, turn.reply_reserve)
+    window, has_older = await read_window(db, chat.id, budget=budget)
+    return turn, build(turn, _history(window), has_older, "impersonate")

@@ -1,0 +1,48 @@
+"""The seam for quotas and billing (issue 7): reserve before the LLM call, settle after.
+
+The chat engine calls `reserve` before it commits anything for a generation (raising there,
+e.g. `TooManyRequests`, refuses the turn cleanly), then exactly one of `settle` (the
+provider reported usage; `cost` in USD) or `release` (nothing billable happened). The
+default hook allows everything; the limits domain replaces `app.state.usage_hook`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from hearth.llm.types import Usage
+
+
+@dataclass(frozen=True)
+class UsageRequest:
+    user_id: uuid.UUID
+    chat_id: uuid.UUID
+    model_id: str
+    # Prompt tokens (estimated) plus the reply reserve: the most this turn can consume.
+    estimated_tokens: int
+
+
+class UsageHook(Protocol):
+    async def reserve(self, request: UsageRequest) -> object:
+        """Hold units for this turn; the returned token goes back to settle/release."""
+
+    async def settle(self, reservation: object, usage: Usage, cost: float) -> None:
+        """Charge what was actually used (may be less or more than reserved)."""
+
+    async def release(self, reservation: object) -> None:
+        """Give the held units back: the turn produced nothing billable."""
+
+
+class NoQuota:
+    """The default: no limits, nothing recorded."""
+
+    async def reserve(self, request: UsageRequest) -> object:
+        return request
+
+    async def settle(self, reservation: object, usage: Usage, cost: float) -> None:
+        return None
+
+    async def release(self, reservation: object) -> None:
+        return None

@@ -1,0 +1,127 @@
+"""Small helpers for chat tests: characters, chats, sends, SSE parsing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import update
+
+from hearth.characters.models import Character
+from tests.factories import Account
+
+
+@dataclass
+class Event:
+    event: str
+    id: int
+    data: dict[str, Any]
+
+
+def parse_sse(text: str) -> list[Event]:
+    events = []
+    for block in text.split("\n\n"):
+        fields: dict[str, str] = {}
+        for line in block.splitlines():
+            if line.startswith(":") or ":" not in line:
+                continue
+            name, value = line.split(":", 1)
+            fields[name] = value.lstrip(" ")
+        if "event" in fields:
+            events.append(Event(fields["event"], int(fields["id"]), json.loads(fields["data"])))
+    return events
+
+
+def deltas_text(events: list[Event]) -> str:
+    return "".join(e.data["text"] for e in events if e.event == "delta")
+
+
+async def create_character(
+    client: httpx.AsyncClient, owner: Account, **overrides: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "Aria",
+        "description": "A kind innkeeper.",
+        "greeting": "Welcome to the inn, {{user}}!",
+        "visibility": "public",
+    }
+    body.update(overrides)
+    response = await client.post("/characters", json=body, headers=owner.headers)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def create_chat(
+    client: httpx.AsyncClient, account: Account, character_id: str, **overrides: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        "/chats", json={"character_id": character_id, **overrides}, headers=account.headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def new_chat(client: httpx.AsyncClient, account: Account, **character: Any) -> dict[str, Any]:
+    made = await create_character(client, account, **character)
+    return await create_chat(client, account, made["id"])
+
+
+async def send_json(
+    client: httpx.AsyncClient, account: Account, chat_id: str, content: str = "Hello"
+) -> httpx.Response:
+    return await client.post(
+        f"/chats/{chat_id}/messages",
+        json={"content": content},
+        headers={**account.headers, "Accept": "application/json"},
+    )
+
+
+async def send_sse(
+    client: httpx.AsyncClient, account: Account, chat_id: str, content: str = "Hello"
+) -> list[Event]:
+    response = await client.post(
+        f"/chats/{chat_id}/messages", json={"content": content}, headers=account.headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/event-stream")
+    return parse_sse(response.text)
+
+
+async def messages(
+    client: httpx.AsyncClient, account: Account, chat_id: str, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Every message, oldest first."""
+    response = await client.get(
+        f"/chats/{chat_id}/messages", params={"limit": limit}, headers=account.headers
+    )
+    assert response.status_code == 200, response.text
+    return list(reversed(response.json()["items"]))
+
+
+async def wait_status(
+    client: httpx.AsyncClient, account: Account, chat_id: str, message_id: str, timeout: float = 10
+) -> dict[str, Any]:
+    """Poll until the message is no longer `streaming`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        found = [m for m in await messages(client, account, chat_id) if m["id"] == message_id]
+        if found and found[0]["status"] != "streaming":
+            return found[0]
+        if loop.time() > deadline:
+            raise AssertionError(f"message still streaming: {found}")
+        await asyncio.sleep(0.05)
+
+
+async def set_character(app: FastAPI, character_id: str, **values: Any) -> None:
+    import uuid
+
+    async with app.state.db.sessionmaker() as session:
+        await session.execute(
+            update(Character).where(Character.id == uuid.UUID(character_id)).values(**values)
+        )
+        await session.commit()

@@ -1,0 +1,208 @@
+"""Chats: start with a greeting, list, rename/pin/archive, search, trash and restore."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from tests.chats.helpers import (
+    create_character,
+    create_chat,
+    new_chat,
+    send_json,
+    set_character,
+)
+from tests.factories import create_account
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.script import Reply
+
+
+async def test_new_chat_starts_with_the_greeting_with_macros_filled(
+    client: httpx.AsyncClient,
+) -> None:
+    me = await create_account(client, display_name="Sam")
+    chat = await new_chat(client, me, greeting="Hello {{user}}, I am {{char}}.")
+
+    first = chat["first_message"]
+    assert first["role"] == "assistant"
+    assert first["content"] == "Hello Sam, I am Aria."
+    assert chat["title"] == "Aria"
+
+
+async def test_alternate_greetings_are_swipes_of_the_first_message(
+    client: httpx.AsyncClient,
+) -> None:
+    me = await create_account(client)
+    character = await create_character(
+        client, me, greeting="Hi.", alternate_greetings=["Hey there.", "Good evening."]
+    )
+
+    chat = await create_chat(client, me, character["id"], greeting_index=2)
+
+    first = chat["first_message"]
+    assert first["swipes"] == ["Hi.", "Hey there.", "Good evening."]
+    assert first["swipe_index"] == 2
+    assert first["content"] == "Good evening."
+
+
+async def test_greeting_index_out_of_range_is_422(client: httpx.AsyncClient) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me, greeting="Hi.")
+    response = await client.post(
+        "/chats", json={"character_id": character["id"], "greeting_index": 3}, headers=me.headers
+    )
+    assert response.status_code == 422
+
+
+async def test_many_chats_per_character_listed_newest_activity_first(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+    older = await create_chat(client, me, character["id"])
+    newer = await create_chat(client, me, character["id"])
+    fake_llm.script(Reply(tokens=["Back", " again"]))
+    await send_json(client, me, older["id"], "I'm back")
+
+    response = await client.get("/chats", headers=me.headers)
+
+    items = response.json()["items"]
+    assert [c["id"] for c in items] == [older["id"], newer["id"]]
+    assert items[0]["character"]["name"] == "Aria"
+    assert items[0]["last_message"]["content"] == "Back again"
+
+
+async def test_chat_list_pages_with_a_cursor(client: httpx.AsyncClient) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+    made = [await create_chat(client, me, character["id"]) for _ in range(5)]
+
+    first = (await client.get("/chats", params={"limit": 3}, headers=me.headers)).json()
+    second = (
+        await client.get(
+            "/chats", params={"limit": 3, "cursor": first["next_cursor"]}, headers=me.headers
+        )
+    ).json()
+
+    ids = [c["id"] for c in first["items"] + second["items"]]
+    assert sorted(ids) == sorted(c["id"] for c in made)
+    assert second["next_cursor"] is None
+
+
+async def test_rename_pin_and_archive(client: httpx.AsyncClient) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+
+    response = await client.patch(
+        f"/chats/{chat['id']}",
+        json={"title": "Night at the inn", "pinned": True, "archived": True},
+        headers=me.headers,
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["title"], body["pinned"], body["archived"]) == ("Night at the inn", True, True)
+    archived = await client.get("/chats", params={"archived": True}, headers=me.headers)
+    assert [c["id"] for c in archived.json()["items"]] == [chat["id"]]
+
+
+async def test_search_finds_chats_by_message_text(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    dragons = await new_chat(client, me)
+    await new_chat(client, me)
+    await send_json(client, me, dragons["id"], "Tell me about the Dragons of the north")
+
+    response = await client.get("/chats", params={"q": "dragons"}, headers=me.headers)
+
+    assert [c["id"] for c in response.json()["items"]] == [dragons["id"]]
+
+
+async def test_delete_moves_to_trash_and_restore_brings_back(client: httpx.AsyncClient) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+
+    assert (await client.delete(f"/chats/{chat['id']}", headers=me.headers)).status_code == 204
+    listed = (await client.get("/chats", headers=me.headers)).json()["items"]
+    trash = (await client.get("/chats", params={"trashed": True}, headers=me.headers)).json()
+    assert listed == []
+    assert [c["id"] for c in trash["items"]] == [chat["id"]]
+    sending = await send_json(client, me, chat["id"])
+    assert sending.status_code == 409
+    assert sending.json()["error"]["code"] == "chat_in_trash"
+
+    restored = await client.post(f"/chats/{chat['id']}/restore", headers=me.headers)
+    assert restored.status_code == 200
+    assert restored.json()["deleted_at"] is None
+    assert [c["id"] for c in (await client.get("/chats", headers=me.headers)).json()["items"]] == [
+        chat["id"]
+    ]
+
+
+async def test_blocked_character_chat_is_read_only(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+    chat = await create_chat(client, me, character["id"])
+    await set_character(app, character["id"], is_blocked=True)
+
+    sending = await send_json(client, me, chat["id"])
+    reading = await client.get(f"/chats/{chat['id']}/messages", headers=me.headers)
+    starting = await client.post(
+        "/chats", json={"character_id": character["id"]}, headers=me.headers
+    )
+
+    assert sending.status_code == 403
+    assert sending.json()["error"]["code"] == "character_blocked"
+    assert reading.status_code == 200
+    assert starting.status_code == 404
+
+
+async def test_deleted_character_chat_is_read_only(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+    chat = await create_chat(client, me, character["id"])
+    assert (
+        await client.delete(f"/characters/{character['id']}", headers=me.headers)
+    ).status_code == 204
+
+    sending = await send_json(client, me, chat["id"])
+
+    assert sending.status_code == 409
+    assert sending.json()["error"]["code"] == "character_unavailable"
+    assert (await client.get(f"/chats/{chat['id']}", headers=me.headers)).status_code == 200
+
+
+async def test_minor_cannot_start_or_continue_a_mature_chat(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    creator = await create_account(client, birthdate="1990-01-01")
+    minor = await create_account(client, birthdate="2015-01-01")
+    character = await create_character(client, creator, content_rating="sfw")
+    chat = await create_chat(client, minor, character["id"])
+    await set_character(app, character["id"], content_rating="nsfw")
+
+    starting = await client.post(
+        "/chats", json={"character_id": character["id"]}, headers=minor.headers
+    )
+    sending = await send_json(client, minor, chat["id"])
+
+    assert starting.status_code == 403
+    assert starting.json()["error"]["code"] == "age_restricted"
+    assert sending.status_code == 403
+    assert sending.json()["error"]["code"] == "age_restricted"
+
+
+async def test_unknown_model_is_refused(client: httpx.AsyncClient) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+    response = await client.post(
+        "/chats",
+        json={"character_id": character["id"], "model": "nowhere/model"},
+        headers=me.headers,
+    )
+    assert response.status_code == 422

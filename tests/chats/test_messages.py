@@ -1,0 +1,288 @@
+"""Messages: paging, regenerate (swipes), continue, edit, delete, hide, rate, impersonate,
+branch, the prompt inspector, one generation at a time."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from tests.chats.helpers import messages, new_chat, send_json
+from tests.factories import create_account
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.script import Reply
+
+
+async def test_messages_page_newest_first_with_before(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    for n in range(3):
+        await send_json(client, me, chat["id"], f"message {n}")  # 1 greeting + 6 messages
+
+    first = (
+        await client.get(f"/chats/{chat['id']}/messages", params={"limit": 4}, headers=me.headers)
+    ).json()
+    second = (
+        await client.get(
+            f"/chats/{chat['id']}/messages",
+            params={"limit": 4, "before": first["next_cursor"]},
+            headers=me.headers,
+        )
+    ).json()
+
+    assert len(first["items"]) == 4 and len(second["items"]) == 3
+    assert first["items"][1]["content"] == "message 2"
+    assert second["items"][-1]["id"] == chat["first_message"]["id"]
+    assert second["next_cursor"] is None
+    ids = [m["id"] for m in first["items"] + second["items"]]
+    assert ids == sorted(ids, reverse=True)
+
+
+async def test_regenerate_adds_a_swipe_and_keeps_the_old_ones(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["First"]), Reply(tokens=["Second"]))
+    reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
+
+    response = await client.post(
+        f"/chats/{chat['id']}/messages/{reply['id']}/regenerate",
+        headers={**me.headers, "Accept": "application/json"},
+    )
+
+    assert response.status_code == 200, response.text
+    regenerated = response.json()
+    assert regenerated["id"] == reply["id"]
+    assert regenerated["swipes"] == ["First", "Second"]
+    assert regenerated["swipe_index"] == 1
+    assert regenerated["content"] == "Second"
+    # The prompt of a regeneration ends with the user's message, not the old reply.
+    assert fake_llm.requests[-1].json()["messages"][-1]["content"] == "Hello"
+
+
+async def test_selecting_a_swipe_makes_it_current(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["First"]), Reply(tokens=["Second"]))
+    reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
+    await client.post(
+        f"/chats/{chat['id']}/messages/{reply['id']}/regenerate",
+        headers={**me.headers, "Accept": "application/json"},
+    )
+
+    response = await client.put(
+        f"/chats/{chat['id']}/messages/{reply['id']}/swipe", json={"index": 0}, headers=me.headers
+    )
+
+    assert response.status_code == 200
+    assert response.json()["content"] == "First"
+    assert (await messages(client, me, chat["id"]))[-1]["content"] == "First"
+
+
+async def test_only_the_latest_reply_can_be_regenerated(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    await send_json(client, me, chat["id"])
+    response = await client.post(
+        f"/chats/{chat['id']}/messages/{chat['first_message']['id']}/regenerate",
+        headers={**me.headers, "Accept": "application/json"},
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "invalid_chat_operation"
+
+
+async def test_continue_extends_the_reply(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["Once upon"]), Reply(tokens=[" a time."]))
+    reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
+
+    response = await client.post(
+        f"/chats/{chat['id']}/messages/{reply['id']}/continue",
+        headers={**me.headers, "Accept": "application/json"},
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["content"] == "Once upon a time."
+    sent = fake_llm.requests[-1].json()["messages"]
+    assert any(m["content"] == "Once upon" for m in sent)
+
+
+async def test_edit_changes_the_text(client: httpx.AsyncClient, fake_llm: FakeOpenAI) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    pair = (await send_json(client, me, chat["id"], "Helo")).json()
+
+    response = await client.patch(
+        f"/chats/{chat['id']}/messages/{pair['user_message']['id']}",
+        json={"content": "Hello"},
+        headers=me.headers,
+    )
+
+    assert response.status_code == 200
+    assert [m["content"] for m in await messages(client, me, chat["id"])][1] == "Hello"
+
+
+async def test_delete_one_message_or_everything_after(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    one = (await send_json(client, me, chat["id"], "one")).json()
+    two = (await send_json(client, me, chat["id"], "two")).json()
+
+    single = await client.delete(
+        f"/chats/{chat['id']}/messages/{two['assistant_message']['id']}", headers=me.headers
+    )
+    after_single = [m["id"] for m in await messages(client, me, chat["id"])]
+    cascade = await client.delete(
+        f"/chats/{chat['id']}/messages/{one['assistant_message']['id']}",
+        params={"cascade": True},
+        headers=me.headers,
+    )
+
+    assert single.status_code == cascade.status_code == 204
+    assert two["assistant_message"]["id"] not in after_single
+    assert two["user_message"]["id"] in after_single
+    remaining = [m["id"] for m in await messages(client, me, chat["id"])]
+    assert remaining == [chat["first_message"]["id"], one["user_message"]["id"]]
+
+
+async def test_hidden_message_is_left_out_of_the_prompt(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    secret = (await send_json(client, me, chat["id"], "a secret")).json()["user_message"]
+
+    hidden = await client.put(
+        f"/chats/{chat['id']}/messages/{secret['id']}/hidden",
+        json={"hidden": True},
+        headers=me.headers,
+    )
+    await send_json(client, me, chat["id"], "next")
+
+    assert hidden.json()["hidden"] is True
+    sent = [m["content"] for m in fake_llm.requests[-1].json()["messages"]]
+    assert "a secret" not in sent
+    assert "next" in sent
+
+
+async def test_rate_a_reply(client: httpx.AsyncClient, fake_llm: FakeOpenAI) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
+
+    ok = await client.put(
+        f"/chats/{chat['id']}/messages/{reply['id']}/rating", json={"rating": 4}, headers=me.headers
+    )
+    bad = await client.put(
+        f"/chats/{chat['id']}/messages/{reply['id']}/rating", json={"rating": 5}, headers=me.headers
+    )
+
+    assert ok.status_code == 200 and ok.json()["rating"] == 4
+    assert bad.status_code == 422
+
+
+async def test_impersonate_returns_a_draft_and_stores_nothing(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["I open", " the door."]))
+    before = await messages(client, me, chat["id"])
+
+    response = await client.post(f"/chats/{chat['id']}/impersonate", headers=me.headers)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["content"] == "I open the door."
+    assert await messages(client, me, chat["id"]) == before
+
+
+async def test_branch_copies_history_up_to_the_message(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    one = (await send_json(client, me, chat["id"], "one")).json()
+    await send_json(client, me, chat["id"], "two")
+
+    response = await client.post(
+        f"/chats/{chat['id']}/branch",
+        json={"message_id": one["assistant_message"]["id"]},
+        headers=me.headers,
+    )
+
+    assert response.status_code == 201, response.text
+    branch = response.json()
+    assert branch["id"] != chat["id"]
+    copied = [m["content"] for m in await messages(client, me, branch["id"])]
+    assert copied == [chat["first_message"]["content"], "one", one["assistant_message"]["content"]]
+    assert len(await messages(client, me, chat["id"])) == 5
+
+
+async def test_prompt_inspector_shows_the_exact_prompt_with_token_counts(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    reply = (await send_json(client, me, chat["id"], "What is this place?")).json()[
+        "assistant_message"
+    ]
+
+    response = await client.get(
+        f"/chats/{chat['id']}/messages/{reply['id']}/prompt", headers=me.headers
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["messages"] == fake_llm.requests[-1].json()["messages"]
+    parts = {p["name"]: p["tokens"] for p in body["parts"]}
+    assert parts["system"] > 0 and parts["history"] > 0
+    assert body["total_tokens"] > 0
+
+
+async def test_second_send_while_one_runs_is_409(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["slow", " reply"], first_token_delay=0.5))
+
+    first = asyncio.create_task(send_json(client, me, chat["id"], "one"))
+    await asyncio.sleep(0.15)
+    second = await send_json(client, me, chat["id"], "two")
+    done = await first
+
+    assert second.status_code == 409
+    assert second.json()["error"]["code"] == "generation_in_progress"
+    assert done.status_code == 200
+    assert "two" not in [m["content"] for m in await messages(client, me, chat["id"])]
+
+
+async def test_author_note_is_inserted_at_its_depth(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    response = await client.put(
+        f"/chats/{chat['id']}/author-note",
+        json={"text": "[Mood: stormy]", "depth": 0, "frequency": 1},
+        headers=me.headers,
+    )
+    assert response.status_code == 200
+
+    await send_json(client, me, chat["id"], "Hi")
+
+    sent = fake_llm.requests[-1].json()["messages"]
+    assert sent[-1] == {"role": "system", "content": "[Mood: stormy]"}
+    assert sent[-2]["content"] == "Hi"

@@ -1,0 +1,69 @@
+"""Sending a message: the reply streams as SSE, or comes back whole as JSON."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.chats.helpers import deltas_text, messages, new_chat, send_json, send_sse
+from tests.factories import create_account
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.script import Reply
+
+
+async def test_send_streams_user_message_start_deltas_and_done(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["Hi", " there", "!"]))
+
+    events = await send_sse(client, me, chat["id"], "Hello")
+
+    assert [e.event for e in events] == ["user_message", "start", "delta", "delta", "delta", "done"]
+    assert [e.id for e in events] == [1, 2, 3, 4, 5, 6]
+    assert events[0].data["content"] == "Hello"
+    assert events[1].data["message_id"] == events[-1].data["id"]
+    assert deltas_text(events) == "Hi there!"
+    done = events[-1].data
+    assert done["status"] == "complete"
+    assert done["content"] == "Hi there!"
+    assert done["usage"] == {"prompt_tokens": 11, "completion_tokens": 3, "cost": 0.0}
+    assert done["model"] == "local/fake-model"
+
+
+async def test_send_with_accept_json_returns_the_finished_pair(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["Fine", ", thanks."]))
+
+    response = await send_json(client, me, chat["id"], "How are you?")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["user_message"]["content"] == "How are you?"
+    assert body["assistant_message"]["content"] == "Fine, thanks."
+    assert body["assistant_message"]["status"] == "complete"
+    stored = await messages(client, me, chat["id"])
+    assert [m["content"] for m in stored] == [
+        chat["first_message"]["content"],
+        "How are you?",
+        "Fine, thanks.",
+    ]
+
+
+async def test_assistant_message_records_model_usage_and_latency(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["a", "b"], prompt_tokens=40))
+
+    reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
+
+    assert reply["provider"] == "local"
+    assert reply["usage"]["prompt_tokens"] == 40
+    assert reply["usage"]["completion_tokens"] == 2
+    assert reply["finish_reason"] == "stop"
+    assert reply["ttft_ms"] is not None and reply["duration_ms"] >= reply["ttft_ms"]

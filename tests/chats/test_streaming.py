@@ -1,0 +1,222 @@
+"""Live streams over a real server: disconnects, re-attach, Last-Event-ID, stop, failures,
+progressive persistence."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from tests.chats.helpers import (
+    Event,
+    deltas_text,
+    messages,
+    new_chat,
+    parse_sse,
+    wait_status,
+)
+from tests.factories import create_account
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.script import Reply
+
+TOKENS = [f"w{n} " for n in range(20)]
+
+
+_readers: dict[int, Any] = {}
+
+
+async def read_events(response: httpx.Response, count: int | None = None) -> list[Event]:
+    """Read SSE events as they arrive; stop after `count` events (reading can resume)."""
+    lines = _readers.setdefault(id(response), response.aiter_lines())
+    events: list[Event] = []
+    block: list[str] = []
+    async for line in lines:
+        if line:
+            block.append(line)
+            continue
+        found = parse_sse("\n".join(block) + "\n\n")
+        block = []
+        events.extend(found)
+        if count is not None and len(events) >= count:
+            break
+    return events
+
+
+async def open_send(
+    client: httpx.AsyncClient, headers: dict[str, str], chat_id: str, content: str = "Hello"
+) -> Any:
+    return client.stream(
+        "POST", f"/chats/{chat_id}/messages", json={"content": content}, headers=headers
+    )
+
+
+async def test_disconnect_then_reattach_gets_the_full_text_exactly_once(
+    live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    fake_llm.script(Reply(tokens=TOKENS, delay=0.03))
+
+    async with await open_send(live_client, me.headers, chat["id"]) as response:
+        seen = await read_events(response, count=6)  # user_message, start, 4 deltas
+    message_id = seen[1].data["message_id"]
+    await asyncio.sleep(0.2)  # the generation goes on without a client
+
+    async with live_client.stream(
+        "GET",
+        f"/chats/{chat['id']}/messages/{message_id}/stream",
+        headers={**me.headers, "Last-Event-ID": str(seen[-1].id)},
+    ) as response:
+        rest = await read_events(response)
+
+    ids = [e.id for e in seen + rest]
+    assert ids == list(range(1, len(ids) + 1))  # no gap, no duplicate
+    assert deltas_text(seen + rest) == "".join(TOKENS)
+    assert rest[-1].event == "done"
+    assert rest[-1].data["content"] == "".join(TOKENS)
+
+
+async def test_reattach_without_last_event_id_replays_everything(
+    live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    fake_llm.script(Reply(tokens=TOKENS, delay=0.01))
+    async with await open_send(live_client, me.headers, chat["id"]) as response:
+        seen = await read_events(response, count=3)
+    message_id = seen[1].data["message_id"]
+
+    async with live_client.stream(
+        "GET", f"/chats/{chat['id']}/messages/{message_id}/stream", headers=me.headers
+    ) as response:
+        everything = await read_events(response)
+
+    assert [e.event for e in everything][:2] == ["user_message", "start"]
+    assert deltas_text(everything) == "".join(TOKENS)
+
+
+async def test_stop_keeps_what_was_written_as_stopped(
+    live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    fake_llm.script(Reply(tokens=TOKENS, delay=0.1))
+
+    async with await open_send(live_client, me.headers, chat["id"]) as response:
+        seen = await read_events(response, count=5)
+        message_id = seen[1].data["message_id"]
+        stopped = await live_client.post(
+            f"/chats/{chat['id']}/messages/{message_id}/stop", headers=me.headers
+        )
+        rest = await read_events(response)
+
+    assert stopped.status_code == 200, stopped.text
+    body = stopped.json()
+    assert body["status"] == "stopped"
+    assert body["content"] and "".join(TOKENS).startswith(body["content"])
+    assert body["content"] != "".join(TOKENS)
+    assert rest[-1].event == "done" and rest[-1].data["status"] == "stopped"
+    assert deltas_text(seen + rest) == body["content"]
+    stored = await wait_status(live_client, me, chat["id"], message_id)
+    assert stored["content"] == body["content"]
+    again = await live_client.post(
+        f"/chats/{chat['id']}/messages/{message_id}/stop", headers=me.headers
+    )
+    assert again.status_code == 409
+
+
+async def test_provider_cut_mid_reply_keeps_the_partial_text_as_interrupted(
+    live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    fake_llm.script(Reply(tokens=TOKENS, delay=0.01, cut_after=5))
+
+    async with await open_send(live_client, me.headers, chat["id"]) as response:
+        events = await read_events(response)
+
+    last = events[-1]
+    assert last.event == "error"
+    assert last.data["code"].startswith("llm_")
+    assert last.data["message"]
+    stored = last.data["assistant_message"]
+    assert stored["status"] == "interrupted"
+    assert stored["content"] == "".join(TOKENS[:5])
+    assert stored["error"]["code"] == last.data["code"]
+    listed = await messages(live_client, me, chat["id"])
+    assert listed[-1]["status"] == "interrupted"
+    assert listed[-1]["content"] == "".join(TOKENS[:5])
+
+
+async def test_provider_failure_before_any_text_is_an_error(
+    live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    fake_llm.script(Reply(status=400, error_message="bad model"))
+
+    async with await open_send(live_client, me.headers, chat["id"]) as response:
+        events = await read_events(response)
+
+    assert [e.event for e in events] == ["user_message", "start", "error"]
+    assert events[-1].data["assistant_message"]["status"] == "error"
+    # The user's message is kept whatever happened to the reply.
+    assert [m["content"] for m in await messages(live_client, me, chat["id"])][1] == "Hello"
+
+
+async def test_text_is_persisted_while_it_streams(
+    live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    fake_llm.script(Reply(tokens=TOKENS, delay=0.1))
+
+    async with await open_send(live_client, me.headers, chat["id"]) as response:
+        seen = await read_events(response, count=12)  # 10 deltas: about a second of text
+        await asyncio.sleep(0.6)  # one flush interval (0.5 s) and a margin
+        stored = (await messages(live_client, me, chat["id"]))[-1]
+        await read_events(response)
+
+    assert stored["status"] == "streaming"
+    assert stored["content"].startswith(deltas_text(seen))
+    assert len(stored["content"]) >= len(deltas_text(seen))
+
+
+async def test_reattach_after_the_hub_forgot_replays_done_from_the_database(
+    live_client: httpx.AsyncClient, app: FastAPI, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    fake_llm.script(Reply(tokens=["All", " done"]))
+    async with await open_send(live_client, me.headers, chat["id"]) as response:
+        events = await read_events(response)
+    message_id = events[1].data["message_id"]
+    app.state.chat_engine.hub._evict(message_id)  # as after the retention period
+
+    response = await live_client.get(
+        f"/chats/{chat['id']}/messages/{message_id}/stream",
+        headers={**me.headers, "Last-Event-ID": "2"},
+    )
+
+    replay = parse_sse(response.text)
+    assert [e.event for e in replay] == ["done"]
+    assert replay[0].id == 3
+    assert replay[0].data["content"] == "All done"
+
+
+async def test_sse_response_headers(
+    live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    async with await open_send(live_client, me.headers, chat["id"]) as response:
+        headers = response.headers
+        lines = [line async for line in response.aiter_lines()]
+
+    assert headers["content-type"].startswith("text/event-stream")
+    assert headers["x-accel-buffering"] == "no"
+    data_lines = [line for line in lines if line.startswith("data:")]
+    assert all(json.loads(line[5:]) is not None for line in data_lines)
