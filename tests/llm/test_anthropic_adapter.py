@@ -137,3 +137,16 @@ async def test_anthropic_hang_is_timeout(anthropic_fake: FakeAnthropic) -> None:
     provider = anthropic_provider(anthropic_fake, timeout=0.3)
     result = await drain(provider.stream(MESSAGES, model="c", params=PARAMS))
     assert isinstance(result.error, Timeout)
+
+
+async def test_anthropic_leaves_out_sampling_params_the_sdk_no_longer_takes(
+    anthropic_fake: FakeAnthropic,
+) -> None:
+    params = GenerationParams(temperature=0.9, top_p=0.8, stop=("END",))
+    result = await drain(
+        anthropic_provider(anthropic_fake).stream(MESSAGES, model="c", params=params)
+    )
+    assert result.error is None
+    body = anthropic_fake.requests[-1].json()
+    assert "temperature" not in body and "top_p" not in body
+    assert body["stop_sequences"] == ["END"]

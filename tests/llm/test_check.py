@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from hearth.llm.check import check_providers, render_checks
 from hearth.llm.cli import llm_app
 from hearth.llm.gateway import LLMGateway
-from tests.fakes import FakeOpenAI, Reply
+from tests.fakes import FakeAnthropic, FakeGemini, FakeOpenAI, Reply
 from tests.llm.conftest import OPENAI_KEY, llm_settings
 
 ENV_VARS = (
@@ -87,3 +87,24 @@ def test_cli_check_prints_a_table_and_fails_on_a_dead_key(
 
 def test_render_without_checks_is_the_env_hint() -> None:
     assert "HEARTH_DEFAULT_MODEL" in render_checks([])
+
+
+async def test_check_passes_on_every_adapter_when_the_servers_answer(
+    openai_fake: FakeOpenAI, anthropic_fake: FakeAnthropic, gemini_fake: FakeGemini
+) -> None:
+    gateway = LLMGateway(
+        llm_settings(
+            openai_api_key=OPENAI_KEY,
+            openai_base_url=openai_fake.base_url,
+            anthropic_api_key="a-key",
+            anthropic_base_url=anthropic_fake.base_url,
+            gemini_api_key="g-key",
+            gemini_base_url=gemini_fake.base_url,
+        )
+    )
+    checks = await check_providers(gateway)
+    assert [(c.provider, c.status) for c in checks] == [
+        ("openai", "OK"),
+        ("anthropic", "OK"),
+        ("gemini", "OK"),
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hearth.llm.errors import (
+    CONNECT_FAILED,
     REGION_BLOCKED,
     AuthError,
     BadRequest,
@@ -115,3 +116,10 @@ async def test_gemini_hang_is_timeout(gemini_fake: FakeGemini) -> None:
     provider = gemini_provider(gemini_fake, timeout=0.3)
     result = await drain(provider.stream(MESSAGES, model="g", params=PARAMS))
     assert isinstance(result.error, Timeout)
+
+
+async def test_gemini_unreachable_base_url_says_cannot_connect() -> None:
+    provider = gemini_provider(FakeGemini(), base_url="http://127.0.0.1:9")
+    result = await drain(provider.stream(MESSAGES, model="g", params=PARAMS))
+    assert isinstance(result.error, Unavailable)
+    assert result.error.explanation == CONNECT_FAILED

@@ -99,10 +99,8 @@ class AnthropicProvider:
         }
         if shaped.system:
             body["system"] = shaped.system
-        if params.temperature is not None:
-            body["temperature"] = params.temperature
-        if params.top_p is not None:
-            body["top_p"] = params.top_p
+        # No temperature/top_p: the installed SDK (2.12) no longer accepts them, and the
+        # current Claude models fix their sampling server-side.
         if params.stop:
             body["stop_sequences"] = list(params.stop)
         return body

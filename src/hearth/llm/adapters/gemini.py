@@ -114,8 +114,12 @@ class GeminiProvider:
         usage: Usage | None = None
         finish: str | None = None
         produced: list[str] = []
+        # The SDK sends the request on the first iteration, so a refused connection shows up
+        # here too; it is "mid-stream" only once the server has answered.
+        answered = False
         try:
             async for chunk in chunks:
+                answered = True
                 feedback = chunk.prompt_feedback
                 if feedback is not None and feedback.block_reason:
                     raise ContentFiltered(f"prompt blocked: {feedback.block_reason}", self.name)
@@ -134,7 +138,7 @@ class GeminiProvider:
         except LLMError:
             raise
         except Exception as exc:
-            raise self._map(exc, mid_stream=True) from None
+            raise self._map(exc, mid_stream=answered) from None
         if finish in FILTERED:
             raise ContentFiltered(f"reply stopped: {finish}", self.name)
         if finish is None:
