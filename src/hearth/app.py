@@ -31,6 +31,7 @@ from hearth.llm.lifespan import start_gateway
 from hearth.llm.router import router as models_router
 from hearth.storage.backend import LocalStorage
 from hearth.users.router import router as me_router
+from hearth.web import mount_web_ui
 
 API_PREFIX = "/api/v1"
 
@@ -104,4 +105,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     settings.uploads_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.uploads_dir, check_dir=False), name="media")
+    mount_web_ui(app)  # last: the UI's catch-all must never shadow a route above
     return app

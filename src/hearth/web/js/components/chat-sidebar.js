@@ -1,0 +1,186 @@
+// The list of chats: search, pinned first, rename, pin, delete with an undo toast.
+import { del, errorMessage, get, patch, post } from '../api.js';
+import { debounce, h, onDismiss } from '../dom.js';
+import { formatRelative, t } from '../i18n.js';
+import { avatar } from './avatar.js';
+import { promptDialog } from './dialog.js';
+import { emptyIcon, icon } from './icons.js';
+import { plainPreview } from './rich-text.js';
+import { toast } from './toast.js';
+import { usageMeter } from './usage-meter.js';
+
+function byPinnedThenRecent(a, b) {
+  if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
+  return new Date(b.last_message_at) - new Date(a.last_message_at);
+}
+
+/**
+ * chatSidebar({activeId, onNavigate}) → element with .refresh(), .upsert(chat), .setActive(id)
+ */
+export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted = () => {} } = {}) {
+  let chats = [];
+  let cursor = null;
+  let query = '';
+  let loading = false;
+  let controller = null;
+
+  const list = h('ul', { class: 'chat-items', 'aria-label': t('chat.list_label') });
+  const more = h('button', { class: 'btn btn-ghost btn-sm btn-block', type: 'button', text: t('common.load_more'), hidden: true, onclick: () => load(false) });
+  const search = h('input', { class: 'input chat-search', type: 'search', placeholder: t('chat.search_placeholder'), 'aria-label': t('chat.search_label') });
+  const root = h(
+    'aside',
+    { class: 'chat-sidebar', id: 'chat-sidebar', 'aria-label': t('chat.sidebar_label') },
+    h('div', { class: 'sidebar-head' }, h('h2', { class: 'sidebar-title', text: t('nav.chats') }), h('a', { class: 'btn btn-sm', href: '#/' }, icon('plus'), t('chat.new_chat'))),
+    h('div', { class: 'sidebar-search' }, icon('search', 'icon search-icon'), search),
+    h('div', { class: 'sidebar-scroll' }, list, more),
+    h('div', { class: 'sidebar-foot' }, usageMeter({ compact: true })),
+  );
+
+  function item(chat) {
+    const name = chat.character?.name || t('chat.unknown_character');
+    const menu = h('div', { class: 'menu', role: 'menu', hidden: true });
+    let undismiss = null;
+    const closeMenu = () => {
+      menu.hidden = true;
+      if (undismiss) undismiss();
+      undismiss = null;
+    };
+    const menuBtn = h(
+      'button',
+      {
+        class: 'icon-btn sm chat-item-menu',
+        type: 'button',
+        'aria-label': t('chat.chat_actions', { name: chat.title || name }),
+        'aria-haspopup': 'menu',
+        onclick: (e) => {
+          e.stopPropagation();
+          if (!menu.hidden) return closeMenu();
+          menu.hidden = false;
+          undismiss = onDismiss(wrap, closeMenu);
+          menu.querySelector('button').focus();
+        },
+      },
+      icon('more'),
+    );
+    const action = (label, ic, run, danger = false) =>
+      h('button', { type: 'button', role: 'menuitem', class: danger ? 'danger' : '', onclick: () => { closeMenu(); run(); } }, icon(ic), label);
+    menu.append(
+      action(chat.pinned ? t('chat.unpin') : t('chat.pin'), 'pin', () => update(chat, { pinned: !chat.pinned })),
+      action(t('chat.rename'), 'edit', async () => {
+        const title = await promptDialog({ title: t('chat.rename'), label: t('chat.title_label'), value: chat.title || name });
+        if (title !== undefined) update(chat, { title });
+      }),
+      action(t('common.delete'), 'trash', () => remove(chat), true),
+    );
+    const wrap = h('div', { class: 'menu-wrap' }, menuBtn, menu);
+    return h(
+      'li',
+      { class: `chat-item${chat.id === activeId ? ' active' : ''}`, dataset: { id: chat.id } },
+      h(
+        'a',
+        { href: `#/chats/${chat.id}`, 'aria-current': chat.id === activeId ? 'page' : null, onclick: () => onNavigate(chat.id) },
+        avatar(name, chat.character?.avatar_url, { size: 40 }),
+        h(
+          'div',
+          { class: 'chat-item-text' },
+          h('div', { class: 'chat-item-top' }, chat.pinned && h('span', { class: 'pin-mark', title: t('chat.pinned') }, icon('pin')), h('span', { class: 'chat-item-title ellipsis', text: chat.title || name }), h('span', { class: 'chat-item-time', text: formatRelative(chat.last_message_at) })),
+          h('div', { class: 'chat-item-preview ellipsis', text: plainPreview(chat.last_message?.content || '', 80) || '\u00a0' }),
+        ),
+      ),
+      wrap,
+    );
+  }
+
+  function render() {
+    chats.sort(byPinnedThenRecent);
+    list.replaceChildren(...chats.map(item));
+    if (!chats.length && !loading) {
+      list.append(h('li', { class: 'empty small' }, emptyIcon('chat'), h('p', { text: query ? t('chat.no_matches') : t('chat.no_chats') }), !query && h('a', { class: 'btn btn-primary btn-sm', href: '#/', text: t('chat.browse') })));
+    }
+    more.hidden = !cursor;
+  }
+
+  async function load(reset = true) {
+    if (controller) controller.abort();
+    controller = new AbortController();
+    loading = true;
+    if (reset) {
+      cursor = null;
+      if (!chats.length) list.replaceChildren(h('li', { class: 'loading' }, h('span', { class: 'spinner' })));
+    }
+    try {
+      const page = await get('/chats', { q: query || undefined, cursor: reset ? undefined : cursor, limit: 30 }, { signal: controller.signal });
+      chats = reset ? page.items : [...chats, ...page.items];
+      cursor = page.next_cursor;
+      loading = false;
+      render();
+    } catch (error) {
+      loading = false;
+      if (error.name === 'AbortError') return;
+      list.replaceChildren(h('li', { class: 'empty small' }, h('p', { text: errorMessage(error) }), h('button', { class: 'btn btn-sm', type: 'button', text: t('common.retry'), onclick: () => load(true) })));
+    }
+  }
+
+  async function update(chat, body) {
+    try {
+      const updated = await patch(`/chats/${chat.id}`, body);
+      Object.assign(chat, updated, { character: chat.character, last_message: chat.last_message });
+      render();
+      root.dispatchEvent(new CustomEvent('chat-updated', { detail: chat }));
+    } catch (error) {
+      toast(errorMessage(error), { type: 'error' });
+    }
+  }
+
+  async function remove(chat) {
+    const index = chats.indexOf(chat);
+    chats = chats.filter((c) => c !== chat);
+    render();
+    try {
+      await del(`/chats/${chat.id}`);
+    } catch (error) {
+      chats.splice(index, 0, chat);
+      render();
+      toast(errorMessage(error), { type: 'error' });
+      return;
+    }
+    onDeleted(chat);
+    toast(t('chat.deleted'), {
+      timeout: 6000,
+      action: {
+        label: t('common.undo'),
+        run: async () => {
+          try {
+            await post(`/chats/${chat.id}/restore`);
+            chats.push(chat);
+            render();
+            toast(t('chat.restored'), { type: 'success' });
+          } catch (error) {
+            toast(errorMessage(error), { type: 'error' });
+          }
+        },
+      },
+    });
+  }
+
+  search.addEventListener('input', debounce(() => {
+    query = search.value.trim();
+    load(true);
+  }, 250));
+
+  root.refresh = () => load(true);
+  root.setActive = (id) => {
+    activeId = id;
+    render();
+  };
+  /** Keep the list current when the open chat changes (new message, rename). */
+  root.upsert = (chat) => {
+    const existing = chats.find((c) => c.id === chat.id);
+    if (existing) Object.assign(existing, Object.fromEntries(Object.entries(chat).filter(([, v]) => v !== undefined)));
+    else chats.unshift(chat);
+    render();
+  };
+  root.cleanup = () => controller && controller.abort();
+  load(true);
+  return root;
+}

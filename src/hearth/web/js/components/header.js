@@ -1,0 +1,151 @@
+// The header: brand, navigation, language switcher, theme toggle, account menu.
+import { h, onDismiss, replace } from '../dom.js';
+import { LANGUAGES, LANGUAGE_NAMES, language, t } from '../i18n.js';
+import { getState, setState } from '../store.js';
+import { currentPath, navigate } from '../router.js';
+import { avatar } from './avatar.js';
+import { icon } from './icons.js';
+
+let hooks = { changeLanguage: async () => {}, signOut: async () => {} };
+
+export function configureHeader(options) {
+  hooks = { ...hooks, ...options };
+}
+
+function navItems(user) {
+  const items = [['/', t('nav.catalog'), 'grid']];
+  if (user) {
+    items.push(['/chats', t('nav.chats'), 'chat'], ['/characters/new', t('nav.create'), 'plus']);
+    if (user.is_admin) items.push(['/admin', t('nav.admin'), 'shield']);
+  }
+  return items;
+}
+
+function isActive(path) {
+  const now = currentPath();
+  if (path === '/') return now === '/';
+  return now === path || (now.startsWith(`${path}/`) && !(path === '/chats' && false));
+}
+
+function menuButton(label, iconName, items, { className = 'icon-btn', content = null } = {}) {
+  const menu = h('div', { class: 'menu', role: 'menu', hidden: true });
+  let undismiss = null;
+  const close = () => {
+    menu.hidden = true;
+    button.setAttribute('aria-expanded', 'false');
+    if (undismiss) undismiss();
+    undismiss = null;
+  };
+  const button = h(
+    'button',
+    {
+      class: className,
+      type: 'button',
+      'aria-haspopup': 'menu',
+      'aria-expanded': 'false',
+      'aria-label': label,
+      title: label,
+      onclick: () => {
+        if (!menu.hidden) return close();
+        menu.hidden = false;
+        button.setAttribute('aria-expanded', 'true');
+        undismiss = onDismiss(wrap, close);
+        const first = menu.querySelector('a, button');
+        if (first) first.focus();
+      },
+    },
+    content || icon(iconName),
+  );
+  for (const item of items) {
+    if (item === 'sep') menu.append(h('div', { class: 'menu-sep' }));
+    else if (item.head) menu.append(h('div', { class: 'menu-head', text: item.head }));
+    else {
+      const attrs = { role: 'menuitem', class: item.danger ? 'danger' : '' };
+      const node = item.href
+        ? h('a', { ...attrs, href: `#${item.href}`, onclick: close }, item.icon && icon(item.icon), item.label)
+        : h('button', { ...attrs, type: 'button', onclick: () => { close(); item.run(); } }, item.icon && icon(item.icon), item.label);
+      menu.append(node);
+    }
+  }
+  menu.addEventListener('keydown', (event) => {
+    const list = [...menu.querySelectorAll('a, button')];
+    const index = list.indexOf(document.activeElement);
+    if (event.key === 'ArrowDown') list[(index + 1) % list.length].focus();
+    else if (event.key === 'ArrowUp') list[(index - 1 + list.length) % list.length].focus();
+    else return;
+    event.preventDefault();
+  });
+  const wrap = h('div', { class: 'menu-wrap' }, button, menu);
+  return wrap;
+}
+
+export function renderHeader() {
+  const root = document.getElementById('app-header');
+  const { user, theme } = getState();
+  const nav = navItems(user);
+  const languageSelect = h(
+    'select',
+    {
+      class: 'select select-sm lang-select',
+      'aria-label': t('header.language'),
+      title: t('header.language'),
+      onchange: (event) => hooks.changeLanguage(event.target.value),
+    },
+    LANGUAGES.map((code) => h('option', { value: code, selected: code === language(), text: LANGUAGE_NAMES[code] })),
+  );
+  const themeButton = h(
+    'button',
+    {
+      class: 'icon-btn',
+      type: 'button',
+      'aria-label': theme === 'light' ? t('header.theme_dark') : t('header.theme_light'),
+      title: theme === 'light' ? t('header.theme_dark') : t('header.theme_light'),
+      onclick: () => setState({ theme: getState().theme === 'light' ? 'dark' : 'light' }),
+    },
+    icon(theme === 'light' ? 'moon' : 'sun'),
+  );
+  const mobileNav = menuButton(
+    t('header.menu'),
+    'menu',
+    nav.map(([href, label, ic]) => ({ href, label, icon: ic })),
+    { className: 'icon-btn show-mobile' },
+  );
+  let account;
+  if (user) {
+    account = menuButton(
+      t('header.account'),
+      null,
+      [
+        { head: user.display_name || user.username },
+        { href: '/profile', label: t('nav.profile'), icon: 'user' },
+        { href: '/me/characters', label: t('nav.my_characters'), icon: 'book' },
+        'sep',
+        { label: t('auth.sign_out'), icon: 'logout', run: () => hooks.signOut(), danger: true },
+      ],
+      { className: 'user-chip', content: avatar(user.display_name || user.username, user.avatar_url, { size: 30 }) },
+    );
+  } else {
+    account = h(
+      'div',
+      { class: 'row' },
+      h('a', { class: 'btn btn-ghost hide-mobile', href: '#/signin', text: t('auth.sign_in') }),
+      h('a', { class: 'btn btn-primary', href: '#/signup', text: t('auth.sign_up') }),
+    );
+  }
+  replace(
+    root,
+    mobileNav,
+    h('a', { class: 'brand', href: '#/', 'aria-label': t('app.home') }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, icon('flame')), h('span', { class: 'brand-name', text: 'Hearth' })),
+    h(
+      'nav',
+      { class: 'nav', 'aria-label': t('nav.main') },
+      nav.map(([href, label]) => h('a', { href: `#${href}`, text: label, 'aria-current': isActive(href) ? 'page' : null })),
+    ),
+    h('div', { class: 'header-actions' }, languageSelect, themeButton, account),
+  );
+}
+
+export function goSignIn() {
+  const next = currentPath();
+  navigate(next && next !== '/signin' ? `/signin?next=${encodeURIComponent(next)}` : '/signin');
+}

@@ -1,0 +1,89 @@
+// Boot: theme, language, session, routes.
+import { patch, setSignedOutHandler } from './api.js';
+import { detectLanguage, setLanguage, t } from './i18n.js';
+import { applyTheme, getState, isSignedIn, setState, subscribe } from './store.js';
+import { loadUser, signOut } from './session.js';
+import { onRoute, render, route, setGuard, setNotFound, start } from './router.js';
+import { configureHeader, goSignIn, renderHeader } from './components/header.js';
+import { toast } from './components/toast.js';
+
+const pages = {
+  catalog: () => import('./pages/catalog.js'),
+  auth: () => import('./pages/auth.js'),
+  character: () => import('./pages/character.js'),
+  editor: () => import('./pages/editor.js'),
+  chat: () => import('./pages/chat.js'),
+  profile: () => import('./pages/profile.js'),
+  mine: () => import('./pages/my-characters.js'),
+  admin: () => import('./pages/admin.js'),
+  notFound: () => import('./pages/not-found.js'),
+};
+
+route('/', pages.catalog);
+route('/signin', pages.auth, { guest: true });
+route('/signup', pages.auth, { guest: true });
+route('/forgot-password', pages.auth, { guest: true });
+route('/reset-password', pages.auth);
+route('/verify-email', pages.auth);
+route('/characters/new', pages.editor, { auth: true });
+route('/characters/:id/edit', pages.editor, { auth: true });
+route('/characters/:id', pages.character);
+route('/chats', pages.chat, { auth: true });
+route('/chats/:id', pages.chat, { auth: true });
+route('/profile', pages.profile, { auth: true });
+route('/me/characters', pages.mine, { auth: true });
+route('/admin', pages.admin, { auth: true });
+route('/admin/:section', pages.admin, { auth: true });
+setNotFound(pages.notFound);
+
+setGuard((options, { path }) => {
+  if (options.auth && !isSignedIn()) return `/signin?next=${encodeURIComponent(path)}`;
+  if (options.guest && isSignedIn()) return '/';
+  return null;
+});
+
+setSignedOutHandler(() => {
+  toast(t('auth.session_ended'), { type: 'error' });
+  goSignIn();
+});
+
+async function changeLanguage(lang) {
+  await setLanguage(lang);
+  const { user } = getState();
+  if (user && user.locale !== lang) {
+    try {
+      setState({ user: await patch('/me', { locale: lang }) });
+    } catch {
+      /* the UI language changed anyway; the profile keeps the old one */
+    }
+  }
+  renderHeader();
+  render(); // pages are rebuilt in the new language
+}
+
+async function boot() {
+  applyTheme();
+  await setLanguage(detectLanguage(), { remember: false });
+  configureHeader({ changeLanguage, signOut });
+  subscribe((_state, changed) => {
+    if ('user' in changed || 'theme' in changed) renderHeader();
+  });
+  await loadUser();
+  renderHeader();
+  onRoute(() => {
+    renderHeader();
+    window.scrollTo(0, 0);
+  });
+  // Another tab signed out or in: follow it.
+  window.addEventListener('storage', (event) => {
+    if (event.key === 'hearth.tokens' && Boolean(event.oldValue) !== Boolean(event.newValue)) {
+      loadUser().then(() => render());
+    }
+  });
+  await start(document.getElementById('main'));
+}
+
+boot().catch((error) => {
+  console.error(error);
+  document.getElementById('main').textContent = 'Hearth failed to start. Please reload.';
+});
