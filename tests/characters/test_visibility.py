@@ -1,0 +1,114 @@
+"""Mature characters: who sees them in the catalog and by id (rule in safety.age_gate)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+import pytest
+
+from hearth.safety.age_gate import allowed_ratings
+from tests.characters.helpers import adult, create_character, minor
+from tests.factories import Account, create_account
+
+
+async def _rated(client: httpx.AsyncClient, tag: str) -> dict[str, str]:
+    owner = await adult(client)
+    return {
+        rating: (await create_character(client, owner, content_rating=rating, tags=[tag]))["id"]
+        for rating in ("sfw", "moderate", "nsfw")
+    }
+
+
+async def _catalog(client: httpx.AsyncClient, tag: str, viewer: Account | None) -> set[str]:
+    headers = viewer.headers if viewer else {}
+    response = await client.get("/characters", params={"tags": tag}, headers=headers)
+    assert response.status_code == 200
+    return {item["content_rating"] for item in response.json()["items"]}
+
+
+async def _viewer(client: httpx.AsyncClient, kind: str) -> Account | None:
+    if kind == "anonymous":
+        return None
+    if kind == "minor":
+        return await minor(client)
+    if kind == "no birthdate":
+        return await create_account(client)
+    return await adult(client, opted_in=kind == "adult opted in")
+
+
+@pytest.mark.parametrize(
+    "kind,expected",
+    [
+        ("anonymous", {"sfw"}),
+        ("minor", {"sfw"}),
+        ("no birthdate", {"sfw"}),
+        ("adult not opted in", {"sfw"}),
+        ("adult opted in", {"sfw", "moderate", "nsfw"}),
+    ],
+)
+async def test_catalog_shows_mature_characters_only_to_opted_in_adults(
+    client: httpx.AsyncClient, kind: str, expected: set[str]
+) -> None:
+    tag = f"gate-{kind.replace(' ', '-')}"
+    await _rated(client, tag)
+    assert await _catalog(client, tag, await _viewer(client, kind)) == expected
+
+
+@pytest.mark.parametrize("kind", ["anonymous", "minor", "no birthdate", "adult not opted in"])
+async def test_mature_character_by_id_is_age_restricted(
+    client: httpx.AsyncClient, kind: str
+) -> None:
+    ids = await _rated(client, "by-id")
+    viewer = await _viewer(client, kind)
+    headers = viewer.headers if viewer else {}
+    assert (await client.get(f"/characters/{ids['sfw']}", headers=headers)).status_code == 200
+    for rating in ("moderate", "nsfw"):
+        response = await client.get(f"/characters/{ids[rating]}", headers=headers)
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "age_restricted"
+        card = await client.get(f"/characters/{ids[rating]}/card", headers=headers)
+        assert card.status_code == 403
+
+
+async def test_opted_in_adult_opens_mature_characters_by_id(client: httpx.AsyncClient) -> None:
+    ids = await _rated(client, "by-id-adult")
+    viewer = await adult(client)
+    for character_id in ids.values():
+        response = await client.get(f"/characters/{character_id}", headers=viewer.headers)
+        assert response.status_code == 200
+
+
+async def test_rating_filter_narrows_what_the_viewer_may_see(client: httpx.AsyncClient) -> None:
+    await _rated(client, "rating-filter")
+    viewer = await adult(client)
+    response = await client.get(
+        "/characters", params={"tags": "rating-filter", "rating": "nsfw"}, headers=viewer.headers
+    )
+    assert {i["content_rating"] for i in response.json()["items"]} == {"nsfw"}
+    # Asking for nsfw does not unlock it for the anonymous.
+    response = await client.get("/characters", params={"tags": "rating-filter", "rating": "nsfw"})
+    assert response.json()["items"] == []
+
+
+async def test_minor_cannot_open_their_own_mature_character_in_chat_terms(
+    client: httpx.AsyncClient,
+) -> None:
+    # Creators always see what they made (to edit or delete it).
+    kid = await minor(client)
+    character = await create_character(client, kid, content_rating="nsfw")
+    response = await client.get(f"/characters/{character['id']}", headers=kid.headers)
+    assert response.status_code == 200
+
+
+def test_age_gate_rule() -> None:
+    class Viewer:
+        def __init__(self, birthdate: date | None, show_nsfw: bool) -> None:
+            self.birthdate, self.show_nsfw = birthdate, show_nsfw
+
+    today = date(2026, 6, 1)
+    assert allowed_ratings(None, today) == {"sfw"}
+    assert allowed_ratings(Viewer(date(2008, 6, 2), True), today) == {"sfw"}  # a day short
+    assert allowed_ratings(Viewer(date(2008, 6, 1), True), today) == {"sfw", "moderate", "nsfw"}
+    assert allowed_ratings(Viewer(date(1990, 1, 1), False), today) == {"sfw"}
+    assert allowed_ratings(Viewer(None, True), today) == {"sfw"}
