@@ -26,7 +26,9 @@ from hearth.core.errors import install_error_handlers
 from hearth.core.health import router as health_router
 from hearth.core.mail import Mailer
 from hearth.core.middleware import RequestContextMiddleware
+from hearth.limits.lifespan import start_quota
 from hearth.limits.rate import RateLimiter
+from hearth.limits.router import router as usage_router
 from hearth.llm.lifespan import start_gateway
 from hearth.llm.router import router as models_router
 from hearth.storage.backend import LocalStorage
@@ -53,8 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = Database(settings.resolved_database_url)
         app.state.storage = LocalStorage(settings.uploads_dir)
         app.state.mailer = Mailer(settings.smtp_url, settings.mail_from)
-        app.state.limiter = RateLimiter(settings.redis_url)
+        app.state.limiter = RateLimiter(settings.redis_url, key_prefix=settings.redis_prefix)
         app.state.redis = _redis_client(settings.redis_url) if settings.redis_url else None
+        start_quota(app.state, settings, app.state.db, app.state.redis)  # app.state.usage_hook
         if getattr(app.state, "llm", None) is None:  # tests may hand in their own gateway
             app.state.llm = await start_gateway(settings, app.state.db)
         # Recovers replies a dead process left `streaming`, then runs generations.
@@ -93,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health_router,
         auth_router,
         me_router,
+        usage_router,
         characters_router,
         chats_router,
         messages_router,

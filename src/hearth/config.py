@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     database_url: str | None = None
     redis_url: str | None = None
+    redis_prefix: str = "hearth"  # namespaces rate-limit and quota keys
     secret_key: str | None = None
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
@@ -38,6 +39,17 @@ class Settings(BaseSettings):
     max_avatar_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     max_avatar_pixels: int = Field(default=4096 * 4096, ge=64 * 64)
     admin_emails: Annotated[list[str], NoDecode] = []
+    # Usage, quotas, rate limits and moderation (hearth.limits, hearth.safety).
+    daily_units: int = Field(default=10_000, ge=0)
+    quota_reset_hour: int = Field(default=0, ge=0, le=23)
+    unit_weights: dict[str, float] = {}  # model id -> units per token (default 1.0)
+    send_rate: str = "30/minute"  # per user
+    send_ip_rate: str = "120/minute"  # per client address (several users may share one)
+    auth_rate: str = "60/minute"
+    upload_rate: str = "20/hour"
+    moderation_rules: Path | None = None
+    moderation_url: str | None = None  # an OpenAI-compatible /moderations endpoint
+    moderation_api_key: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -7,7 +7,16 @@ from hearth.auth import models as auth_models
 from hearth.characters import models as character_models
 from hearth.chats import models as chat_models
 from hearth.core.db import Base
+from hearth.limits import models as limits_models
 from hearth.llm import models as llm_models
 from hearth.users import models as user_models
 
-__all__ = ["Base", "auth_models", "character_models", "chat_models", "llm_models", "user_models"]
+__all__ = [
+    "Base",
+    "auth_models",
+    "character_models",
+    "chat_models",
+    "limits_models",
+    "llm_models",
+    "user_models",
+]

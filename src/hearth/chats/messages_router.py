@@ -36,6 +36,7 @@ from hearth.chats.usage import UsageRequest
 from hearth.core.deps import DatabaseDep, DbDep
 from hearth.core.errors import NotFound
 from hearth.core.pagination import Page
+from hearth.limits.deps import SendRateLimit
 from hearth.llm.errors import LLMError
 from hearth.llm.types import ChatMessage
 
@@ -99,7 +100,7 @@ async def _launch(engine: ChatEngine, prepared: turns.PreparedGeneration) -> str
     return key
 
 
-@router.post("", responses=STREAM_RESPONSES)
+@router.post("", responses=STREAM_RESPONSES, dependencies=[SendRateLimit])
 async def send_message(
     chat_id: uuid.UUID,
     body: MessageCreate,
@@ -166,7 +167,7 @@ async def _rerun(
     return await _stream_or_wait(request, engine, key, None)
 
 
-@router.post("/{message_id}/regenerate", responses=STREAM_RESPONSES)
+@router.post("/{message_id}/regenerate", responses=STREAM_RESPONSES, dependencies=[SendRateLimit])
 async def regenerate(
     chat_id: uuid.UUID,
     message_id: uuid.UUID,
@@ -179,7 +180,7 @@ async def regenerate(
     return await _rerun(chat_id, message_id, "reply", request, user, db, engine)
 
 
-@router.post("/{message_id}/continue", responses=STREAM_RESPONSES)
+@router.post("/{message_id}/continue", responses=STREAM_RESPONSES, dependencies=[SendRateLimit])
 async def continue_reply(
     chat_id: uuid.UUID,
     message_id: uuid.UUID,

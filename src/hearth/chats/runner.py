@@ -286,7 +286,14 @@ class GenerationRunner:
         hook = self._usage_hook()
         try:
             if served and (completion_tokens or end is not None):
-                await hook.settle(job.reservation, usage, cost)
+                await hook.settle(
+                    job.reservation,
+                    usage,
+                    cost,
+                    message_id=job.message_id,
+                    provider=served.provider if served else None,
+                    model_id=model_id,
+                )
             else:
                 await hook.release(job.reservation)
         except Exception:

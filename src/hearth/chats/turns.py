@@ -190,13 +190,16 @@ async def _lock_or_release(
         raise
 
 
-async def _reserve(hook: UsageHook, user: User, turn: Turn, prompt: AssembledPrompt) -> object:
+async def _reserve(
+    db: AsyncSession, hook: UsageHook, user: User, turn: Turn, prompt: AssembledPrompt
+) -> object:
     return await hook.reserve(
         UsageRequest(
             user_id=user.id,
             chat_id=turn.chat.id,
             model_id=turn.model_id,
             estimated_tokens=prompt.total_tokens + turn.reply_reserve,
+            session=db,
         )
     )
 
@@ -241,7 +244,7 @@ async def prepare_send(
     history = [*_history(window), HistoryItem("user", content)]
     chat.turns += 1
     prompt = build(turn, history, has_older, "reply")
-    reservation = await _reserve(hook, user, turn, prompt)
+    reservation = await _reserve(db, hook, user, turn, prompt)
     newest = await service.newest_message_id(db, chat.id)
     user_id, assistant_id = service.ids_after(newest, 2)
     now = utcnow()
@@ -303,7 +306,7 @@ async def prepare_rerun(
     else:
         window, has_older = await read_window(db, chat.id, budget=budget, before=message.id)
     prompt = build(turn, _history(window), has_older, mode)
-    reservation = await _reserve(hook, user, turn, prompt)
+    reservation = await _reserve(db, hook, user, turn, prompt)
     await _lock_or_release(db, chat, message.id, hook, reservation)
     base_text = ""
     if mode == "continue":

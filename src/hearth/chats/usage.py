@@ -9,8 +9,8 @@ default hook allows everything; the limits domain replaces `app.state.usage_hook
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from hearth.llm.types import Usage
 
@@ -22,13 +22,25 @@ class UsageRequest:
     model_id: str
     # Prompt tokens (estimated) plus the reply reserve: the most this turn can consume.
     estimated_tokens: int
+    # The request's open transaction, when there is one: a hook that stores its holds in the
+    # database must use it (on SQLite a second writer would wait for this one to commit).
+    session: Any = field(default=None, compare=False, repr=False)
 
 
 class UsageHook(Protocol):
     async def reserve(self, request: UsageRequest) -> object:
         """Hold units for this turn; the returned token goes back to settle/release."""
 
-    async def settle(self, reservation: object, usage: Usage, cost: float) -> None:
+    async def settle(
+        self,
+        reservation: object,
+        usage: Usage,
+        cost: float,
+        *,
+        message_id: uuid.UUID | None = None,
+        provider: str | None = None,
+        model_id: str | None = None,
+    ) -> None:
         """Charge what was actually used (may be less or more than reserved)."""
 
     async def release(self, reservation: object) -> None:
@@ -41,7 +53,16 @@ class NoQuota:
     async def reserve(self, request: UsageRequest) -> object:
         return request
 
-    async def settle(self, reservation: object, usage: Usage, cost: float) -> None:
+    async def settle(
+        self,
+        reservation: object,
+        usage: Usage,
+        cost: float,
+        *,
+        message_id: uuid.UUID | None = None,
+        provider: str | None = None,
+        model_id: str | None = None,
+    ) -> None:
         return None
 
     async def release(self, reservation: object) -> None:

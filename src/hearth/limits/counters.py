@@ -1,0 +1,194 @@
+"""Per-user-per-day unit counters, reserved atomically: in the database, or in Redis.
+
+Both answer the same question in one atomic step: "is there room for `n` more units
+(used + held + n <= limit)? then hold them". The database version is one conditional
+UPDATE of the user's row for the day; the Redis version is one Lua script on a hash.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.limits.models import UsageCounter, UsageEntry
+
+# Counters outlive their day a little: the view of "yesterday" stays readable.
+REDIS_TTL_SECONDS = 3 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class DayUsage:
+    used: int
+    reserved: int
+
+
+class UnitCounters(Protocol):
+    # True when a rolled-back database transaction does not undo a reservation by itself.
+    external: bool
+
+    async def try_reserve(
+        self, db: AsyncSession, user_id: uuid.UUID, day: date, units: int, limit: int | None
+    ) -> bool: ...
+
+    async def settle(
+        self, db: AsyncSession, user_id: uuid.UUID, day: date, reserved: int, used: int
+    ) -> None: ...
+
+    async def release(
+        self, db: AsyncSession, user_id: uuid.UUID, day: date, reserved: int
+    ) -> None: ...
+
+    async def read(self, db: AsyncSession, user_id: uuid.UUID, day: date) -> DayUsage: ...
+
+
+def _insert(db: AsyncSession) -> Any:
+    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+class DatabaseCounters:
+    """Counters in `usage_counters`, changed inside the caller's transaction."""
+
+    external = False
+
+    async def _ensure_row(self, db: AsyncSession, user_id: uuid.UUID, day: date) -> None:
+        statement = (
+            _insert(db)(UsageCounter)
+            .values(user_id=user_id, day=day, used_units=0, reserved_units=0)
+            .on_conflict_do_nothing()
+        )
+        await db.execute(statement)
+
+    async def try_reserve(
+        self, db: AsyncSession, user_id: uuid.UUID, day: date, units: int, limit: int | None
+    ) -> bool:
+        await self._ensure_row(db, user_id, day)
+        conditions = [UsageCounter.user_id == user_id, UsageCounter.day == day]
+        if limit is not None:
+            # Re-evaluated on the locked row by PostgreSQL, so concurrent holds cannot overshoot.
+            conditions.append(
+                UsageCounter.used_units + UsageCounter.reserved_units + units <= limit
+            )
+        result = await db.execute(
+            update(UsageCounter)
+            .where(*conditions)
+            .values(reserved_units=UsageCounter.reserved_units + units)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def settle(
+        self, db: AsyncSession, user_id: uuid.UUID, day: date, reserved: int, used: int
+    ) -> None:
+        await self._ensure_row(db, user_id, day)
+        await db.execute(
+            update(UsageCounter)
+            .where(UsageCounter.user_id == user_id, UsageCounter.day == day)
+            .values(
+                reserved_units=_minus(UsageCounter.reserved_units, reserved),
+                used_units=UsageCounter.used_units + used,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def release(self, db: AsyncSession, user_id: uuid.UUID, day: date, reserved: int) -> None:
+        await db.execute(
+            update(UsageCounter)
+            .where(UsageCounter.user_id == user_id, UsageCounter.day == day)
+            .values(reserved_units=_minus(UsageCounter.reserved_units, reserved))
+            .execution_options(synchronize_session=False)
+        )
+
+    async def read(self, db: AsyncSession, user_id: uuid.UUID, day: date) -> DayUsage:
+        row = await db.get(UsageCounter, (user_id, day), populate_existing=True)
+        return DayUsage(row.used_units, row.reserved_units) if row else DayUsage(0, 0)
+
+
+def _minus(column: Any, amount: int) -> Any:
+    return case((column >= amount, column - amount), else_=0)
+
+
+async def ledger_units(db: AsyncSession, user_id: uuid.UUID, day: date) -> int:
+    """Units the ledger holds for the day (seeds a Redis counter that expired or was lost)."""
+    total = await db.scalar(
+        select(func.coalesce(func.sum(UsageEntry.units), 0)).where(
+            UsageEntry.user_id == user_id, UsageEntry.day == day
+        )
+    )
+    return int(total or 0)
+
+
+# KEYS[1] = the day's hash; ARGV = units, limit (-1: none), ttl.
+# Returns 1 (held), 0 (no room) or -1 (no counter yet: seed `used` from the ledger, retry).
+_RESERVE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local used = tonumber(redis.call('HGET', KEYS[1], 'used') or '0')
+local reserved = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
+local n = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+if limit >= 0 and used + reserved + n > limit then return 0 end
+redis.call('HINCRBY', KEYS[1], 'reserved', n)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
+# KEYS[1]; ARGV = reserved units to give back, used units to add, ttl.
+_SETTLE = """
+local reserved = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
+local back = math.min(reserved, tonumber(ARGV[1]))
+redis.call('HINCRBY', KEYS[1], 'reserved', -back)
+redis.call('HINCRBY', KEYS[1], 'used', tonumber(ARGV[2]))
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
+
+class RedisCounters:
+    """Counters in Redis hashes shared by every worker; each step is one Lua script."""
+
+    external = True
+
+    def __init__(self, redis: Any, prefix: str) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self._reserve = redis.register_script(_RESERVE)
+        self._settle = redis.register_script(_SETTLE)
+
+    def key(self, user_id: uuid.UUID, day: date) -> str:
+        return f"{self.prefix}:quota:{user_id}:{day.isoformat()}"
+
+    async def _seed(self, db: AsyncSession, key: str, user_id: uuid.UUID, day: date) -> None:
+        used = await ledger_units(db, user_id, day)
+        # HSETNX: of several workers seeding at once, the first one's value stays.
+        await self.redis.hsetnx(key, "used", used)
+        await self.redis.expire(key, REDIS_TTL_SECONDS)
+
+    async def try_reserve(
+        self, db: AsyncSession, user_id: uuid.UUID, day: date, units: int, limit: int | None
+    ) -> bool:
+        key = self.key(user_id, day)
+        args = [units, -1 if limit is None else limit, REDIS_TTL_SECONDS]
+        outcome = int(await self._reserve(keys=[key], args=args))
+        if outcome == -1:
+            await self._seed(db, key, user_id, day)
+            outcome = int(await self._reserve(keys=[key], args=args))
+        return outcome == 1
+
+    async def settle(
+        self, db: AsyncSession, user_id: uuid.UUID, day: date, reserved: int, used: int
+    ) -> None:
+        await self._settle(keys=[self.key(user_id, day)], args=[reserved, used, REDIS_TTL_SECONDS])
+
+    async def release(self, db: AsyncSession, user_id: uuid.UUID, day: date, reserved: int) -> None:
+        await self._settle(keys=[self.key(user_id, day)], args=[reserved, 0, REDIS_TTL_SECONDS])
+
+    async def read(self, db: AsyncSession, user_id: uuid.UUID, day: date) -> DayUsage:
+        values = await self.redis.hmget(self.key(user_id, day), ["used", "reserved"])
+        if values[0] is None:
+            return DayUsage(await ledger_units(db, user_id, day), int(values[1] or 0))
+        return DayUsage(int(values[0]), int(values[1] or 0))

@@ -1,0 +1,122 @@
+"""Plans and per-user allowances: how many units a user may spend per quota day."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.config import Settings
+from hearth.core.errors import Conflict, NotFound
+from hearth.limits.models import Plan, UserPlan
+
+BUILT_IN_PLAN = "default"
+
+
+@dataclass(frozen=True)
+class Allowance:
+    plan: str
+    daily_units: int | None  # None: no daily limit
+    requires_balance: bool
+
+
+async def allowance_of(db: AsyncSession, settings: Settings, user_id: uuid.UUID) -> Allowance:
+    """The user's own override, else their plan's limit, else the default plan's, else
+    HEARTH_DAILY_UNITS."""
+    row = (
+        await db.execute(
+            select(UserPlan, Plan)
+            .outerjoin(Plan, Plan.id == UserPlan.plan_id)
+            .where(UserPlan.user_id == user_id)
+        )
+    ).first()
+    own: UserPlan | None = row[0] if row else None
+    plan: Plan | None = row[1] if row else None
+    if plan is None:
+        plan = await db.scalar(select(Plan).where(Plan.is_default.is_(True)).limit(1))
+    units = plan.daily_units if plan is not None else settings.daily_units
+    if own is not None and own.daily_units is not None:
+        units = own.daily_units
+    return Allowance(
+        plan=plan.name if plan is not None else BUILT_IN_PLAN,
+        daily_units=units,
+        requires_balance=bool(plan and plan.requires_balance),
+    )
+
+
+async def list_plans(db: AsyncSession) -> list[Plan]:
+    return list((await db.scalars(select(Plan).order_by(Plan.name).limit(200))).all())
+
+
+async def get_plan(db: AsyncSession, plan_id: uuid.UUID) -> Plan:
+    plan = await db.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound("No such plan.", code="plan_not_found")
+    return plan
+
+
+async def _unique_name(db: AsyncSession, name: str, plan_id: uuid.UUID | None) -> None:
+    clash = await db.scalar(select(Plan.id).where(Plan.name == name))
+    if clash is not None and clash != plan_id:
+        raise Conflict("A plan with this name exists.", code="plan_name_taken")
+
+
+async def _only_default(db: AsyncSession, plan: Plan) -> None:
+    if plan.is_default:
+        await db.execute(
+            update(Plan)
+            .where(Plan.id != plan.id, Plan.is_default.is_(True))
+            .values(is_default=False)
+        )
+
+
+async def create_plan(
+    db: AsyncSession,
+    *,
+    name: str,
+    daily_units: int | None,
+    requires_balance: bool,
+    is_default: bool,
+) -> Plan:
+    await _unique_name(db, name, None)
+    plan = Plan(
+        name=name,
+        daily_units=daily_units,
+        requires_balance=requires_balance,
+        is_default=is_default,
+    )
+    db.add(plan)
+    await db.flush()
+    await _only_default(db, plan)
+    return plan
+
+
+async def update_plan(db: AsyncSession, plan: Plan, changes: dict[str, object]) -> Plan:
+    if "name" in changes:
+        await _unique_name(db, str(changes["name"]), plan.id)
+    for field, value in changes.items():
+        setattr(plan, field, value)
+    await db.flush()
+    await _only_default(db, plan)
+    return plan
+
+
+async def user_plan(db: AsyncSession, user_id: uuid.UUID) -> UserPlan | None:
+    return await db.get(UserPlan, user_id)
+
+
+async def set_user_plan(
+    db: AsyncSession, user_id: uuid.UUID, *, plan_id: uuid.UUID | None, daily_units: int | None
+) -> UserPlan:
+    if plan_id is not None:
+        await get_plan(db, plan_id)
+    row = await db.get(UserPlan, user_id)
+    if row is None:
+        row = UserPlan(user_id=user_id)
+        db.add(row)
+    row.plan_id = plan_id
+    row.daily_units = daily_units
+    await db.flush()
+    return row

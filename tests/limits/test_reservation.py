@@ -1,0 +1,155 @@
+"""Atomic reservation: concurrent holds never overshoot the day's units."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import redis.asyncio as redis
+from fastapi import FastAPI
+
+from hearth.chats.usage import UsageRequest
+from hearth.core.errors import AppError
+from hearth.limits.counters import RedisCounters
+from hearth.limits.hook import QuotaHook
+from hearth.llm.types import Usage
+from tests.chats.helpers import create_character, create_chat, send_json
+from tests.factories import create_account
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.script import Reply
+from tests.limits.conftest import REDIS_URL
+from tests.limits.helpers import error_code, ledger, set_daily_units
+
+UNITS_PER_REPLY = 100
+
+
+async def _hold_many(hook: QuotaHook, user_id: uuid.UUID, attempts: int) -> list[object]:
+    async def one() -> object:
+        request = UsageRequest(user_id, uuid.uuid4(), "local/fake-model", UNITS_PER_REPLY)
+        try:
+            return await hook.reserve(request)
+        except AppError as exc:
+            return exc.code
+
+    return list(await asyncio.gather(*(one() for _ in range(attempts))))
+
+
+async def test_hundred_concurrent_holds_with_room_for_ten_let_ten_through(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    me = await create_account(client)
+    await set_daily_units(app, me.user["id"], 10 * UNITS_PER_REPLY + UNITS_PER_REPLY // 2)
+
+    outcomes = await _hold_many(app.state.usage_hook, uuid.UUID(me.user["id"]), 100)
+
+    assert sum(1 for o in outcomes if o != "quota_exceeded") == 10
+    usage = (await client.get("/me/usage", headers=me.headers)).json()
+    assert usage["units_reserved"] == 10 * UNITS_PER_REPLY
+    assert usage["units_remaining"] == UNITS_PER_REPLY // 2
+
+
+@pytest.fixture
+async def redis_hook(app: FastAPI, redis_prefix: str) -> AsyncIterator[QuotaHook]:
+    client = redis.Redis.from_url(REDIS_URL)
+    prefix = f"{redis_prefix}-{uuid.uuid4().hex[:6]}"
+    hook = QuotaHook(
+        app.state.settings,
+        app.state.db,
+        RedisCounters(client, prefix),
+        price_of=lambda model_id: app.state.llm.price(model_id),
+    )
+    yield hook
+    keys = [key async for key in client.scan_iter(f"{prefix}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+async def test_hundred_concurrent_holds_in_redis_let_ten_through(
+    app: FastAPI, client: httpx.AsyncClient, redis_hook: QuotaHook
+) -> None:
+    me = await create_account(client)
+    await set_daily_units(app, me.user["id"], 10 * UNITS_PER_REPLY + UNITS_PER_REPLY // 2)
+
+    outcomes = await _hold_many(redis_hook, uuid.UUID(me.user["id"]), 100)
+
+    assert sum(1 for o in outcomes if o != "quota_exceeded") == 10
+
+
+async def test_redis_counter_starts_from_the_ledger_when_missing(
+    app: FastAPI, client: httpx.AsyncClient, redis_hook: QuotaHook
+) -> None:
+    me = await create_account(client)
+    user_id = uuid.UUID(me.user["id"])
+    await set_daily_units(app, me.user["id"], 3 * UNITS_PER_REPLY)
+    held = await redis_hook.reserve(UsageRequest(user_id, uuid.uuid4(), "m/m", UNITS_PER_REPLY))
+    await redis_hook.settle(held, Usage(150, 50), 0.0)
+    await redis_hook.counters.redis.delete(  # type: ignore[attr-defined]
+        redis_hook.counters.key(user_id, held.day)  # type: ignore[attr-defined]
+    )
+
+    outcomes = await _hold_many(redis_hook, user_id, 3)
+
+    assert outcomes.count("quota_exceeded") == 2  # 200 of 300 were already used
+
+
+async def test_settle_replaces_the_hold_with_real_usage(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    me = await create_account(client)
+    hook: QuotaHook = app.state.usage_hook
+    held = await hook.reserve(
+        UsageRequest(uuid.UUID(me.user["id"]), uuid.uuid4(), "local/fake-model", 500)
+    )
+
+    await hook.settle(held, Usage(30, 12), 0.0)
+
+    usage = (await client.get("/me/usage", headers=me.headers)).json()
+    assert usage["units_used"] == 42
+    assert usage["units_reserved"] == 0
+    assert usage["units_remaining"] == 10_000 - 42
+
+
+async def test_hundred_concurrent_sends_with_room_for_ten_replies_let_ten_through(
+    app: FastAPI, client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    app.state.settings.send_rate = app.state.settings.send_ip_rate = "1000/minute"
+    me = await create_account(client)
+    character = await create_character(client, me)
+    chats = [await create_chat(client, me, character["id"]) for _ in range(100)]
+    await set_daily_units(app, me.user["id"], 0)
+    probe = await send_json(client, me, chats[0]["id"])
+    needed = probe.json()["error"]["details"]["units_needed"]
+    await set_daily_units(app, me.user["id"], 10 * needed + needed // 2)
+    # Each reply really uses what was held, so a finished reply frees no room either.
+    fake_llm.script(*[Reply(tokens=["Hi"], prompt_tokens=needed - 1) for _ in range(100)])
+
+    responses = await asyncio.gather(*(send_json(client, me, c["id"]) for c in chats))
+
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(200) == 10, statuses
+    refused = [r for r in responses if r.status_code != 200]
+    assert {r.status_code for r in refused} == {429}
+    assert {error_code(r) for r in refused} == {"quota_exceeded"}
+    assert all(int(r.headers["Retry-After"]) >= 1 for r in refused)
+    assert all("reset_at" in r.json()["error"]["details"] for r in refused)
+    assert len(await ledger(app, me.user["id"])) == 10
+
+
+async def test_refused_send_stores_no_message(
+    app: FastAPI, client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+    chat = await create_chat(client, me, character["id"])
+    await set_daily_units(app, me.user["id"], 0)
+
+    response = await send_json(client, me, chat["id"], "Are you there?")
+
+    assert response.status_code == 429
+    listed = await client.get(f"/chats/{chat['id']}/messages", headers=me.headers)
+    assert [m["content"] for m in listed.json()["items"]] == [chat["first_message"]["content"]]
+    assert fake_llm.requests == []
