@@ -25,6 +25,7 @@ from hearth.characters.schemas import (
 )
 from hearth.core.deps import DbDep, LimiterDep, SettingsDep
 from hearth.core.pagination import Page
+from hearth.limits.deps import UploadRateLimit
 from hearth.storage.deps import StorageDep, read_upload
 from hearth.storage.images import ImageLimits
 
@@ -81,6 +82,7 @@ async def create_character(
 
 @router.post(
     "/characters/import",
+    dependencies=[UploadRateLimit],
     status_code=status.HTTP_201_CREATED,
     response_model=CharacterOut,
     responses={422: {"description": "`invalid_card`: the card could not be read"}},
@@ -157,6 +159,7 @@ async def delete_character(character_id: uuid.UUID, user: CurrentUser, db: DbDep
 
 @router.put(
     "/characters/{character_id}/avatar",
+    dependencies=[UploadRateLimit],
     response_model=CharacterOut,
     responses={**_NOT_FOUND, **_OWNER},
 )

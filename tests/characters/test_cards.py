@@ -1,0 +1,372 @@
+"""Character cards: import of real-world-shaped V1/V2/V3 cards, export, round trips, bad cards."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from hearth.characters.cards.rawjson import raw_member
+from tests.characters.helpers import create_character
+from tests.factories import Account, create_account
+
+CARDS = Path(__file__).parent / "cards"
+COMPARED = [
+    "name",
+    "tagline",
+    "description",
+    "personality",
+    "scenario",
+    "greeting",
+    "alternate_greetings",
+    "example_dialogue",
+    "system_prompt",
+    "post_history_instructions",
+    "tags",
+    "gender",
+    "content_rating",
+    "lorebook",
+    "creator_notes",
+]
+V3_ONLY = ["nickname", "creator_notes_multilingual", "group_only_greetings", "source"]
+
+
+def _card(name: str) -> str:
+    return (CARDS / name).read_text(encoding="utf-8")
+
+
+def _png(chunks: dict[str, str] | None = None, size: tuple[int, int] = (40, 60)) -> bytes:
+    info = PngInfo()
+    for key, value in (chunks or {}).items():
+        info.add_text(key, value)
+    out = io.BytesIO()
+    Image.new("RGB", size, (30, 90, 160)).save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+async def _import(
+    client: httpx.AsyncClient, user: Account, data: bytes, filename: str = "card.json"
+) -> httpx.Response:
+    return await client.post(
+        "/characters/import", files={"file": (filename, data)}, headers=user.headers
+    )
+
+
+async def _imported(
+    client: httpx.AsyncClient, user: Account, data: bytes, filename: str = "card.json"
+) -> dict[str, Any]:
+    response = await _import(client, user, data, filename)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def _full_character(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    return await create_character(
+        client,
+        owner,
+        name="Inspector Lestrade",
+        tagline="Scotland Yard's finest (he says)",
+        description='A dogged inspector. Uses "quotes", ünïcödé and emoji 🕵️.',
+        personality="stubborn, honest",
+        scenario="Foggy London, 1891.",
+        greeting="Ah, {{user}}. Another case?",
+        alternate_greetings=["Not you again.", "Come in, quickly."],
+        example_dialogue="<START>\n{{user}}: Any leads?\n{{char}}: Several. All wrong.",
+        system_prompt="You are {{char}}.",
+        post_history_instructions="Keep it period-accurate.",
+        tags=["victorian", "detective"],
+        gender="male",
+        content_rating="moderate",
+        nickname="Giles",
+        creator_notes="Pairs well with Holmes.",
+        lorebook={
+            "name": "Yard",
+            "scan_depth": 6,
+            "token_budget": 300,
+            "recursive_scanning": True,
+            "entries": [
+                {
+                    "id": 7,
+                    "keys": ["yard", "scotland"],
+                    "secondary_keys": ["inspector"],
+                    "selective": True,
+                    "content": "Scotland Yard is the Metropolitan Police HQ.",
+                    "constant": False,
+                    "case_sensitive": True,
+                    "use_regex": False,
+                    "insertion_order": 3,
+                    "priority": 8,
+                    "position": "after_char",
+                    "name": "Yard",
+                    "comment": "HQ",
+                },
+                {"id": "always", "keys": [], "content": "It is 1891.", "constant": True},
+            ],
+        },
+    )
+
+
+def _same(a: dict[str, Any], b: dict[str, Any], fields: list[str]) -> None:
+    for field in fields:
+        assert a[field] == b[field], field
+
+
+# -- import of cards made by other apps ---------------------------------------------------
+
+
+async def test_imports_a_v1_tavern_card(client: httpx.AsyncClient) -> None:
+    user = await create_account(client)
+    character = await _imported(client, user, _card("v1_tavern.json").encode())
+    assert character["name"] == "Captain Mira Vance"
+    assert character["greeting"].startswith("*Mira glances up")
+    assert character["example_dialogue"].startswith("<START>")
+    assert character["personality"] == "pragmatic, loyal, sarcastic"
+    assert character["visibility"] == "private"
+    assert character["creator"]["id"] == user.user["id"]
+
+
+async def test_imports_a_v1_pygmalion_card_with_old_field_names(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_account(client)
+    character = await _imported(client, user, _card("v1_pygmalion.json").encode())
+    assert character["name"] == "Old Tom"
+    assert character["description"].startswith("A fisherman")
+    assert character["scenario"] == "A foggy harbour at dawn."
+    assert character["greeting"] == "Mornin'. Fog's thick today."
+    assert character["example_dialogue"].startswith("You: Any fish?")
+
+
+async def test_imports_a_sillytavern_v2_card_with_its_lorebook(client: httpx.AsyncClient) -> None:
+    user = await create_account(client)
+    character = await _imported(client, user, _card("v2_sillytavern.json").encode())
+    assert character["name"] == "Seraphina"
+    assert character["tags"] == ["fantasy", "female", "oc", "sfw"]
+    assert character["creator_notes"].startswith("A gentle forest guardian.")
+    assert character["post_history_instructions"] == "Stay in character as {{char}}."
+    assert len(character["alternate_greetings"]) == 2
+    book = character["lorebook"]
+    assert book["name"] == "Eldertree"
+    first, second = book["entries"]
+    assert first["keys"] == ["Eldertree", "forest"] and first["use_regex"] is True
+    assert first["extensions"]["probability"] == 100
+    assert second["secondary_keys"] == ["beast"] and second["selective"] is True
+    assert second["position"] == "after_char" and second["priority"] == 5
+
+
+async def test_imports_a_risu_v3_card_keeping_v3_fields(client: httpx.AsyncClient) -> None:
+    user = await create_account(client)
+    character = await _imported(client, user, _card("v3_risu.json").encode())
+    assert character["nickname"] == "Yuki-san"
+    assert character["creator_notes_multilingual"]["ja"] == "スローバーンなキャラクターです。"
+    assert character["group_only_greetings"] == ['"Oh. There are more of you today."']
+    assert character["source"] == ["https://example.com/yuki", "risu:abc123"]
+    assert character["tags"] == ["slice of life", "mystery", "japan"]
+    book = character["lorebook"]
+    assert (book["scan_depth"], book["token_budget"], book["recursive_scanning"]) == (5, 600, True)
+    manuscript, library = book["entries"]
+    assert manuscript["id"] == "entry-manuscript" and manuscript["priority"] == 20
+    assert library["use_regex"] is True and library["constant"] is True
+    assert library["position"] == "before_char"  # "" from the card means the default
+    exported = json.loads(
+        (await client.get(f"/characters/{character['id']}/card", headers=user.headers)).text
+    )
+    assert exported["data"]["creation_date"] == 1700000000
+
+
+async def test_imports_a_png_card_with_its_picture_as_avatar(client: httpx.AsyncClient) -> None:
+    user = await create_account(client)
+    png = _png({"chara": _b64(_card("v2_sillytavern.json"))})
+    character = await _imported(client, user, png, "Seraphina.png")
+    assert character["name"] == "Seraphina"
+    assert character["avatar_url"] is not None
+    avatar = await client.get(f"http://test{character['avatar_url']}")
+    assert avatar.status_code == 200
+
+
+async def test_ccv3_chunk_wins_over_chara(client: httpx.AsyncClient) -> None:
+    user = await create_account(client)
+    png = _png({"chara": _b64(_card("v1_tavern.json")), "ccv3": _b64(_card("v3_risu.json"))})
+    character = await _imported(client, user, png, "card.png")
+    assert character["name"] == "Yuki Tanaka"
+
+
+async def test_imports_a_charx_archive_with_its_icon(client: httpx.AsyncClient) -> None:
+    user = await create_account(client)
+    card = json.loads(_card("v3_risu.json"))
+    card["data"]["assets"] = [
+        {"type": "icon", "uri": "embeded://assets/icon/images/1.png", "name": "main", "ext": "png"}
+    ]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("card.json", json.dumps(card))
+        zf.writestr("assets/icon/images/1.png", _png())
+    character = await _imported(client, user, archive.getvalue(), "yuki.charx")
+    assert character["name"] == "Yuki Tanaka"
+    assert character["avatar_url"] is not None
+
+
+# -- round trips -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", ["v2", "v3"])
+async def test_json_card_round_trip_gives_the_same_character(
+    client: httpx.AsyncClient, spec: str
+) -> None:
+    owner = await create_account(client)
+    original = await _full_character(client, owner)
+    response = await client.get(
+        f"/characters/{original['id']}/card", params={"spec": spec}, headers=owner.headers
+    )
+    assert response.status_code == 200
+    card = response.json()
+    assert card["spec"] == f"chara_card_{spec}"
+    assert card["spec_version"] == ("3.0" if spec == "v3" else "2.0")
+    assert card["data"]["first_mes"] == original["greeting"]
+    copy = await _imported(client, owner, response.content)
+    _same(original, copy, COMPARED + (V3_ONLY if spec == "v3" else []))
+    assert copy["id"] != original["id"]
+
+
+async def test_png_card_round_trip_gives_the_same_character(client: httpx.AsyncClient) -> None:
+    owner = await create_account(client)
+    original = await _full_character(client, owner)
+    response = await client.get(
+        f"/characters/{original['id']}/card", params={"format": "png"}, headers=owner.headers
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
+    with Image.open(io.BytesIO(response.content)) as image:
+        chunks = dict(image.text)  # type: ignore[attr-defined]
+    assert json.loads(base64.b64decode(chunks["chara"]))["spec"] == "chara_card_v2"
+    assert json.loads(base64.b64decode(chunks["ccv3"]))["spec"] == "chara_card_v3"
+    copy = await _imported(client, owner, response.content, "card.png")
+    _same(original, copy, COMPARED + V3_ONLY)
+    assert copy["avatar_url"] is not None
+
+
+async def test_png_export_draws_over_the_avatar(client: httpx.AsyncClient) -> None:
+    owner = await create_account(client)
+    character = await create_character(client, owner)
+    await client.put(
+        f"/characters/{character['id']}/avatar",
+        files={"file": ("a.png", _png(size=(300, 450)), "image/png")},
+        headers=owner.headers,
+    )
+    response = await client.get(
+        f"/characters/{character['id']}/card", params={"format": "png"}, headers=owner.headers
+    )
+    with Image.open(io.BytesIO(response.content)) as image:
+        assert image.size[1] > image.size[0]  # the portrait avatar, not a square placeholder
+
+
+@pytest.mark.parametrize("spec", ["v2", "v3"])
+async def test_unknown_extensions_survive_import_and_export_byte_for_byte(
+    client: httpx.AsyncClient, spec: str
+) -> None:
+    user = await create_account(client)
+    source = _card("v2_sillytavern.json")
+    original_extensions = raw_member(source, ("data", "extensions"))
+    assert original_extensions is not None and '"weight": 1.50' in original_extensions
+    character = await _imported(client, user, source.encode())
+    exported = (
+        await client.get(
+            f"/characters/{character['id']}/card", params={"spec": spec}, headers=user.headers
+        )
+    ).text
+    assert raw_member(exported, ("data", "extensions")) == original_extensions
+    # ...and through a PNG as well.
+    png = (
+        await client.get(
+            f"/characters/{character['id']}/card", params={"format": "png"}, headers=user.headers
+        )
+    ).content
+    with Image.open(io.BytesIO(png)) as image:
+        inner = base64.b64decode(image.text["chara"]).decode()  # type: ignore[attr-defined]
+    assert raw_member(inner, ("data", "extensions")) == original_extensions
+
+
+async def test_card_of_a_private_character_is_404_to_others(client: httpx.AsyncClient) -> None:
+    owner, other = await create_account(client), await create_account(client)
+    character = await create_character(client, owner, visibility="private")
+    response = await client.get(f"/characters/{character['id']}/card", headers=other.headers)
+    assert response.status_code == 404
+
+
+# -- malformed cards -------------------------------------------------------------------
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+MALFORMED: dict[str, tuple[bytes, str]] = {
+    "not json": (b"{name: 'x'", "card.json"),
+    "json array": (b'[{"name": "x"}]', "card.json"),
+    "no name": (json.dumps({"spec": "chara_card_v2", "data": {"name": " "}}).encode(), "c.json"),
+    "v2 without data": (json.dumps({"spec": "chara_card_v2", "name": "x"}).encode(), "c.json"),
+    "name not text": (json.dumps({"name": {"first": "x"}}).encode(), "card.json"),
+    "huge field": (json.dumps({"name": "x", "description": "d" * 40_000}).encode(), "c.json"),
+    "too many greetings": (
+        json.dumps(
+            {"spec": "chara_card_v2", "data": {"name": "x", "alternate_greetings": ["a"] * 99}}
+        ).encode(),
+        "c.json",
+    ),
+    "not utf-8": (b'{"name": "\xff\xfe"}', "card.json"),
+    "plain text": (b"hello, I am a card", "card.txt"),
+    "jpeg": (_jpeg(), "card.jpg"),
+    "png without card": (_png(), "card.png"),
+    "png with bad base64": (_png({"chara": "!!!not base64!!!"}), "card.png"),
+    "png with base64 of junk": (_png({"chara": _b64("not json")}), "card.png"),
+    "truncated png": (_png({"chara": _b64('{"name": "x"}')})[:60], "card.png"),
+    "charx without card.json": (_zip({"readme.txt": b"hi"}), "c.charx"),
+    "charx zip bomb": (_zip({"card.json": b" " * (50 * 1024 * 1024)}), "c.charx"),
+    "broken zip": (b"PK\x03\x04" + b"\x00" * 100, "c.charx"),
+    "empty": (b"", "card.json"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+async def test_malformed_card_is_422_and_nothing_is_stored(
+    client: httpx.AsyncClient, case: str
+) -> None:
+    user = await create_account(client)
+    data, filename = MALFORMED[case]
+    response = await _import(client, user, data, filename)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] in {"invalid_card", "validation_error"}
+    assert error["message"]
+    mine = (await client.get("/me/characters", headers=user.headers)).json()
+    assert mine["items"] == []
+
+
+async def test_too_big_upload_is_refused(client: httpx.AsyncClient) -> None:
+    user = await create_account(client)
+    response = await _import(client, user, b"{" + b" " * (21 * 1024 * 1024) + b"}")
+    assert response.status_code == 413
+    mine = (await client.get("/me/characters", headers=user.headers)).json()
+    assert mine["items"] == []
