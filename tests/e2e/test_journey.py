@@ -123,7 +123,7 @@ async def test_the_whole_journey(browser: Any, server: Server, artifacts: Path) 
     email_error = page.locator(".field:has(input[name=email]) .field-error")
     await email_error.wait_for(state="visible")
     assert await email_error.inner_text()
-    await shot(page, artifacts, "signup-validation-desktop")
+    await shot(page, artifacts, "journey-signup-validation-desktop")
     await page.fill("input[name=email]", "reader@example.com")
     await page.fill("input[name=display_name]", "Ria")
     await page.click("button[type=submit]")
@@ -131,7 +131,7 @@ async def test_the_whole_journey(browser: Any, server: Server, artifacts: Path) 
 
     # --- browse and search the catalog ---
     assert await page.locator(".cc[data-id]").count() == len(SEED)
-    await shot(page, artifacts, "catalog-desktop")
+    await shot(page, artifacts, "journey-catalog-desktop")
     await page.fill(".search-input", "lantern")
     await page.wait_for_function("document.querySelectorAll('.cc[data-id]').length === 1")
     assert "Lumi" in await page.locator(".cc[data-id] .cc-name").inner_text()
@@ -155,15 +155,15 @@ async def test_the_whole_journey(browser: Any, server: Server, artifacts: Path) 
         files=[{"name": "wren.png", "mimeType": "image/png", "buffer": png((40, 140, 160))}],
     )
     await page.wait_for_selector(".crop-stage canvas")
-    await shot(page, artifacts, "avatar-crop-desktop")
+    await shot(page, artifacts, "journey-avatar-crop-desktop")
     await page.click(".crop-apply")
     await page.wait_for_selector(".avatar-preview img")
-    await shot(page, artifacts, "editor-desktop")
+    await shot(page, artifacts, "journey-editor-desktop")
     await page.click("form.editor-sections button[type=submit]")
     await page.wait_for_selector(".char-title")
     assert await page.locator(".char-title").inner_text() == "Wren"
     assert await page.locator(".char-portrait img").count() == 1
-    await shot(page, artifacts, "character-desktop")
+    await shot(page, artifacts, "journey-character-desktop")
 
     # --- start a chat: the greeting is there, with the user's name filled in ---
     await page.click("button:has-text('Start chat')")
@@ -175,7 +175,7 @@ async def test_the_whole_journey(browser: Any, server: Server, artifacts: Path) 
     await page.wait_for_selector(".msg-ai[data-status=streaming]")
     lengths = await observe_growth(page)
     assert len(lengths) >= 3, lengths
-    await shot(page, artifacts, "chat-streaming-desktop")
+    await shot(page, artifacts, "journey-chat-streaming-desktop")
     await wait_status(page, "complete")
     assert await text_of_last_ai(page) == REPLY_TEXT.replace("*", "").replace("**", "")
     assert await last_ai(page).locator("em.rp-action").count() == 1
@@ -206,7 +206,7 @@ async def test_the_whole_journey(browser: Any, server: Server, artifacts: Path) 
             return count.innerText.trim() === '1/2'; }"""
     )
     assert await text_of_last_ai(page) == stopped_text
-    await shot(page, artifacts, "chat-desktop")
+    await shot(page, artifacts, "journey-chat-desktop")
 
     # --- reload in the middle of a reply: it re-attaches and finishes ---
     await send(page, "And after the mill?")
@@ -242,12 +242,12 @@ async def test_the_whole_journey(browser: Any, server: Server, artifacts: Path) 
     await page.wait_for_selector(".composer-input[placeholder^='Сообщение для']")
     assert await page.locator(".nav a[href='#/chats']").inner_text() == "Чаты"
     assert await page.evaluate("document.documentElement.lang") == "ru"
-    await shot(page, artifacts, "chat-ru-desktop")
+    await shot(page, artifacts, "journey-chat-ru-desktop")
     chat_url = page.url
     await page.goto(f"{server.url}/#/")
     await page.wait_for_selector(".hero-title")
     assert "С кем" in await page.locator(".hero-title").inner_text()
-    await shot(page, artifacts, "catalog-ru-desktop")
+    await shot(page, artifacts, "journey-catalog-ru-desktop")
 
     # --- the same session on a phone: the chat list becomes a drawer ---
     state = await context.storage_state()
@@ -258,18 +258,18 @@ async def test_the_whole_journey(browser: Any, server: Server, artifacts: Path) 
     log.attach(mobile)
     await mobile.goto(f"{server.url}/#/")
     await mobile.wait_for_selector(".cc[data-id]")
-    await shot(mobile, artifacts, "catalog-ru-mobile")
+    await shot(mobile, artifacts, "journey-catalog-ru-mobile")
     await mobile.goto(chat_url)
     await mobile.wait_for_selector(".msg-ai")
     assert not await mobile.locator(".chat-sidebar").is_visible() or (
         (await mobile.locator(".chat-sidebar").bounding_box())["x"] < 0
     )
-    await shot(mobile, artifacts, "chat-ru-mobile")
+    await shot(mobile, artifacts, "journey-chat-ru-mobile")
     await mobile.click(".drawer-toggle")
     await mobile.wait_for_timeout(300)
     box = await mobile.locator(".chat-sidebar").bounding_box()
     assert box is not None and box["x"] >= 0
-    await shot(mobile, artifacts, "chat-drawer-ru-mobile")
+    await shot(mobile, artifacts, "journey-chat-drawer-ru-mobile")
     width = await mobile.evaluate("document.documentElement.scrollWidth")
     assert width <= MOBILE["width"], "no horizontal scrolling on a phone"
 

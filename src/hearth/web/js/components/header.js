@@ -104,10 +104,12 @@ export function renderHeader() {
     },
     icon(theme === 'light' ? 'moon' : 'sun'),
   );
+  const mobileItems = nav.map(([href, label, ic]) => ({ href, label, icon: ic }));
+  if (!user) mobileItems.push({ href: '/signin', label: t('auth.sign_in'), icon: 'user' });
   const mobileNav = menuButton(
     t('header.menu'),
     'menu',
-    nav.map(([href, label, ic]) => ({ href, label, icon: ic })),
+    mobileItems,
     { className: 'icon-btn show-mobile' },
   );
   let account;

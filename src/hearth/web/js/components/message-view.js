@@ -25,10 +25,12 @@ export function messageView(initial, ctx) {
   const swipes = h('div', { class: 'msg-swipes' });
   const tools = h('div', { class: 'msg-tools', role: 'toolbar', 'aria-label': t('chat.message_actions') });
   const foot = h('div', { class: 'msg-foot' }, swipes);
+  const demoBadge = h('span', { class: 'badge badge-warning msg-demo', title: t('chat.demo_hint'), text: t('chat.demo_badge'), hidden: true });
   const head = h(
     'div',
     { class: 'msg-head' },
     h('span', { class: 'msg-name', text: name }),
+    demoBadge,
     h('time', { class: 'msg-time', datetime: message.created_at, text: formatDate(message.created_at, { timeStyle: 'short' }) }),
   );
   el.append(
@@ -172,6 +174,7 @@ export function messageView(initial, ctx) {
     opts = nextOpts;
     el.dataset.id = message.id;
     el.dataset.status = message.status;
+    demoBadge.hidden = !String(message.model || '').startsWith('demo/');
     renderBody();
     renderStatus();
     renderFoot();

@@ -2,7 +2,9 @@
 // built from text nodes only: whatever HTML a model writes is shown as text, never parsed.
 import { h } from '../dom.js';
 
-const INLINE = /(`[^`\n]+`)|(\*\*[^*\n]+?\*\*)|(\*[^*\n]+?\*)|(_[^_\n]+?_)|("[^"\n]+?"|“[^”\n]+?”|«[^»\n]+?»)/g;
+// An action still open at the end of a line (`*she smiles` while streaming) is italic too,
+// so text does not jump from plain to italic when the closing star arrives.
+const INLINE = /(`[^`\n]+`)|(\*\*[^*\n]+?\*\*)|(\*[^*\n]+?\*)|(_[^_\n]+?_)|("[^"\n]+?"|“[^”\n]+?”|«[^»\n]+?»)|(\*[^*\n]+$)/g;
 
 function inline(text, depth = 0) {
   const out = [];
@@ -11,7 +13,7 @@ function inline(text, depth = 0) {
   const matches = [...text.matchAll(INLINE)];
   for (const m of matches) {
     if (m.index > last) out.push(document.createTextNode(text.slice(last, m.index)));
-    const [whole, code, bold, action, underscore, quote] = m;
+    const [whole, code, bold, action, underscore, quote, openAction] = m;
     if (code) out.push(h('code', { text: code.slice(1, -1) }));
     else if (bold) out.push(h('strong', {}, depth < 3 ? inline(bold.slice(2, -2), depth + 1) : bold.slice(2, -2)));
     else if (action) out.push(h('em', { class: 'rp-action' }, depth < 3 ? inline(action.slice(1, -1), depth + 1) : action.slice(1, -1)));
@@ -20,6 +22,7 @@ function inline(text, depth = 0) {
       const inner = quote.slice(1, -1);
       out.push(h('span', { class: 'rp-quote' }, quote[0], depth < 3 ? inline(inner, depth + 1) : inner, quote.slice(-1)));
     }
+    else if (openAction) out.push(h('em', { class: 'rp-action' }, openAction.slice(1)));
     else out.push(document.createTextNode(whole));
     last = m.index + whole.length;
   }

@@ -118,7 +118,7 @@ export default async function mount(root, { params }) {
   const header = h(
     'header',
     { class: 'chat-head' },
-    h('button', { class: 'icon-btn drawer-toggle', type: 'button', 'aria-label': t('chat.open_list'), 'aria-controls': 'chat-sidebar', onclick: () => layout.classList.toggle('drawer-open') }, icon('menu')),
+    h('button', { class: 'icon-btn drawer-toggle', type: 'button', 'aria-label': t('chat.open_list'), 'aria-controls': 'chat-sidebar', onclick: () => layout.classList.toggle('drawer-open') }, icon('chat')),
     h('a', { class: 'chat-head-char', href: `#/characters/${character.id}` }, avatar(character.name, character.avatar_url, { size: 36 }), h('div', { class: 'grow' }, h('div', { class: 'chat-head-name ellipsis', text: chat.title || character.name }), h('div', { class: 'chat-head-sub ellipsis', text: character.tagline || '' }))),
     h('div', { class: 'chat-head-controls' }, demoBadge, modelSelect, personaSelect),
   );
@@ -127,7 +127,9 @@ export default async function mount(root, { params }) {
   function updateDemoBadge() {
     const all = getState().models || [];
     const current = all.find((m) => m.id === modelSelect.value) || all.find((m) => m.id === chat.model);
-    demoBadge.hidden = !(current?.is_demo || String(modelSelect.value).startsWith('demo/'));
+    // With no model chosen the server's default serves; when only the demo can, that is it.
+    const onlyDemo = all.length > 0 && all.every((m) => m.is_demo || m.available === false);
+    demoBadge.hidden = !(current?.is_demo || String(modelSelect.value).startsWith('demo/') || (!modelSelect.value && onlyDemo));
   }
 
   models().then((all) => {
@@ -140,7 +142,6 @@ export default async function mount(root, { params }) {
     modelSelect.replaceChildren(...options);
     if (!chat.model && all.length === 1) modelSelect.value = '';
     updateDemoBadge();
-    if (!chat.model && all.length && all.every((m) => m.is_demo)) demoBadge.hidden = false;
   });
 
   // ---------- scrolling ----------
@@ -361,7 +362,7 @@ export default async function mount(root, { params }) {
   if (running) {
     track(new GenerationStream(chat.id, streamHandlers)).attach(running);
   }
-  box.focus();
+  if (matchMedia('(hover: hover)').matches) box.focus(); // no keyboard popping up on phones
 
   sidebar.addEventListener('chat-updated', (event) => {
     if (event.detail.id === chat.id) {
