@@ -64,11 +64,9 @@ async def live_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
         await asyncio.sleep(0.01)
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}/api/v1", timeout=30
-    ) as http:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/api/v1", timeout=30) as http:
         yield http
     server.should_exit = True
     await task

@@ -103,11 +103,11 @@ async def messages(
 
 
 async def wait_status(
-    client: httpx.AsyncClient, account: Account, chat_id: str, message_id: str, timeout: float = 10
+    client: httpx.AsyncClient, account: Account, chat_id: str, message_id: str, seconds: float = 10
 ) -> dict[str, Any]:
     """Poll until the message is no longer `streaming`."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + seconds
     while True:
         found = [m for m in await messages(client, account, chat_id) if m["id"] == message_id]
         if found and found[0]["status"] != "streaming":

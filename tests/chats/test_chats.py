@@ -140,9 +140,7 @@ async def test_delete_moves_to_trash_and_restore_brings_back(client: httpx.Async
     ]
 
 
-async def test_blocked_character_chat_is_read_only(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_blocked_character_chat_is_read_only(client: httpx.AsyncClient, app: FastAPI) -> None:
     me = await create_account(client)
     character = await create_character(client, me)
     chat = await create_chat(client, me, character["id"])
@@ -160,9 +158,7 @@ async def test_blocked_character_chat_is_read_only(
     assert starting.status_code == 404
 
 
-async def test_deleted_character_chat_is_read_only(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
+async def test_deleted_character_chat_is_read_only(client: httpx.AsyncClient, app: FastAPI) -> None:
     me = await create_account(client)
     character = await create_character(client, me)
     chat = await create_chat(client, me, character["id"])

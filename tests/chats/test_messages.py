@@ -98,9 +98,7 @@ async def test_only_the_latest_reply_can_be_regenerated(
     assert response.json()["error"]["code"] == "invalid_chat_operation"
 
 
-async def test_continue_extends_the_reply(
-    client: httpx.AsyncClient, fake_llm: FakeOpenAI
-) -> None:
+async def test_continue_extends_the_reply(client: httpx.AsyncClient, fake_llm: FakeOpenAI) -> None:
     me = await create_account(client)
     chat = await new_chat(client, me)
     fake_llm.script(Reply(tokens=["Once upon"]), Reply(tokens=[" a time."]))

@@ -207,9 +207,7 @@ async def test_reattach_after_the_hub_forgot_replays_done_from_the_database(
     assert replay[0].data["content"] == "All done"
 
 
-async def test_sse_response_headers(
-    live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
-) -> None:
+async def test_sse_response_headers(live_client: httpx.AsyncClient, fake_llm: FakeOpenAI) -> None:
     me = await create_account(live_client)
     chat = await new_chat(live_client, me)
     async with await open_send(live_client, me.headers, chat["id"]) as response:

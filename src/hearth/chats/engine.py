@@ -35,7 +35,7 @@ class ChatEngine:
             from hearth.llm.settings import LLMSettings
 
             gateway = self.state.llm = LLMGateway(LLMSettings())
-        return gateway  # type: ignore[no-any-return]
+        return gateway
 
     @property
     def usage_hook(self) -> UsageHook:

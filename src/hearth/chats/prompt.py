@@ -166,7 +166,8 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
     def render(text: str) -> str:
         return expand(text, ctx).strip()
 
-    history = [HistoryItem(item.role, render(item.content)) for item in request.history]
+    # Chat messages keep their own whitespace; only their macros are filled.
+    history = [HistoryItem(item.role, expand(item.content, ctx)) for item in request.history]
     lore: list[LoreEntry] = []
     if card.lorebook is not None:
         lore = select_entries(card.lorebook, [h.content for h in history], estimate_tokens)

@@ -24,6 +24,7 @@ from hearth.chats.schemas import (
 from hearth.core.deps import DatabaseDep, DbDep
 from hearth.core.errors import ValidationFailed
 from hearth.core.pagination import Page
+from hearth.limits.deps import UploadRateLimit
 from hearth.storage.backend import Storage
 from hearth.storage.deps import read_upload
 
@@ -100,7 +101,7 @@ async def list_chats(
     return Page[ChatOut](items=[_out(i, storage) for i in items], next_cursor=next_cursor)
 
 
-@router.post("/import", status_code=status.HTTP_201_CREATED)
+@router.post("/import", status_code=status.HTTP_201_CREATED, dependencies=[UploadRateLimit])
 async def import_chat(
     user: CurrentUser,
     db: DbDep,

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Table, bindparam, update
 
 from hearth.characters.counters import bump_messages
 from hearth.chats.hub import StreamHub
@@ -314,6 +314,7 @@ class GenerationRunner:
         if not rows:
             return 0
         table = Message.__table__
+        assert isinstance(table, Table)
         statement = (
             update(table)
             .where(table.c.id == bindparam("b_id"), table.c.status == "streaming")

@@ -104,9 +104,9 @@ class MessageOut(BaseModel):
         return cls(
             id=message.id,
             chat_id=message.chat_id,
-            role=message.role,  # type: ignore[arg-type]
+            role=message.role,
             content=message.content,
-            status=message.status,  # type: ignore[arg-type]
+            status=message.status,
             swipes=swipes,
             swipe_index=message.swipe_index,
             hidden=message.hidden,

@@ -179,7 +179,7 @@ class ChatListItem:
     last_message: Message | None
 
 
-def _owned(user: User) -> Select[tuple[Chat]]:
+def _owned(user: User) -> Select[Chat]:
     return select(Chat).where(Chat.user_id == user.id)
 
 

@@ -1,0 +1,108 @@
+"""Lorebook entries triggered by recent messages, Card V2/V3 semantics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hearth.chats.lorebook import Lorebook, select_entries
+
+
+def book(*entries: dict[str, Any], **options: Any) -> Lorebook:
+    parsed = Lorebook.from_card({"entries": list(entries), **options})
+    assert parsed is not None
+    return parsed
+
+
+def tokens(text: str) -> int:
+    return len(text.split())
+
+
+def contents(selected: list[Any]) -> list[str]:
+    return [e.content for e in selected]
+
+
+def test_a_key_in_recent_messages_triggers_its_entry() -> None:
+    lore = book({"keys": ["dragon"], "content": "Dragons sleep in the north."})
+    assert contents(select_entries(lore, ["I saw a DRAGON!"], tokens)) == [
+        "Dragons sleep in the north."
+    ]
+    assert select_entries(lore, ["Nothing here."], tokens) == []
+
+
+def test_only_the_last_scan_depth_messages_are_scanned() -> None:
+    lore = book({"keys": ["dragon"], "content": "D"}, scan_depth=2)
+    assert select_entries(lore, ["dragon", "hello", "there"], tokens) == []
+    assert contents(select_entries(lore, ["hello", "dragon", "there"], tokens)) == ["D"]
+
+
+def test_case_sensitive_entries_need_the_exact_case() -> None:
+    lore = book({"keys": ["Rose"], "content": "R", "case_sensitive": True})
+    assert select_entries(lore, ["a rose"], tokens) == []
+    assert contents(select_entries(lore, ["a Rose"], tokens)) == ["R"]
+
+
+def test_selective_entries_need_a_secondary_key_too() -> None:
+    lore = book(
+        {"keys": ["castle"], "secondary_keys": ["night"], "selective": True, "content": "C"}
+    )
+    assert select_entries(lore, ["the castle"], tokens) == []
+    assert contents(select_entries(lore, ["the castle at night"], tokens)) == ["C"]
+
+
+def test_regex_keys() -> None:
+    lore = book({"keys": ["/dra(g|k)on/i"], "content": "D", "use_regex": True})
+    assert contents(select_entries(lore, ["a DRAKON"], tokens)) == ["D"]
+
+
+def test_catastrophic_or_overlong_regex_triggers_nothing_and_returns_fast() -> None:
+    import time
+
+    lore = book(
+        {"keys": ["(a+)+$"], "content": "evil", "use_regex": True},
+        {"keys": ["a" * 300], "content": "long", "use_regex": True},
+    )
+    started = time.monotonic()
+    assert select_entries(lore, ["a" * 40 + "!"], tokens) == []
+    assert time.monotonic() - started < 1.0
+
+
+def test_constant_entries_are_always_in() -> None:
+    lore = book({"keys": [], "content": "World rule.", "constant": True})
+    assert contents(select_entries(lore, [], tokens)) == ["World rule."]
+
+
+def test_disabled_entries_never_trigger() -> None:
+    lore = book({"keys": ["x"], "content": "X", "enabled": False})
+    assert select_entries(lore, ["x"], tokens) == []
+
+
+def test_recursive_scanning_lets_entries_trigger_entries() -> None:
+    entries = (
+        {"keys": ["king"], "content": "The king has a sword."},
+        {"keys": ["sword"], "content": "The sword is cursed."},
+    )
+    flat = book(*entries)
+    deep = book(*entries, recursive_scanning=True)
+    assert contents(select_entries(flat, ["the king"], tokens)) == ["The king has a sword."]
+    assert contents(select_entries(deep, ["the king"], tokens)) == [
+        "The king has a sword.",
+        "The sword is cursed.",
+    ]
+
+
+def test_ordered_by_insertion_order_and_cut_by_priority_at_the_budget() -> None:
+    lore = book(
+        {"keys": ["a"], "content": "low priority one", "insertion_order": 1, "priority": 1},
+        {"keys": ["a"], "content": "high priority two", "insertion_order": 2, "priority": 9},
+        {"keys": ["a"], "content": "mid priority three", "insertion_order": 3, "priority": 5},
+        token_budget=6,
+    )
+    assert contents(select_entries(lore, ["a"], tokens)) == [
+        "high priority two",
+        "mid priority three",
+    ]
+
+
+def test_position_is_read_from_the_card() -> None:
+    lore = book({"keys": ["a"], "content": "x", "position": "after_char"})
+    assert lore.entries[0].position == "after_char"

@@ -1,0 +1,53 @@
+"""Card macros, case-insensitive."""
+
+from __future__ import annotations
+
+import random
+
+from hearth.chats.macros import MacroContext, expand, with_original
+
+
+def ctx(seed: str = "chat-1", rng_seed: int = 0) -> MacroContext:
+    return MacroContext(char="Aria", user="Sam", pick_seed=seed, rng=random.Random(rng_seed))
+
+
+def test_char_and_user_in_any_case_and_legacy_tags() -> None:
+    text = "{{char}} greets {{USER}}. {{Char}} and <BOT> meet <USER>."
+    assert expand(text, ctx()) == "Aria greets Sam. Aria and Aria meet Sam."
+
+
+def test_comments_are_removed() -> None:
+    assert expand("Hi{{// a note for authors}} there", ctx()) == "Hi there"
+
+
+def test_random_picks_one_of_the_options() -> None:
+    results = {expand("{{random:red,green,blue}}", ctx(rng_seed=n)) for n in range(40)}
+    assert results == {"red", "green", "blue"}
+
+
+def test_random_with_double_colon_syntax() -> None:
+    assert expand("{{random::a, b::c}}", ctx()) in {"a, b", "c"}
+
+
+def test_pick_is_stable_for_one_chat() -> None:
+    text = "{{pick:tea,coffee,water,juice}}"
+    first = {expand(text, ctx(seed="chat-1", rng_seed=n)) for n in range(10)}
+    assert len(first) == 1
+    across_chats = {expand(text, ctx(seed=f"chat-{n}")) for n in range(40)}
+    assert len(across_chats) > 1
+
+
+def test_roll_stays_within_its_dice() -> None:
+    values = {int(expand("{{roll:6}}", ctx(rng_seed=n))) for n in range(100)}
+    assert values == {1, 2, 3, 4, 5, 6}
+    assert 1 <= int(expand("{{roll:d20}}", ctx())) <= 20
+
+
+def test_unknown_macros_are_left_alone() -> None:
+    assert expand("{{weather}}", ctx()) == "{{weather}}"
+
+
+def test_original_stands_for_the_platform_default() -> None:
+    assert with_original("Be brief. {{original}}", "Stay in character.") == (
+        "Be brief. Stay in character."
+    )

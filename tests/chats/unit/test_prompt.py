@@ -1,0 +1,178 @@
+"""Prompt assembly: parts, order, macros, lorebook, author's note, the history window."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from hearth.chats.lorebook import Lorebook
+from hearth.chats.prompt import (
+    DEFAULT_MAIN_PROMPT,
+    RATING_DIRECTIVES,
+    AuthorNote,
+    CharacterSheet,
+    HistoryItem,
+    PromptRequest,
+    assemble_prompt,
+)
+
+CARD = CharacterSheet(
+    name="Aria",
+    description="{{char}} runs the inn.",
+    personality="warm",
+    scenario="A stormy night.",
+)
+
+
+def history(n: int, words: int = 10) -> list[HistoryItem]:
+    items = []
+    for i in range(n):
+        role = "user" if i % 2 == 0 else "assistant"
+        items.append(HistoryItem(role, f"m{i} " + "word " * words))
+    return items
+
+
+def request(**overrides: Any) -> PromptRequest:
+    values: dict[str, Any] = {
+        "character": CARD,
+        "user_name": "Sam",
+        "history": [HistoryItem("user", "Hi {{char}}")],
+        "context_length": 8192,
+        "reply_reserve": 512,
+    }
+    values.update(overrides)
+    return PromptRequest(**values)
+
+
+def test_system_part_comes_from_the_character_fields_with_macros() -> None:
+    prompt = assemble_prompt(request(persona_description="{{user}} is a bard."))
+
+    system = prompt.messages[0]
+    assert system.role == "system"
+    main = DEFAULT_MAIN_PROMPT.replace("{{char}}", "Aria").replace("{{user}}", "Sam")
+    assert system.content.startswith(main)
+    assert "Aria runs the inn." in system.content
+    assert "Aria's personality: warm" in system.content
+    assert "Scenario: A stormy night." in system.content
+    assert "About Sam: Sam is a bard." in system.content
+    assert prompt.messages[-1].content == "Hi Aria"
+
+
+def test_nickname_is_used_for_char() -> None:
+    card = dataclasses.replace(CARD, nickname="Ari")
+    assert "Ari runs the inn." in assemble_prompt(request(character=card)).messages[0].content
+
+
+def test_card_system_prompt_replaces_the_default_and_honours_original() -> None:
+    card = dataclasses.replace(CARD, system_prompt="Be poetic. {{original}}")
+    system = assemble_prompt(request(character=card)).messages[0].content
+    assert system.startswith("Be poetic. Write Aria's next reply")
+    plain = dataclasses.replace(CARD, system_prompt="Only this.")
+    assert assemble_prompt(request(character=plain)).messages[0].content.startswith("Only this.")
+
+
+def test_post_history_instructions_come_last() -> None:
+    card = dataclasses.replace(CARD, post_history_instructions="Reply in {{random:one}} line.")
+    prompt = assemble_prompt(request(character=card, history=history(4)))
+    assert prompt.messages[-1].role == "system"
+    assert prompt.messages[-1].content == "Reply in one line."
+
+
+def test_sfw_characters_get_the_sfw_directive() -> None:
+    sfw = assemble_prompt(request()).messages[0].content
+    nsfw = assemble_prompt(
+        request(character=dataclasses.replace(CARD, content_rating="nsfw"))
+    ).messages[0]
+    assert RATING_DIRECTIVES["sfw"] in sfw
+    assert RATING_DIRECTIVES["sfw"] not in nsfw.content
+
+
+def test_lorebook_entries_are_placed_before_or_after_the_character() -> None:
+    lore = Lorebook.from_card(
+        {
+            "entries": [
+                {"keys": ["storm"], "content": "BEFORE", "position": "before_char"},
+                {"keys": ["storm"], "content": "AFTER", "position": "after_char"},
+                {"keys": ["dragon"], "content": "NEVER"},
+            ]
+        }
+    )
+    card = dataclasses.replace(CARD, lorebook=lore)
+    prompt = assemble_prompt(request(character=card, history=[HistoryItem("user", "a storm!")]))
+    system = prompt.messages[0].content
+    assert system.index("BEFORE") < system.index("Aria runs the inn.") < system.index("AFTER")
+    assert "NEVER" not in system
+    assert {p.name: p.tokens for p in prompt.parts}["lorebook"] > 0
+
+
+def test_author_note_goes_in_at_its_depth_every_frequency_turns() -> None:
+    note = AuthorNote("[NOTE]", depth=2, frequency=2)
+    shown = assemble_prompt(request(history=history(5), author_note=note, turn=4))
+    skipped = assemble_prompt(request(history=history(5), author_note=note, turn=3))
+    contents = [m.content for m in shown.messages]
+    assert contents[-3] == "[NOTE]"
+    assert "[NOTE]" not in [m.content for m in skipped.messages]
+
+
+def test_example_dialogue_is_dropped_before_any_history() -> None:
+    card = dataclasses.replace(CARD, example_dialogue="{{char}}: " + "example " * 60)
+    roomy = assemble_prompt(request(character=card, history=history(4)))
+    fixed_and_history = assemble_prompt(
+        request(character=dataclasses.replace(card, example_dialogue=""), history=history(4))
+    ).total_tokens
+    tight = assemble_prompt(
+        request(
+            character=card,
+            history=history(4),
+            context_length=fixed_and_history + 512 + 5,  # room for all history, not the example
+        )
+    )
+    assert not roomy.example_dialogue_dropped
+    assert "Example of how Aria writes" in roomy.messages[1].content
+    assert tight.example_dialogue_dropped
+    assert tight.history_count == 4
+
+
+def test_example_dialogue_is_dropped_when_older_history_was_not_even_read() -> None:
+    card = dataclasses.replace(CARD, example_dialogue="{{char}}: hi")
+    prompt = assemble_prompt(request(character=card, history=history(4), has_older_history=True))
+    assert prompt.example_dialogue_dropped
+
+
+def test_window_keeps_the_newest_messages_at_the_exact_budget_boundary() -> None:
+    items = history(10)
+    everything = assemble_prompt(request(history=items))
+    exact = assemble_prompt(request(history=items, context_length=everything.total_tokens + 512))
+    one_short = assemble_prompt(
+        request(history=items, context_length=everything.total_tokens + 512 - 1)
+    )
+
+    assert exact.history_count == 10
+    assert exact.total_tokens <= exact.budget
+    assert one_short.history_count == 9
+    assert one_short.total_tokens <= one_short.budget
+    # The oldest went first; the newest stayed.
+    assert one_short.messages[1].content == items[1].content
+    assert one_short.messages[-1].content == items[-1].content
+
+
+def test_system_part_and_latest_user_message_are_never_dropped() -> None:
+    items = [*history(3), HistoryItem("user", "the latest " + "word " * 200)]
+    prompt = assemble_prompt(request(history=items, context_length=600, reply_reserve=512))
+    assert prompt.messages[0].role == "system"
+    assert prompt.messages[-1].content == items[-1].content
+    assert prompt.history_count == 1
+
+
+def test_snapshot_counts_tokens_per_part() -> None:
+    snapshot = assemble_prompt(request(history=history(4))).snapshot()
+    parts = {p["name"]: p["tokens"] for p in snapshot["parts"]}
+    assert parts["system"] > 0 and parts["history"] > 0
+    assert len(snapshot["messages"]) == 5
+
+
+def test_impersonate_and_continue_add_an_instruction_last() -> None:
+    impersonate = assemble_prompt(request(mode="impersonate"))
+    cont = assemble_prompt(request(mode="continue"))
+    assert "Write Sam's next message" in impersonate.messages[-1].content
+    assert "Continue Aria's last message" in cont.messages[-1].content
