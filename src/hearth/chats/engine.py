@@ -51,11 +51,11 @@ class ChatEngine:
         await self.hub.aclose()
 
 
-async def start_chat_engine(
-    state: Any, database: Database, redis: Any = None, *, key_prefix: str = "hearth:"
-) -> ChatEngine:
+async def start_chat_engine(state: Any, database: Database, redis: Any = None) -> ChatEngine:
     """Recover what a dead process left `streaming`, then start the runner."""
     worker_id = uuid.uuid4().hex
+    settings = getattr(state, "settings", None)
+    key_prefix = f"{getattr(settings, 'redis_prefix', 'hearth')}:chat:"
     hub: StreamHub = RedisHub(redis, prefix=f"{key_prefix}gen:") if redis else MemoryHub()
     engine = ChatEngine(state=state, hub=hub, runner=None, redis=redis)  # type: ignore[arg-type]
     engine.runner = GenerationRunner(
@@ -65,8 +65,9 @@ async def start_chat_engine(
         lambda: engine.usage_hook,
         worker_id=worker_id,
         redis=redis,
+        redis_prefix=key_prefix,
     )
-    alive = redis_worker_alive(redis) if redis else None
+    alive = redis_worker_alive(redis, engine.runner.worker_key_prefix) if redis else None
     await recover_interrupted(database, alive)
     await engine.runner.start()
     if redis is not None:

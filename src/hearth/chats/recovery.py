@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import select, update
 
 from hearth.chats.models import Chat, Message
-from hearth.chats.runner import WORKER_KEY_PREFIX
 from hearth.core.db import Database
 
 log = logging.getLogger(__name__)
@@ -32,11 +31,11 @@ async def _never_alive(_worker_id: str | None) -> bool:
     return False
 
 
-def redis_worker_alive(redis: object) -> WorkerAlive:
+def redis_worker_alive(redis: object, worker_key_prefix: str) -> WorkerAlive:
     async def alive(worker_id: str | None) -> bool:
         if worker_id is None:
             return False
-        return bool(await redis.exists(f"{WORKER_KEY_PREFIX}{worker_id}"))  # type: ignore[attr-defined]
+        return bool(await redis.exists(f"{worker_key_prefix}{worker_id}"))  # type: ignore[attr-defined]
 
     return alive
 

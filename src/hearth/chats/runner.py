@@ -43,8 +43,6 @@ from hearth.llm.types import (
 log = logging.getLogger(__name__)
 
 DEFAULT_FLUSH_INTERVAL = 0.5
-WORKER_KEY_PREFIX = "hearth:worker:"
-STOP_KEY_PREFIX = "hearth:stop:"
 WORKER_TTL_SECONDS = 30
 INTERRUPTED_BY_SHUTDOWN = {
     "code": "generation_interrupted",
@@ -97,6 +95,7 @@ class GenerationRunner:
         *,
         worker_id: str | None = None,
         redis: Any = None,
+        redis_prefix: str = "hearth:",
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
     ) -> None:
         self.database = database
@@ -105,6 +104,9 @@ class GenerationRunner:
         self._usage_hook = usage_hook
         self.worker_id = worker_id or uuid.uuid4().hex
         self.redis = redis
+        # Redis keys: `<prefix>worker:<id>` (heartbeat), `<prefix>stop:<message id>`.
+        self.worker_key_prefix = f"{redis_prefix}worker:"
+        self.stop_key_prefix = f"{redis_prefix}stop:"
         self.flush_interval = flush_interval
         self._live: dict[uuid.UUID, _Live] = {}
         self._chats: set[uuid.UUID] = set()
@@ -164,7 +166,7 @@ class GenerationRunner:
                 live.task.cancel()
             return True
         if self.redis is not None:
-            await self.redis.set(f"{STOP_KEY_PREFIX}{message_id}", "1", ex=60)
+            await self.redis.set(f"{self.stop_key_prefix}{message_id}", "1", ex=60)
             return True
         return False
 
@@ -345,13 +347,15 @@ class GenerationRunner:
 
     async def _heartbeat(self) -> None:
         if self.redis is not None:
-            await self.redis.set(f"{WORKER_KEY_PREFIX}{self.worker_id}", "1", ex=WORKER_TTL_SECONDS)
+            await self.redis.set(
+                f"{self.worker_key_prefix}{self.worker_id}", "1", ex=WORKER_TTL_SECONDS
+            )
 
     async def _check_remote_stops(self) -> None:
         ids = [mid for mid, live in self._live.items() if not live.finishing]
         if not ids:
             return
-        flags = await self.redis.mget([f"{STOP_KEY_PREFIX}{mid}" for mid in ids])
+        flags = await self.redis.mget([f"{self.stop_key_prefix}{mid}" for mid in ids])
         for mid, flag in zip(ids, flags, strict=True):
             if flag is not None:
                 await self.request_stop(mid)
