@@ -55,6 +55,17 @@ async def prepare(server: Server) -> dict[str, Any]:
         return {"tokens": tokens, "character_id": cid, "chat_id": chat["id"]}
 
 
+async def fits(page: Any) -> bool:
+    """Nothing sticks out sideways: neither the document nor the main blocks of a page."""
+    return bool(
+        await page.evaluate(
+            """() => document.documentElement.scrollWidth <= innerWidth && [...document
+                .querySelectorAll('.page, .chat-sidebar, .chat-main, .auth-card, .composer')]
+                .every((el) => el.getBoundingClientRect().right <= innerWidth + 1)"""
+        )
+    )
+
+
 async def open_page(context: Any, log: BrowserLog) -> Any:
     page = await context.new_page()
     log.attach(page)
@@ -112,6 +123,7 @@ async def test_every_page_at_desktop_and_phone_sizes(
             await page.wait_for_selector(ready)
             await page.wait_for_timeout(300)
             await page.screenshot(path=str(artifacts / f"{name}-{label}.png"))
+            assert await fits(page), f"{name} is wider than the screen at {label} size"
         # Admins see the admin entry; the light theme is one click away.
         if not mobile:
             assert await page.locator(".nav a[href='#/admin']").count() == 1
@@ -139,6 +151,7 @@ async def test_every_page_at_desktop_and_phone_sizes(
             await page.wait_for_selector(ready)
             await page.wait_for_timeout(300)
             await page.screenshot(path=str(artifacts / f"{name}-{label}.png"))
+            assert await fits(page), f"{name} is wider than the screen at {label} size"
         await context.close()
 
     errors, failed = log.unexpected(ALLOWED_FAILURES)

@@ -56,6 +56,9 @@ export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted 
           e.stopPropagation();
           if (!menu.hidden) return closeMenu();
           menu.hidden = false;
+          menu.classList.remove('up');
+          const box = root.querySelector('.sidebar-scroll').getBoundingClientRect();
+          if (menu.getBoundingClientRect().bottom > box.bottom) menu.classList.add('up');
           undismiss = onDismiss(wrap, closeMenu);
           menu.querySelector('button').focus();
         },

@@ -5,7 +5,6 @@ import { h } from '../dom.js';
 import { language, t } from '../i18n.js';
 import { getState } from '../store.js';
 import { navigate } from '../router.js';
-import { avatar } from '../components/avatar.js';
 import { openDialog } from '../components/dialog.js';
 import { field, formBanner, showFormError, submitButton } from '../components/form.js';
 import { icon } from '../components/icons.js';
@@ -299,7 +298,6 @@ export default async function mount(root, { params }) {
         { class: 'editor-side' },
         h('div', { class: 'avatar-picker' }, preview, fileInput, h('button', { class: 'btn btn-sm', type: 'button', onclick: () => fileInput.click() }, icon('image'), t('editor.avatar_upload')), h('p', { class: 'field-hint', text: t('editor.avatar_hint') })),
         !editing && h('div', { class: 'stack-sm' }, h('h3', { class: 'small muted', text: t('editor.quick_start') }), dropZone, cardInput, generateBtn),
-        editing && h('div', { class: 'row' }, avatar(user.display_name || user.username, user.avatar_url, { size: 24 }), h('span', { class: 'small muted', text: t('character.by', { name: character.creator?.username || user.username }) })),
       ),
       form,
     ),

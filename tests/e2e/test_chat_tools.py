@@ -1,0 +1,88 @@
+"""The chat's tools beyond the journey: continue a reply, and the chat list's pin, rename and
+delete with undo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import DESKTOP, BrowserLog, Server
+from tests.e2e.test_journey import PASSWORD, last_ai, text_of_last_ai, wait_status
+from tests.e2e.test_session import seed_script
+
+pytestmark = pytest.mark.e2e
+
+
+async def two_chats(server: Server) -> tuple[dict[str, Any], list[str]]:
+    async with httpx.AsyncClient(base_url=server.api, timeout=10) as http:
+        body = {"email": "tools@example.com", "username": "tools", "password": PASSWORD}
+        assert (await http.post("/auth/register", json=body)).status_code == 201
+        login = {"login": "tools", "password": PASSWORD}
+        tokens = dict((await http.post("/auth/login", json=login)).json())
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        chats = []
+        for name in ("Odo", "Pell"):
+            character = {"name": name, "greeting": f"*{name} waves.* Hello there."}
+            created = (await http.post("/characters", json=character, headers=headers)).json()
+            chat = await http.post("/chats", json={"character_id": created["id"]}, headers=headers)
+            chats.append(chat.json()["id"])
+        return tokens, chats
+
+
+async def test_continue_pin_rename_and_delete_with_undo(browser: Any, server: Server) -> None:
+    tokens, (odo_chat, pell_chat) = await two_chats(server)
+    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
+    await context.add_init_script(
+        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
+    )
+    page = await context.new_page()
+    log = BrowserLog()
+    log.attach(page)
+    page.set_default_timeout(15_000)
+
+    # Continue extends the greeting in place.
+    await page.goto(f"{server.url}/#/chats/{odo_chat}")
+    await page.wait_for_selector(".msg-ai[data-status=complete]")
+    before = await text_of_last_ai(page)
+    await last_ai(page).hover()
+    await last_ai(page).locator(".act-continue").click()
+    await wait_status(page, "complete")
+    after = await text_of_last_ai(page)
+    assert after.startswith(before) and len(after) > len(before)
+
+    # Pell's chat is newer, so first; pinning Odo's moves it to the top.
+    items = page.locator(".chat-item")
+    await page.wait_for_function("document.querySelectorAll('.chat-item').length === 2")
+    odo = page.locator(f".chat-item[data-id='{odo_chat}']")
+    await odo.locator(".chat-item-menu").click()
+    await odo.locator(".menu button", has_text="Pin").click()
+    await page.wait_for_selector(f".chat-item[data-id='{odo_chat}'] .pin-mark")
+    assert await items.first.get_attribute("data-id") == odo_chat
+
+    # Rename through the dialog.
+    await odo.locator(".chat-item-menu").click()
+    await odo.locator(".menu button", has_text="Rename").click()
+    await page.fill(".dialog input", "Odo, the map game")
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector(".chat-item-title:has-text('Odo, the map game')")
+    assert await page.locator(".chat-head-name").inner_text() == "Odo, the map game"
+
+    # Delete, undo, and it is back; delete again and it stays gone.
+    pell = page.locator(f".chat-item[data-id='{pell_chat}']")
+    await pell.locator(".chat-item-menu").click()
+    await pell.locator(".menu button", has_text="Delete").click()
+    await page.wait_for_function("document.querySelectorAll('.chat-item').length === 1")
+    await page.locator(".toast button", has_text="Undo").click()
+    await page.wait_for_selector(f".chat-item[data-id='{pell_chat}']")
+    await pell.locator(".chat-item-menu").click()
+    await pell.locator(".menu button", has_text="Delete").click()
+    await page.wait_for_function("document.querySelectorAll('.chat-item').length === 1")
+    await page.reload()
+    await page.wait_for_selector(".chat-item")
+    assert await page.locator(".chat-item").count() == 1
+
+    errors, failed = log.unexpected(("/api/v1/me/usage",))
+    assert errors == [] and failed == []
+    await context.close()
