@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from hearth import __version__
 from hearth.auth.router import router as auth_router
 from hearth.characters.router import router as characters_router
+from hearth.characters.seed import seed_on_start
 from hearth.chats.engine import start_chat_engine
 from hearth.chats.messages_router import impersonate_router
 from hearth.chats.messages_router import router as messages_router
@@ -31,7 +32,7 @@ from hearth.limits.rate import RateLimiter
 from hearth.limits.router import router as usage_router
 from hearth.llm.lifespan import start_gateway
 from hearth.llm.router import router as models_router
-from hearth.storage.backend import LocalStorage
+from hearth.storage.s3 import close_storage, storage_from_settings
 from hearth.users.router import router as me_router
 from hearth.web import mount_web_ui
 
@@ -53,7 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.resolved_secret_key  # noqa: B018 - create the key file before workers race
         app.state.settings = settings
         app.state.db = Database(settings.resolved_database_url)
-        app.state.storage = LocalStorage(settings.uploads_dir)
+        app.state.storage = storage_from_settings(settings)  # S3 when a bucket is set
+        await seed_on_start(settings, app.state.db, app.state.storage)  # demo characters
         app.state.mailer = Mailer(settings.smtp_url, settings.mail_from)
         app.state.limiter = RateLimiter(settings.redis_url, key_prefix=settings.redis_prefix)
         app.state.redis = _redis_client(settings.redis_url) if settings.redis_url else None
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.llm.aclose()
             if app.state.redis is not None:
                 await app.state.redis.aclose()
+            await close_storage(app.state.storage)
             await app.state.db.dispose()
 
     app = FastAPI(

@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     moderation_api_key: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
+    # Characters (hearth.characters): demo characters on first start; None = not in tests.
+    seed_demo: bool | None = None
+    # S3-compatible image storage (hearth.storage.s3), used when a bucket is set.
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_public_url: str | None = None  # base URL the bucket's objects are served from
 
     @field_validator("cors_origins", "admin_emails", mode="before")
     @classmethod
