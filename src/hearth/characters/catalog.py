@@ -75,12 +75,9 @@ def rating_filter(viewer: User | None, requested: tuple[str, ...]) -> set[str]:
     return allowed & set(requested) if requested else allowed
 
 
-async def list_catalog(db: AsyncSession, viewer: User | None, query: CatalogQuery) -> CharacterPage:
-    """Listed characters the viewer may see, filtered, searched and sorted."""
+def catalog_statement(dialect: str, ratings: set[str], query: CatalogQuery) -> Select[Any]:
+    """The query of one catalog page (`limit + 1` rows, to know whether more follow)."""
     key = _SORT_COLUMNS[query.sort]
-    ratings = rating_filter(viewer, query.ratings)
-    if not ratings:
-        return CharacterPage([], None)
     conditions: list[ColumnElement[bool]] = [fulltext.listed()]
     if ratings != EVERY_RATING:
         conditions.append(Character.content_rating.in_(sorted(ratings)))
@@ -88,33 +85,28 @@ async def list_catalog(db: AsyncSession, viewer: User | None, query: CatalogQuer
         conditions.append(
             Character.id.in_(select(CharacterTag.character_id).where(CharacterTag.tag == tag))
         )
-    if query.q:
-        words = fulltext.query_words(query.q)
-        if words:
-            conditions.append(fulltext.matches(db.get_bind().dialect.name, words))
+    words = fulltext.query_words(query.q) if query.q else []
+    if words:
+        conditions.append(fulltext.matches(dialect, words))
     conditions += _after(key, Character.id, query.cursor, query.sort == "new")
-    statement = (
+    return (
         select(Character)
         .where(*conditions)
         .order_by(key.desc(), Character.id.desc())
         .limit(query.limit + 1)
     )
+
+
+async def list_catalog(db: AsyncSession, viewer: User | None, query: CatalogQuery) -> CharacterPage:
+    """Listed characters the viewer may see, filtered, searched and sorted."""
+    ratings = rating_filter(viewer, query.ratings)
+    if not ratings:
+        return CharacterPage([], None)
+    statement = catalog_statement(db.get_bind().dialect.name, ratings, query)
     rows = list(await db.scalars(statement))
-    cursor = _next_cursor(rows, query.limit, lambda c: (getattr(c, key.key), c.id))
+    key = _SORT_COLUMNS[query.sort].key
+    cursor = _next_cursor(rows, query.limit, lambda c: (getattr(c, key), c.id))
     return CharacterPage(rows[: query.limit], cursor)
-
-
-def catalog_statement(dialect: str, q: str | None, limit: int = 20) -> Select[Any]:
-    """The statement of a first catalog page, sorted by popularity (for query plans)."""
-    conditions: list[ColumnElement[bool]] = [fulltext.listed()]
-    if q:
-        conditions.append(fulltext.matches(dialect, fulltext.query_words(q)))
-    return (
-        select(Character)
-        .where(*conditions)
-        .order_by(Character.chats_count.desc(), Character.id.desc())
-        .limit(limit + 1)
-    )
 
 
 async def list_own(db: AsyncSession, user: User, cursor: str | None, limit: int) -> CharacterPage:
