@@ -46,7 +46,7 @@ REPLY_TEXT = (
     'we reach the mill by noon and the hills before dark. **Are you ready?**"'
 )
 REPLY_TOKENS = re.findall(r"\s*\S+", REPLY_TEXT)
-TOKEN_DELAY = 0.09  # ~5 s per reply
+TOKEN_DELAY = 0.06  # ~4 s per reply
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
