@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Request, Response, UploadFile, status
 
 from hearth.auth.deps import CurrentUser, PrincipalDep
 from hearth.core.deps import DbDep, LimiterDep, SettingsDep
+from hearth.limits.deps import UploadRateLimit
 from hearth.storage.deps import StorageDep, read_upload
 from hearth.storage.images import ImageLimits
 from hearth.users import service
@@ -35,7 +36,7 @@ async def update_me(body: ProfileUpdate, user: CurrentUser, request: Request, db
     return present_user(await service.update_profile(db, user, body), request)
 
 
-@router.put("/avatar", response_model=AvatarOut)
+@router.put("/avatar", response_model=AvatarOut, dependencies=[UploadRateLimit])
 async def upload_avatar(
     user: CurrentUser,
     db: DbDep,
