@@ -28,9 +28,7 @@ from hearth.core.health import router as health_router
 from hearth.core.mail import Mailer
 from hearth.core.middleware import RequestContextMiddleware
 from hearth.limits.lifespan import start_quota
-from hearth.limits.lifespan import start_quota
 from hearth.limits.rate import RateLimiter
-from hearth.limits.router import router as usage_router
 from hearth.limits.router import router as usage_router
 from hearth.llm.lifespan import start_gateway
 from hearth.llm.router import router as models_router

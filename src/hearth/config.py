@@ -24,7 +24,6 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     redis_prefix: str = "hearth"  # namespaces rate-limit and quota keys
-    redis_prefix: str = "hearth"  # namespaces rate-limit and quota keys
     secret_key: str | None = None
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)

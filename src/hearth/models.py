@@ -8,7 +8,6 @@ from hearth.characters import models as character_models
 from hearth.chats import models as chat_models
 from hearth.core.db import Base
 from hearth.limits import models as limits_models
-from hearth.limits import models as limits_models
 from hearth.llm import models as llm_models
 from hearth.users import models as user_models
 

@@ -26,7 +26,6 @@ from hearth.characters.schemas import (
 from hearth.core.deps import DbDep, LimiterDep, SettingsDep
 from hearth.core.pagination import Page
 from hearth.limits.deps import UploadRateLimit
-from hearth.limits.deps import UploadRateLimit
 from hearth.storage.deps import StorageDep, read_upload
 from hearth.storage.images import ImageLimits
 

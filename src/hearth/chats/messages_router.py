@@ -37,7 +37,6 @@ from hearth.core.deps import DatabaseDep, DbDep
 from hearth.core.errors import NotFound
 from hearth.core.pagination import Page
 from hearth.limits.deps import SendRateLimit
-from hearth.limits.deps import SendRateLimit
 from hearth.llm.errors import LLMError
 from hearth.llm.types import ChatMessage
 

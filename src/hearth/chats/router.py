@@ -25,7 +25,6 @@ from hearth.core.deps import DatabaseDep, DbDep
 from hearth.core.errors import ValidationFailed
 from hearth.core.pagination import Page
 from hearth.limits.deps import UploadRateLimit
-from hearth.limits.deps import UploadRateLimit
 from hearth.storage.backend import Storage
 from hearth.storage.deps import read_upload
 
