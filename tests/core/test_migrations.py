@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from hearth.core.db import build_engine
-from hearth.core.migrate import alembic_config, upgrade
+from hearth.core.migrate import alembic_config, include_name, upgrade
 from hearth.models import Base
 from tests.database import backends, fresh_database
 
@@ -30,7 +30,10 @@ async def test_migrations_produce_the_models_schema(backend: str, tmp_path: Path
             async with engine.connect() as conn:
                 diff = await conn.run_sync(
                     lambda sync: compare_metadata(
-                        MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+                        MigrationContext.configure(
+                            sync, opts={"compare_type": True, "include_name": include_name}
+                        ),
+                        Base.metadata,
                     )
                 )
         finally:

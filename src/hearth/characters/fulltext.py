@@ -31,8 +31,9 @@ MAX_QUERY_WORDS = 8
 MAX_WORD_LENGTH = 64
 
 PG_DOCUMENT = (
-    "to_tsvector('simple'::regconfig, "
-    "name || ' ' || tagline || ' ' || description || ' ' || replace(tags_text, ',', ' '))"
+    # Written as PostgreSQL prints it back, so migrations and models compare equal.
+    "to_tsvector('simple'::regconfig, (((((name::text || ' '::text) || tagline::text) "
+    "|| ' '::text) || description) || ' '::text) || replace(tags_text, ','::text, ' '::text))"
 )
 
 SQLITE_DDL = [

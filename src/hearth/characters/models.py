@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
-    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -73,7 +72,7 @@ class Character(Base):
     # put there survive import -> export byte for byte.
     extensions_json: Mapped[str | None] = mapped_column(Text)
 
-    is_blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     chats_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     messages_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
