@@ -11,6 +11,7 @@ from hearth.auth.deps import CurrentUser, OptionalUser
 from hearth.characters import catalog, likes, service
 from hearth.characters.cards import export as card_export
 from hearth.characters.cards import importer as card_import
+from hearth.characters.generation import generate_draft
 from hearth.characters.presenters import present_character, present_summaries
 from hearth.characters.schemas import (
     CharacterCreate,
@@ -26,6 +27,7 @@ from hearth.characters.schemas import (
 from hearth.core.deps import DbDep, LimiterDep, SettingsDep
 from hearth.core.pagination import Page
 from hearth.limits.deps import UploadRateLimit
+from hearth.safety.deps import ModerateCharacter
 from hearth.storage.deps import StorageDep, read_upload
 from hearth.storage.images import ImageLimits
 
@@ -71,7 +73,12 @@ async def list_characters(
     return Page(items=items, next_cursor=page.next_cursor)
 
 
-@router.post("/characters", status_code=status.HTTP_201_CREATED, response_model=CharacterOut)
+@router.post(
+    "/characters",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CharacterOut,
+    dependencies=[ModerateCharacter],
+)
 async def create_character(
     body: CharacterCreate, user: CurrentUser, db: DbDep, storage: StorageDep, limiter: LimiterDep
 ) -> CharacterOut:
@@ -112,8 +119,6 @@ async def generate_character(
     body: GenerateIn, user: CurrentUser, limiter: LimiterDep, request: Request
 ) -> CharacterCreate:
     """A draft character built by the LLM from a story; nothing is saved."""
-    from hearth.characters.generation import generate_draft
-
     await limiter.enforce("20/hour", "character_generate", str(user.id))
     draft: CharacterCreate = await generate_draft(
         request.app.state.llm, body.text, body.locale or user.locale
@@ -132,7 +137,10 @@ async def read_character(
 
 
 @router.patch(
-    "/characters/{character_id}", response_model=CharacterOut, responses={**_NOT_FOUND, **_OWNER}
+    "/characters/{character_id}",
+    response_model=CharacterOut,
+    responses={**_NOT_FOUND, **_OWNER},
+    dependencies=[ModerateCharacter],
 )
 async def update_character(
     character_id: uuid.UUID,

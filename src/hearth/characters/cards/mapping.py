@@ -169,7 +169,7 @@ def lorebook_to_card(lorebook: dict[str, Any]) -> dict[str, Any]:
     return card
 
 
-def _tags(values: list[str]) -> list[str]:
+def acceptable_tags(values: list[str]) -> list[str]:
     """Tags of other apps made acceptable: trimmed, lower-cased, no commas, bounded."""
     tags: list[str] = []
     for value in values:
@@ -220,7 +220,7 @@ def _parse_data(
             raise InvalidCard("The card's extensions are too large.")
     hearth: dict[str, Any] = document["hearth"] if isinstance(document.get("hearth"), dict) else {}
     raw_tags = _texts(data, "tags")
-    tags = _tags(raw_tags)
+    tags = acceptable_tags(raw_tags)
     rating = hearth.get("content_rating")
     if rating not in ("sfw", "moderate", "nsfw"):
         rating = "nsfw" if MATURE_TAGS & {t.lower() for t in raw_tags} else "sfw"
