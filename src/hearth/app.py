@@ -14,6 +14,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from hearth import __version__
+from hearth.admin.content_router import router as admin_content_router
+from hearth.admin.ops_router import router as admin_ops_router
+from hearth.admin.providers import apply_runtime_settings
+from hearth.admin.router import router as admin_router
 from hearth.auth.router import router as auth_router
 from hearth.characters.router import router as characters_router
 from hearth.characters.seed import seed_on_start
@@ -32,6 +36,7 @@ from hearth.limits.rate import RateLimiter
 from hearth.limits.router import router as usage_router
 from hearth.llm.lifespan import start_gateway
 from hearth.llm.router import router as models_router
+from hearth.safety.router import router as reports_router
 from hearth.storage.s3 import close_storage, storage_from_settings
 from hearth.users.router import router as me_router
 from hearth.web import mount_web_ui
@@ -62,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         start_quota(app.state, settings, app.state.db, app.state.redis)  # app.state.usage_hook
         if getattr(app.state, "llm", None) is None:  # tests may hand in their own gateway
             app.state.llm = await start_gateway(settings, app.state.db)
+        await apply_runtime_settings(app.state.db, app.state.llm)  # models chosen by admins
         # Recovers replies a dead process left `streaming`, then runs generations.
         app.state.chat_engine = await start_chat_engine(app.state, app.state.db, app.state.redis)
         try:
@@ -105,6 +111,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         messages_router,
         impersonate_router,
         models_router,
+        reports_router,
+        admin_router,
+        admin_content_router,
+        admin_ops_router,
     ):
         api.include_router(router)
     app.include_router(api)

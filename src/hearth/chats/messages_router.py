@@ -39,6 +39,7 @@ from hearth.core.pagination import Page
 from hearth.limits.deps import SendRateLimit
 from hearth.llm.errors import LLMError
 from hearth.llm.types import ChatMessage
+from hearth.safety.deps import ModerateMessage
 
 router = APIRouter(prefix="/chats/{chat_id}/messages", tags=["chats"])
 impersonate_router = APIRouter(prefix="/chats", tags=["chats"])
@@ -100,7 +101,7 @@ async def _launch(engine: ChatEngine, prepared: turns.PreparedGeneration) -> str
     return key
 
 
-@router.post("", responses=STREAM_RESPONSES, dependencies=[SendRateLimit])
+@router.post("", responses=STREAM_RESPONSES, dependencies=[SendRateLimit, ModerateMessage])
 async def send_message(
     chat_id: uuid.UUID,
     body: MessageCreate,

@@ -1,0 +1,181 @@
+"""Request and response shapes of the admin API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from hearth.chats.schemas import MessageOut
+from hearth.limits.schemas import UsageOut
+
+
+class StatsOut(BaseModel):
+    since: datetime
+    users: int
+    characters: int
+    chats: int
+    messages: int
+    active_users: int
+    new_users_per_day: list[dict[str, Any]]
+    usage_per_day: list[dict[str, Any]]
+    usage_per_model: list[dict[str, Any]]
+
+
+class AdminUserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    username: str
+    display_name: str | None
+    birthdate: date | None
+    is_admin: bool
+    is_active: bool
+    is_blocked: bool
+    blocked_reason: str | None
+    email_verified_at: datetime | None
+    created_at: datetime
+
+
+class AdminChatRow(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    title: str
+    character_id: uuid.UUID
+    character_name: str
+    created_at: datetime
+    last_message_at: datetime
+    deleted: bool
+
+
+class AdminUserDetail(AdminUserOut):
+    email_verified: bool
+    characters_created: int
+    chats_count: int
+    chats: list[AdminChatRow]
+    chats_next_cursor: str | None
+    usage: UsageOut
+
+
+class BlockIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class PlanAssignIn(BaseModel):
+    """A plan (None: the default plan) and/or the user's own daily units (None: the plan's)."""
+
+    plan_id: uuid.UUID | None = None
+    daily_units: int | None = Field(default=None, ge=0)
+
+
+class DepositIn(BaseModel):
+    """Integer micro-units of money (1_000_000 = 1 USD); negative corrects (never below 0)."""
+
+    amount: int
+    note: str = Field(default="", max_length=500)
+
+
+class DepositOut(BaseModel):
+    transaction_id: uuid.UUID
+    amount: int
+    balance: int
+
+
+class AdminCharacterOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    tagline: str
+    creator_id: uuid.UUID | None
+    visibility: str
+    content_rating: str
+    is_blocked: bool
+    deleted_at: datetime | None
+    chats_count: int
+    messages_count: int
+    likes_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class AdminChatOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    user_id: uuid.UUID
+    username: str | None
+    character_id: uuid.UUID
+    character_name: str | None
+    model: str | None
+    created_at: datetime
+    last_message_at: datetime
+    deleted_at: datetime | None
+    messages: list[MessageOut]
+    next_cursor: str | None
+
+
+class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    actor_id: uuid.UUID | None
+    action: str
+    target_type: str
+    target_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    created_at: datetime
+
+
+class ProviderOut(BaseModel):
+    name: str
+    kind: str
+    source: str
+    base_url: str | None
+    enabled: bool
+    has_key: bool
+    default_model: str | None
+    circuit: str
+
+
+class ProviderIn(BaseModel):
+    name: str = Field(min_length=1, max_length=32)
+    kind: str
+    base_url: str | None = Field(default=None, max_length=500)
+    api_key: SecretStr | None = None
+    extra: dict[str, Any] | None = None
+    enabled: bool = True
+
+
+class ProviderUpdate(BaseModel):
+    """Leave `api_key` out to keep the stored key; send null to remove it."""
+
+    kind: str | None = None
+    base_url: str | None = Field(default=None, max_length=500)
+    api_key: SecretStr | None = None
+    extra: dict[str, Any] | None = None
+    enabled: bool | None = None
+
+
+class ProviderCheckOut(BaseModel):
+    provider: str
+    model: str
+    ok: bool
+    status: str
+    latency_ms: int | None
+    code: str | None
+
+
+class ModelsIn(BaseModel):
+    default_model: str | None = None
+    fallback_models: list[str] = Field(default_factory=list, max_length=10)
+
+
+class ModelsOut(BaseModel):
+    default_model: str
+    configured_default_model: str | None
+    fallback_models: list[str]
