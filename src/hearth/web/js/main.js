@@ -70,9 +70,13 @@ async function boot() {
   });
   await loadUser();
   renderHeader();
+  let first = true;
   onRoute(() => {
     renderHeader();
     window.scrollTo(0, 0);
+    // Screen readers and keyboards start on the new page, not on the link that led there.
+    if (!first) document.getElementById('main').focus({ preventScroll: true });
+    first = false;
   });
   // Another tab signed out or in: follow it.
   window.addEventListener('storage', (event) => {
@@ -85,5 +89,6 @@ async function boot() {
 
 boot().catch((error) => {
   console.error(error);
-  document.getElementById('main').textContent = 'Hearth failed to start. Please reload.';
+  document.getElementById('main').textContent =
+    'Hearth failed to start. Please reload. / Не удалось запустить Hearth, обновите страницу. / Hearth no pudo iniciarse. Recarga la página.';
 });

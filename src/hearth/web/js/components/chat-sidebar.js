@@ -179,8 +179,11 @@ export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted 
   /** Keep the list current when the open chat changes (new message, rename). */
   root.upsert = (chat) => {
     const existing = chats.find((c) => c.id === chat.id);
-    if (existing) Object.assign(existing, Object.fromEntries(Object.entries(chat).filter(([, v]) => v !== undefined)));
-    else chats.unshift(chat);
+    if (!existing) {
+      load(true); // not in the loaded page: fetch the list with its summaries
+      return;
+    }
+    Object.assign(existing, Object.fromEntries(Object.entries(chat).filter(([, v]) => v !== undefined)));
     render();
   };
   root.cleanup = () => controller && controller.abort();

@@ -12,7 +12,7 @@ export function usageMeter({ compact = false } = {}) {
       const limit = usage.units_limit || 0;
       const share = limit ? Math.min(100, Math.round((used / limit) * 100)) : 0;
       append(root, [
-        h('div', { class: 'row small' }, h('span', { class: 'grow', text: t('usage.title') }), h('span', { class: 'muted nowrap', text: t('usage.used_of', { used: formatNumber(used), limit: formatNumber(limit) }) })),
+        h('div', { class: 'row small' }, compact && h('span', { class: 'grow', text: t('usage.title') }), h('span', { class: 'muted nowrap', text: t('usage.used_of', { used: formatNumber(used), limit: formatNumber(limit) }) })),
         h('div', { class: 'progress meter-bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': share, 'aria-label': t('usage.title') }, h('span', { style: { width: `${share}%`, background: share > 90 ? 'var(--danger)' : '' } })),
         usage.reset_at && h('div', { class: 'small muted', text: t('usage.resets', { when: formatRelative(usage.reset_at) }) }),
         !compact && usage.balance !== undefined && usage.balance !== null && h('div', { class: 'small muted', text: t('usage.balance', { balance: formatNumber(usage.balance, { maximumFractionDigits: 2 }) }) }),
