@@ -260,3 +260,37 @@ async def test_my_characters_lists_every_visibility_in_pages(client: httpx.Async
 async def test_bad_cursor_is_422(client: httpx.AsyncClient) -> None:
     response = await client.get("/characters", params={"cursor": "!!!"})
     assert response.status_code == 422
+
+
+async def test_null_clears_text_and_list_fields(client: httpx.AsyncClient) -> None:
+    owner = await create_account(client)
+    character = await create_character(client, owner, alternate_greetings=["Hi"], scenario="S")
+    response = await client.patch(
+        f"/characters/{character['id']}",
+        json={"alternate_greetings": None, "scenario": None, "name": None},
+        headers=owner.headers,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["alternate_greetings"] == [] and body["scenario"] == ""
+    assert body["name"] == character["name"]
+
+
+async def test_blocked_character_is_hidden_but_its_creator_still_sees_it(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    import uuid
+
+    from hearth.characters import service
+
+    owner, other = await create_account(client), await create_account(client)
+    character = await create_character(client, owner)
+    async with app.state.db.sessionmaker() as session, session.begin():
+        row = await service.get_including_deleted(session, uuid.UUID(character["id"]))
+        assert row is not None
+        await service.set_blocked(session, row, True)
+    url = f"/characters/{character['id']}"
+    assert (await client.get(url, headers=other.headers)).status_code == 404
+    assert (await client.post(f"{url}/like", headers=other.headers)).status_code == 404
+    mine = await client.get(url, headers=owner.headers)
+    assert mine.status_code == 200 and mine.json()["is_blocked"] is True

@@ -6,6 +6,7 @@ from datetime import date
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from hearth.safety.age_gate import allowed_ratings
 from tests.characters.helpers import adult, create_character, minor
@@ -112,3 +113,31 @@ def test_age_gate_rule() -> None:
     assert allowed_ratings(Viewer(date(2008, 6, 1), True), today) == {"sfw", "moderate", "nsfw"}
     assert allowed_ratings(Viewer(date(1990, 1, 1), False), today) == {"sfw"}
     assert allowed_ratings(Viewer(None, True), today) == {"sfw"}
+
+
+async def test_chat_rule_uses_the_same_gate(client: httpx.AsyncClient, app: FastAPI) -> None:
+    import uuid
+
+    from sqlalchemy import select
+
+    from hearth.characters import service
+    from hearth.characters.errors import AgeRestricted, CharacterNotFound
+    from hearth.users.models import User
+
+    kid = await minor(client)
+    grown = await adult(client)
+    own_nsfw = await create_character(client, kid, content_rating="nsfw")
+    public_nsfw = await create_character(client, grown, content_rating="nsfw")
+    async with app.state.db.sessionmaker() as db:
+        kid_user = await db.scalar(select(User).where(User.id == uuid.UUID(kid.user["id"])))
+        grown_user = await db.scalar(select(User).where(User.id == uuid.UUID(grown.user["id"])))
+        assert kid_user is not None and grown_user is not None
+        for character_id in (own_nsfw["id"], public_nsfw["id"]):
+            with pytest.raises(AgeRestricted):
+                await service.get_for_chat(db, uuid.UUID(character_id), kid_user)
+        chat_ok = await service.get_for_chat(db, uuid.UUID(public_nsfw["id"]), grown_user)
+        assert str(chat_ok.id) == public_nsfw["id"]
+        await service.set_blocked(db, chat_ok, True)
+        with pytest.raises(CharacterNotFound):
+            await service.get_for_chat(db, chat_ok.id, grown_user)  # even its creator
+        await db.rollback()

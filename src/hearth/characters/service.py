@@ -19,6 +19,7 @@ from hearth.storage.images import ImageLimits, process_image
 from hearth.users.models import User
 
 AVATAR_SIZE = 768
+_LIST_FIELDS = {"alternate_greetings", "group_only_greetings", "source"}
 
 
 def can_manage(user: User | None, character: Character) -> bool:
@@ -119,7 +120,11 @@ async def update_character(
             del changes[field]  # not nullable: "null" means "leave as is"
     tags = changes.pop("tags", None)
     for field, value in _column_values(changes).items():
-        setattr(character, field, "" if value is None and field != "lorebook" else value)
+        if value is None and field in _LIST_FIELDS:
+            value = []
+        elif value is None and field != "lorebook":
+            value = ""  # "null" clears a text field
+        setattr(character, field, value)
     if tags is not None:
         await _set_tags(db, character, tags)
     character.updated_at = utcnow()
@@ -132,6 +137,14 @@ async def delete_character(db: AsyncSession, character: Character) -> None:
     character.deleted_at = utcnow()
     await db.execute(delete(CharacterTag).where(CharacterTag.character_id == character.id))
     await db.flush()
+
+
+async def set_blocked(db: AsyncSession, character: Character, blocked: bool) -> Character:
+    """Admin block: a blocked character leaves the catalog and cannot be chatted with."""
+    character.is_blocked = blocked
+    character.updated_at = utcnow()
+    await db.flush()
+    return character
 
 
 async def set_avatar(
