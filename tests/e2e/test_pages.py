@@ -16,7 +16,7 @@ from tests.e2e.test_journey import PASSWORD, png
 pytestmark = pytest.mark.e2e
 
 # Optional APIs may be absent (404) while other engineers build them; the UI hides them.
-ALLOWED_FAILURES = ("/api/v1/me/usage", "/api/v1/admin/", "/api/v1/auth/verify-email")
+ALLOWED_FAILURES = ("/api/v1/me/usage", "/api/v1/auth/verify-email")
 
 
 async def prepare(server: Server) -> dict[str, Any]:
@@ -52,6 +52,11 @@ async def prepare(server: Server) -> dict[str, Any]:
             headers={**headers, "Accept": "application/json"},
         )
         assert sent.status_code in (200, 201), sent.text
+        reply = sent.json()["assistant_message"]
+        report = {"target_type": "message", "target_id": reply["id"], "reason": "other"}
+        report["details"] = "Talks about bridges instead of ferns."
+        filed = await http.post("/reports", json=report, headers=headers)
+        assert filed.status_code == 201, filed.text
         return {"tokens": tokens, "character_id": cid, "chat_id": chat["id"]}
 
 
@@ -95,7 +100,11 @@ async def test_every_page_at_desktop_and_phone_sizes(
         ("chat", f"/#/chats/{chat_id}", ".msg-ai[data-status=complete] >> nth=1"),
         ("profile", "/#/profile", ".persona"),
         ("my-characters", "/#/me/characters", ".cc[data-id]"),
-        ("admin", "/#/admin", ".tabs"),
+        ("admin", "/#/admin", ".stat-card"),
+        ("admin-users", "/#/admin/users", ".table tbody tr"),
+        ("admin-characters", "/#/admin/characters", ".table tbody tr"),
+        ("admin-reports", "/#/admin/reports", ".report"),
+        ("admin-providers", "/#/admin/providers", ".table tbody tr"),
         ("not-found", "/#/no/such/page", ".empty"),
     ]
     signed_out = [

@@ -32,7 +32,9 @@ export function errorMessage(error) {
     return error.message || t('errors.unknown');
   }
   if (error && error.name === 'AbortError') return t('errors.aborted');
-  return t('errors.network');
+  if (error instanceof TypeError && /fetch|network|load failed/i.test(error.message)) return t('errors.network');
+  console.error(error); // a bug of ours, not the network's: keep it visible
+  return t('errors.unknown');
 }
 
 let onSignedOut = () => {};

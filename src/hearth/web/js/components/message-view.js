@@ -126,6 +126,7 @@ export function messageView(initial, ctx) {
         tools.append(tool(t('chat.continue'), 'continue', () => ctx.actions.continue(message), 'act-continue'));
       }
       tools.append(tool(t('common.delete'), 'trash', () => ctx.actions.remove(message)));
+      if (!isUser) tools.append(tool(t('report.action'), 'alert', () => ctx.actions.report(message)));
     }
   }
 

@@ -10,6 +10,7 @@ import { ratingBadge } from '../components/character-card.js';
 import { confirmDialog } from '../components/dialog.js';
 import { emptyIcon, icon } from '../components/icons.js';
 import { plainPreview, richText } from '../components/rich-text.js';
+import { reportDialog } from '../components/report-dialog.js';
 import { toast } from '../components/toast.js';
 
 export async function startChat(characterId, greetingIndex = 0) {
@@ -144,6 +145,7 @@ export default async function mount(root, { params }) {
         startBtn,
         h('div', { class: 'row' }, likeBtn, exportBtn('json'), exportBtn('png')),
         ownerActions,
+        user && !isOwner && h('button', { class: 'btn btn-ghost btn-sm', type: 'button', onclick: () => reportDialog('character', character.id) }, icon('alert'), t('report.action')),
         h(
           'div',
           { class: 'stats' },

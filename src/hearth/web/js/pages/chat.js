@@ -10,6 +10,7 @@ import { composer } from '../components/composer.js';
 import { confirmDialog } from '../components/dialog.js';
 import { emptyIcon, icon } from '../components/icons.js';
 import { messageView } from '../components/message-view.js';
+import { reportDialog } from '../components/report-dialog.js';
 import { toast } from '../components/toast.js';
 import { GenerationStream } from '../chat-stream.js';
 
@@ -344,6 +345,7 @@ export default async function mount(root, { params }) {
         toast(errorMessage(error), { type: 'error' });
       }
     },
+    report: (message) => reportDialog('message', message.id),
     regenerate: (message) => rerun(message, 'regenerate'),
     continue: (message) => rerun(message, 'continue'),
     retry: (message) => rerun(message, 'regenerate'),
