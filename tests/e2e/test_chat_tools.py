@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import DESKTOP, BrowserLog, Server
+from tests.e2e.conftest import DESKTOP, REPLY_TEXT, BrowserLog, Server
+from tests.e2e.proxy import CuttableProxy
 from tests.e2e.test_journey import PASSWORD, last_ai, text_of_last_ai, wait_status
 from tests.e2e.test_session import seed_script
 
@@ -86,3 +87,55 @@ async def test_continue_pin_rename_and_delete_with_undo(browser: Any, server: Se
     errors, failed = log.unexpected(("/api/v1/me/usage",))
     assert errors == [] and failed == []
     await context.close()
+
+
+async def test_a_dropped_connection_reattaches_and_the_reply_finishes(
+    browser: Any, server: Server
+) -> None:
+    async with httpx.AsyncClient(base_url=server.api, timeout=10) as http:
+        body = {"email": "flaky@example.com", "username": "flaky", "password": PASSWORD}
+        assert (await http.post("/auth/register", json=body)).status_code == 201
+        login = {"login": "flaky", "password": PASSWORD}
+        tokens = dict((await http.post("/auth/login", json=login)).json())
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        created = (await http.post("/characters", json={"name": "Gale"}, headers=headers)).json()
+        start = {"character_id": created["id"]}
+        chat = (await http.post("/chats", json=start, headers=headers)).json()
+    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
+    await context.add_init_script(
+        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
+    )
+    page = await context.new_page()
+    page.set_default_timeout(20_000)
+    reattached: list[str] = []
+
+    def on_request(request: Any) -> None:
+        if request.url.endswith("/stream"):
+            reattached.append(request.headers.get("last-event-id", ""))
+
+    page.on("request", on_request)
+    proxy = CuttableProxy(int(server.url.rsplit(":", 1)[1]))
+    through_proxy = proxy.start()
+    try:
+        await page.goto(f"{through_proxy}/#/chats/{chat['id']}")
+        await page.wait_for_selector(".composer-input:enabled")
+        box = page.locator(".composer-input")
+        await box.fill("first line")
+        await box.press("Shift+Enter")  # a new line, not a send
+        await box.type("second line")
+        assert await box.input_value() == "first line\nsecond line"
+        await box.press("Enter")
+        await page.wait_for_function(
+            """() => { const all = document.querySelectorAll('.msg-ai');
+                const last = all[all.length - 1];
+                return last && last.dataset.status === 'streaming'
+                    && last.querySelector('.msg-body').innerText.length > 10; }"""
+        )
+        proxy.cut()  # the stream breaks mid-reply; the page picks it up where it left off
+        await wait_status(page, "complete", wait_ms=30_000)
+        assert await text_of_last_ai(page) == REPLY_TEXT.replace("*", "")
+        assert reattached and all(int(last_id) > 1 for last_id in reattached)
+        assert "second line" in await page.locator(".msg-user").last.inner_text()
+        await context.close()
+    finally:
+        proxy.stop()

@@ -89,7 +89,7 @@ async def wait_status(page: Any, status: str, wait_ms: float = 20_000) -> None:
 
 
 async def send(page: Any, text: str) -> None:
-    box = page.locator(".composer-input")
+    box = page.locator(".composer-input:enabled")
     await box.fill(text)
     await box.press("Enter")
 

@@ -124,6 +124,7 @@ export default async function mount(root, { params }) {
     h('div', { class: 'chat-head-controls' }, demoBadge, modelSelect, personaSelect),
   );
   main.replaceChildren(header, h('div', { class: 'msg-viewport' }, scroller, jump), box);
+  box.input.disabled = true; // until the history is in: a message sent earlier would be drawn over
 
   function updateDemoBadge() {
     const all = getState().models || [];
@@ -238,6 +239,7 @@ export default async function mount(root, { params }) {
     list.append(h('div', { class: 'alert alert-error', text: errorMessage(error) }));
   }
   redrawAll();
+  box.input.disabled = false;
   requestAnimationFrame(() => scrollToBottom(true));
 
   // ---------- generations ----------
