@@ -1,0 +1,111 @@
+"""Administering LLM providers: keys stored encrypted and never shown; checks; models."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from hearth.llm.models import LLMProviderRecord
+from tests.admin.helpers import audit_entries
+from tests.factories import Account
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.script import Reply
+
+SECRET = "sk-test-very-secret-key-123"
+
+
+async def _add(client: httpx.AsyncClient, admin: Account, base_url: str) -> httpx.Response:
+    return await client.post(
+        "/admin/providers",
+        json={
+            "name": "office",
+            "kind": "local",
+            "base_url": base_url,
+            "api_key": SECRET,
+            "extra": {"default_model": "fake-model"},
+        },
+        headers=admin.headers,
+    )
+
+
+async def test_added_provider_is_listed_without_its_key(
+    app: FastAPI, client: httpx.AsyncClient, admin: Account, fake_llm: FakeOpenAI
+) -> None:
+    added = await _add(client, admin, fake_llm.base_url)
+
+    assert added.status_code == 201
+    listed = await client.get("/admin/providers", headers=admin.headers)
+    office = [p for p in listed.json() if p["name"] == "office"]
+    assert office == [
+        {
+            "name": "office",
+            "kind": "local",
+            "source": "database",
+            "base_url": fake_llm.base_url,
+            "enabled": True,
+            "has_key": True,
+            "default_model": "fake-model",
+            "circuit": "closed",
+        }
+    ]
+    assert SECRET not in listed.text and SECRET not in added.text
+    async with app.state.db.sessionmaker() as session:
+        stored = await session.scalar(select(LLMProviderRecord.api_key_encrypted))
+    assert stored and SECRET not in stored
+    audit_text = str(await audit_entries(client, admin, target_type="provider"))
+    assert SECRET not in audit_text and "provider.create" in audit_text
+
+
+async def test_provider_check_reports_success_and_failure(
+    client: httpx.AsyncClient, admin: Account, fake_llm: FakeOpenAI
+) -> None:
+    await _add(client, admin, fake_llm.base_url)
+    fake_llm.script(Reply(tokens=["OK"]), Reply(status=401))
+
+    ok = await client.post("/admin/providers/office/check", headers=admin.headers)
+    failed = await client.post("/admin/providers/office/check", headers=admin.headers)
+
+    assert ok.json()[0]["ok"] is True
+    assert failed.json()[0]["ok"] is False
+    assert failed.json()[0]["code"]
+    assert fake_llm.requests[0].headers["authorization"] == f"Bearer {SECRET}"
+
+
+async def test_editing_without_a_key_keeps_the_stored_one(
+    client: httpx.AsyncClient, admin: Account, fake_llm: FakeOpenAI
+) -> None:
+    await _add(client, admin, fake_llm.base_url)
+
+    edited = await client.patch(
+        "/admin/providers/office", json={"enabled": True}, headers=admin.headers
+    )
+
+    assert edited.json()["has_key"] is True
+
+
+async def test_default_and_fallback_models_are_set_and_audited(
+    client: httpx.AsyncClient, admin: Account, fake_llm: FakeOpenAI
+) -> None:
+    await _add(client, admin, fake_llm.base_url)
+
+    response = await client.put(
+        "/admin/models",
+        json={"default_model": "office/fake-model", "fallback_models": ["local/fake-model"]},
+        headers=admin.headers,
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["default_model"] == "office/fake-model"
+    assert response.json()["fallback_models"] == ["local/fake-model"]
+    (entry,) = await audit_entries(client, admin, action="provider.models")
+    assert entry["after"]["default_model"] == "office/fake-model"
+
+
+async def test_a_model_of_an_unknown_provider_is_refused(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    response = await client.put(
+        "/admin/models", json={"default_model": "nowhere/model"}, headers=admin.headers
+    )
+    assert response.status_code == 422

@@ -1,0 +1,125 @@
+"""The age gate holds on every path: catalog, direct id, chat creation, send, opt-in."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.characters.helpers import adult, minor
+from tests.chats.helpers import create_character, create_chat, send_json, set_character
+from tests.factories import Account, create_account
+from tests.fakes.openai_server import FakeOpenAI
+
+RESTRICTED = ("moderate", "nsfw")
+
+
+async def _viewer(client: httpx.AsyncClient, kind: str) -> Account:
+    if kind == "minor":
+        return await minor(client)
+    if kind == "no birthdate":
+        return await create_account(client)
+    return await adult(client, opted_in=False)
+
+
+@pytest.fixture(params=["minor", "no birthdate", "adult not opted in"])
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.mark.parametrize("rating", RESTRICTED)
+async def test_restricted_viewer_meets_the_gate_everywhere(
+    client: httpx.AsyncClient, kind: str, rating: str, fake_llm: FakeOpenAI
+) -> None:
+    owner = await adult(client)
+    character = await create_character(client, owner, content_rating=rating, tags=["gate-all"])
+    viewer = await _viewer(client, kind)
+
+    listed = await client.get("/characters", params={"tags": "gate-all"}, headers=viewer.headers)
+    direct = await client.get(f"/characters/{character['id']}", headers=viewer.headers)
+    started = await client.post(
+        "/chats", json={"character_id": character["id"]}, headers=viewer.headers
+    )
+
+    assert listed.json()["items"] == []
+    assert (direct.status_code, direct.json()["error"]["code"]) == (403, "age_restricted")
+    assert (started.status_code, started.json()["error"]["code"]) == (403, "age_restricted")
+    assert fake_llm.requests == []
+
+
+async def test_send_is_refused_once_the_viewer_opts_out(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    grown = await adult(client)
+    character = await create_character(client, grown, content_rating="nsfw")
+    chat = await create_chat(client, grown, character["id"])
+    await client.patch("/me", json={"show_nsfw": False}, headers=grown.headers)
+
+    refused = await send_json(client, grown, chat["id"])
+
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "age_restricted")
+    assert fake_llm.requests == []
+
+
+async def test_send_is_refused_when_the_character_becomes_mature(
+    app: FastAPI, client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    owner = await adult(client)
+    kid = await minor(client)
+    character = await create_character(client, owner, content_rating="sfw")
+    chat = await create_chat(client, kid, character["id"])
+    await set_character(app, character["id"], content_rating="nsfw")
+
+    refused = await send_json(client, kid, chat["id"])
+
+    assert refused.status_code == 403
+    assert fake_llm.requests == []
+
+
+async def test_a_minor_cannot_opt_in_to_mature_content(client: httpx.AsyncClient) -> None:
+    kid = await minor(client)
+
+    response = await client.patch("/me", json={"show_nsfw": True}, headers=kid.headers)
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "age_restricted"
+
+
+async def test_a_client_flag_cannot_claim_adulthood(client: httpx.AsyncClient) -> None:
+    someone = await create_account(client)
+    owner = await adult(client)
+    character = await create_character(client, owner, content_rating="nsfw")
+
+    await client.patch("/me", json={"show_nsfw": True, "is_adult": True}, headers=someone.headers)
+    direct = await client.get(
+        f"/characters/{character['id']}", headers={**someone.headers, "X-Adult": "1"}
+    )
+
+    assert direct.status_code == 403
+
+
+async def test_changing_the_birthdate_is_allowed_only_once(client: httpx.AsyncClient) -> None:
+    kid = await minor(client)
+    first = await client.patch("/me", json={"birthdate": "2014-01-01"}, headers=kid.headers)
+    second = await client.patch("/me", json={"birthdate": "1990-01-01"}, headers=kid.headers)
+
+    assert first.status_code == 200
+    assert second.status_code in (403, 409, 422)
+
+
+@pytest.mark.parametrize(
+    "rating,phrase",
+    [("sfw", "safe for work"), ("moderate", "nothing sexually explicit"), ("nsfw", "for adults")],
+)
+async def test_prompt_carries_the_characters_content_rating(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI, rating: str, phrase: str
+) -> None:
+    grown = await adult(client)
+    character = await create_character(client, grown, content_rating=rating)
+    chat = await create_chat(client, grown, character["id"])
+
+    assert (await send_json(client, grown, chat["id"])).status_code == 200
+
+    system = fake_llm.requests[-1].json()["messages"][0]
+    assert system["role"] == "system"
+    assert phrase in system["content"]
