@@ -4,6 +4,8 @@ dropping it on the page."""
 from __future__ import annotations
 
 import base64
+import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,6 +14,8 @@ import pytest
 from tests.e2e.conftest import DESKTOP, BrowserLog, Server
 from tests.e2e.test_journey import PASSWORD
 from tests.e2e.test_session import seed_script
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.script import Reply
 
 pytestmark = pytest.mark.e2e
 
@@ -90,6 +94,54 @@ async def test_validation_lorebook_greetings_and_card_drop(browser: Any, server:
     assert await page.input_value("input[name=name]") == "Sable"
     assert await page.input_value("input[name=tagline]") == "Reads tea leaves."
 
+    errors, failed = log.unexpected(("/api/v1/me/usage",))
+    assert errors == [] and failed == []
+    await context.close()
+
+
+async def test_generate_from_a_story_fills_the_form(
+    browser: Any, server: Server, fake_llm: FakeOpenAI, artifacts: Path
+) -> None:
+    async with httpx.AsyncClient(base_url=server.api, timeout=10) as http:
+        body = {"email": "storyteller@example.com", "username": "storyteller", "password": PASSWORD}
+        assert (await http.post("/auth/register", json=body)).status_code == 201
+        login = {"login": "storyteller", "password": PASSWORD}
+        tokens = dict((await http.post("/auth/login", json=login)).json())
+    draft = {
+        "name": "Captain Ysolde",
+        "tagline": "Harbour master of a town that floods every spring.",
+        "description": "{{char}} keeps the tide tables and everyone's secrets.",
+        "greeting": '*Ysolde looks up from the ledger.* "You are late, {{user}}."',
+        "tags": ["sea", "mystery"],
+        "content_rating": "sfw",
+        "lorebook": {
+            "entries": [{"keys": ["tide"], "content": "The spring tide drowns the docks."}]
+        },
+    }
+    answer = json.dumps(draft)
+    chunks = [answer[i : i + 12] for i in range(0, len(answer), 12)]
+    fake_llm.script(Reply(tokens=chunks, delay=0.03))
+    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
+    await context.add_init_script(
+        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
+    )
+    page = await context.new_page()
+    log = BrowserLog()
+    log.attach(page)
+    page.set_default_timeout(15_000)
+    await page.goto(f"{server.url}/#/characters/new")
+    await page.click("button:has-text('Generate from a story')")
+    await page.fill(".dialog textarea", "The harbour master knew the tide would come early. " * 5)
+    await page.click(".dialog button:has-text('Generate')")
+    await page.wait_for_selector(".dialog .progress")
+    await page.screenshot(path=str(artifacts / "editor-generating-desktop.png"))
+    await page.wait_for_selector(".dialog", state="detached")
+    assert await page.input_value("input[name=name]") == "Captain Ysolde"
+    assert "tide tables" in await page.input_value("textarea[name=description]")
+    assert await page.locator(".tag-pill").all_inner_texts() == ["sea", "mystery"]
+    assert await page.locator(".lore-entry").count() == 1
+    await page.wait_for_timeout(300)
+    await page.screenshot(path=str(artifacts / "editor-generated-desktop.png"))
     errors, failed = log.unexpected(("/api/v1/me/usage",))
     assert errors == [] and failed == []
     await context.close()
