@@ -86,3 +86,16 @@ async def test_a_session_that_cannot_be_renewed_goes_to_sign_in(
     assert page.url.split("#", 1)[1].startswith("/signin")
     assert await page.evaluate("localStorage.getItem('hearth.tokens')") is None
     await context.close()
+
+
+async def test_an_expired_session_found_by_the_early_refresh_goes_to_sign_in(
+    browser: Any, server: Server
+) -> None:
+    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
+    expired = int(time.time() * 1000) - 60_000  # renewed before use; the renewal is refused
+    await context.add_init_script(seed_script("stale", "not-a-valid-refresh-token", expired))
+    page = await context.new_page()
+    await page.goto(f"{server.url}/#/chats")
+    await page.wait_for_selector("input[name=login]")
+    assert page.url.split("#", 1)[1].startswith("/signin")
+    await context.close()

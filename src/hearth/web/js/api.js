@@ -120,7 +120,13 @@ async function send(method, path, { body, form, query, headers = {}, auth = true
     init.body = JSON.stringify(body);
   }
   const url = buildUrl(path, query);
+  const hadSession = auth && Boolean(loadTokens()?.refresh);
   const token = auth ? await accessToken() : null;
+  if (hadSession && !token) {
+    // The proactive refresh was refused: the session is over, say so instead of a bare 401.
+    signedOut();
+    throw new ApiError(401, 'token_expired');
+  }
   if (token) init.headers.Authorization = `Bearer ${token}`;
   let response = await fetch(url, init);
   if (response.status === 401 && token) {
