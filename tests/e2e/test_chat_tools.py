@@ -12,6 +12,8 @@ from tests.e2e.conftest import DESKTOP, REPLY_TEXT, BrowserLog, Server
 from tests.e2e.proxy import CuttableProxy
 from tests.e2e.test_journey import PASSWORD, last_ai, text_of_last_ai, wait_status
 from tests.e2e.test_session import seed_script
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.script import Reply
 
 pytestmark = pytest.mark.e2e
 
@@ -139,3 +141,36 @@ async def test_a_dropped_connection_reattaches_and_the_reply_finishes(
         await context.close()
     finally:
         proxy.stop()
+
+
+async def test_html_from_the_model_is_shown_as_text_never_run(
+    browser: Any, server: Server, fake_llm: FakeOpenAI
+) -> None:
+    async with httpx.AsyncClient(base_url=server.api, timeout=10) as http:
+        body = {"email": "wary@example.com", "username": "wary", "password": PASSWORD}
+        assert (await http.post("/auth/register", json=body)).status_code == 201
+        login = {"login": "wary", "password": PASSWORD}
+        tokens = dict((await http.post("/auth/login", json=login)).json())
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        created = (await http.post("/characters", json={"name": "Trix"}, headers=headers)).json()
+        start = {"character_id": created["id"]}
+        chat = (await http.post("/chats", json=start, headers=headers)).json()
+    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
+    await context.add_init_script(
+        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
+    )
+    page = await context.new_page()
+    page.set_default_timeout(15_000)
+    await page.goto(f"{server.url}/#/chats/{chat['id']}")
+    await page.wait_for_selector(".composer-input:enabled")
+    fake_llm.script(
+        Reply(tokens=['<img src=x onerror="window.pwned=1">', " <script>window.pwned=2</script>"])
+    )
+    await page.locator(".composer-input").fill("Show me a trick.")
+    await page.locator(".composer-input").press("Enter")
+    await wait_status(page, "complete")
+    body_el = last_ai(page).locator(".msg-body")
+    assert await body_el.locator("img, script").count() == 0
+    assert "<img src=x" in await body_el.inner_text()
+    assert await page.evaluate("window.pwned === undefined")
+    await context.close()
