@@ -137,7 +137,7 @@ export default async function mount(root, { params }) {
   models().then((all) => {
     const options = [h('option', { value: '', text: t('chat.model_default') })];
     for (const m of all) {
-      const label = m.is_demo ? `${m.label} — ${t('chat.demo_label')}` : m.label || m.id;
+      const label = m.is_demo ? t('chat.demo_label') : m.label || m.id;
       options.push(h('option', { value: m.id, text: label, disabled: m.available === false, selected: m.id === chat.model }));
     }
     if (chat.model && !all.some((m) => m.id === chat.model)) options.push(h('option', { value: chat.model, text: chat.model, selected: true }));

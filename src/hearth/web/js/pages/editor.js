@@ -302,5 +302,5 @@ export default async function mount(root, { params }) {
       form,
     ),
   );
-  fields.name.input.focus();
+  if (matchMedia('(hover: hover)').matches) fields.name.input.focus(); // no keyboard jump on phones
 }
