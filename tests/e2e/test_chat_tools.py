@@ -3,6 +3,8 @@ delete with undo."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -85,6 +87,15 @@ async def test_continue_pin_rename_and_delete_with_undo(browser: Any, server: Se
     await page.reload()
     await page.wait_for_selector(".chat-item")
     assert await page.locator(".chat-item").count() == 1
+
+    # Export the open chat as Markdown from the header's menu.
+    await page.click(".chat-head-controls .menu-wrap > button")
+    async with page.expect_download() as download_info:
+        await page.click(".chat-head-controls .menu button:has-text('Markdown')")
+    download = await download_info.value
+    assert download.suggested_filename.endswith(".md")
+    exported = await asyncio.to_thread(Path(await download.path()).read_text, encoding="utf-8")
+    assert "Hello there" in exported
 
     errors, failed = log.unexpected(("/api/v1/me/usage",))
     assert errors == [] and failed == []

@@ -1,10 +1,11 @@
 // The header: brand, navigation, language switcher, theme toggle, account menu.
-import { h, onDismiss, replace } from '../dom.js';
+import { h, replace } from '../dom.js';
 import { LANGUAGES, LANGUAGE_NAMES, language, t } from '../i18n.js';
 import { getState, setState } from '../store.js';
 import { currentPath, navigate } from '../router.js';
 import { avatar } from './avatar.js';
 import { icon } from './icons.js';
+import { menuButton } from './menu.js';
 
 let hooks = { changeLanguage: async () => {}, signOut: async () => {} };
 
@@ -25,58 +26,6 @@ function isActive(path) {
   const now = currentPath();
   if (path === '/') return now === '/';
   return now === path || (now.startsWith(`${path}/`) && !(path === '/chats' && false));
-}
-
-function menuButton(label, iconName, items, { className = 'icon-btn', content = null } = {}) {
-  const menu = h('div', { class: 'menu', role: 'menu', hidden: true });
-  let undismiss = null;
-  const close = () => {
-    menu.hidden = true;
-    button.setAttribute('aria-expanded', 'false');
-    if (undismiss) undismiss();
-    undismiss = null;
-  };
-  const button = h(
-    'button',
-    {
-      class: className,
-      type: 'button',
-      'aria-haspopup': 'menu',
-      'aria-expanded': 'false',
-      'aria-label': label,
-      title: label,
-      onclick: () => {
-        if (!menu.hidden) return close();
-        menu.hidden = false;
-        button.setAttribute('aria-expanded', 'true');
-        undismiss = onDismiss(wrap, close);
-        const first = menu.querySelector('a, button');
-        if (first) first.focus();
-      },
-    },
-    content || icon(iconName),
-  );
-  for (const item of items) {
-    if (item === 'sep') menu.append(h('div', { class: 'menu-sep' }));
-    else if (item.head) menu.append(h('div', { class: 'menu-head', text: item.head }));
-    else {
-      const attrs = { role: 'menuitem', class: item.danger ? 'danger' : '' };
-      const node = item.href
-        ? h('a', { ...attrs, href: `#${item.href}`, onclick: close }, item.icon && icon(item.icon), item.label)
-        : h('button', { ...attrs, type: 'button', onclick: () => { close(); item.run(); } }, item.icon && icon(item.icon), item.label);
-      menu.append(node);
-    }
-  }
-  menu.addEventListener('keydown', (event) => {
-    const list = [...menu.querySelectorAll('a, button')];
-    const index = list.indexOf(document.activeElement);
-    if (event.key === 'ArrowDown') list[(index + 1) % list.length].focus();
-    else if (event.key === 'ArrowUp') list[(index - 1 + list.length) % list.length].focus();
-    else return;
-    event.preventDefault();
-  });
-  const wrap = h('div', { class: 'menu-wrap' }, button, menu);
-  return wrap;
 }
 
 export function renderHeader() {

@@ -1,5 +1,5 @@
 // The chat: sidebar of chats, the conversation, streaming replies, swipes, model & persona.
-import { del, errorMessage, get, patch, post, put } from '../api.js';
+import { del, download, errorMessage, get, patch, put } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { getState, setState } from '../store.js';
@@ -9,6 +9,7 @@ import { chatSidebar } from '../components/chat-sidebar.js';
 import { composer } from '../components/composer.js';
 import { confirmDialog } from '../components/dialog.js';
 import { emptyIcon, icon } from '../components/icons.js';
+import { menuButton } from '../components/menu.js';
 import { messageView } from '../components/message-view.js';
 import { reportDialog } from '../components/report-dialog.js';
 import { toast } from '../components/toast.js';
@@ -116,12 +117,18 @@ export default async function mount(root, { params }) {
     }
   });
 
+  const exportAs = (format) => () =>
+    download(`/chats/${chat.id}/export`, { format }, `chat.${format}`).catch((e) => toast(errorMessage(e), { type: 'error' }));
+  const exportMenu = menuButton(t('chat.export'), 'download', [
+    { label: t('chat.export_md'), icon: 'book', run: exportAs('md') },
+    { label: t('chat.export_jsonl'), icon: 'download', run: exportAs('jsonl') },
+  ]);
   const header = h(
     'header',
     { class: 'chat-head' },
     h('button', { class: 'icon-btn drawer-toggle', type: 'button', 'aria-label': t('chat.open_list'), 'aria-controls': 'chat-sidebar', onclick: () => layout.classList.toggle('drawer-open') }, icon('chat')),
     h('a', { class: 'chat-head-char', href: `#/characters/${character.id}` }, avatar(character.name, character.avatar_url, { size: 36 }), h('div', { class: 'grow' }, h('div', { class: 'chat-head-name ellipsis', text: chat.title || character.name }), h('div', { class: 'chat-head-sub ellipsis', text: character.tagline || '' }))),
-    h('div', { class: 'chat-head-controls' }, demoBadge, modelSelect, personaSelect),
+    h('div', { class: 'chat-head-controls' }, demoBadge, modelSelect, personaSelect, exportMenu),
   );
   main.replaceChildren(header, h('div', { class: 'msg-viewport' }, scroller, jump), box);
   box.input.disabled = true; // until the history is in: a message sent earlier would be drawn over
