@@ -68,7 +68,10 @@ async def start_chat_engine(state: Any, database: Database, redis: Any = None) -
         redis_prefix=key_prefix,
     )
     alive = redis_worker_alive(redis, engine.runner.worker_key_prefix) if redis else None
-    await recover_interrupted(database, alive)
+    try:
+        await recover_interrupted(database, alive)
+    except Exception:  # e.g. Redis down: never block start-up; the sweep tries again
+        log.exception("chat.recovery_failed")
     await engine.runner.start()
     if redis is not None:
         engine._sweeper = asyncio.create_task(_sweep(database, alive), name="chat-recovery")

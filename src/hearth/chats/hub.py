@@ -46,6 +46,12 @@ class StreamHub(Protocol):
     def subscribe(self, key: str, after: int = 0) -> AsyncIterator[HubEvent]:
         """Events with id > `after`, live, until the terminal one. Empty if unknown."""
 
+    def follow(
+        self, key: str, after: int = 0, heartbeat: float | None = None
+    ) -> AsyncIterator[list[HubEvent]]:
+        """Like `subscribe`, in batches of what is ready at each wake-up (one write per
+        batch for SSE); an empty batch after `heartbeat` seconds of silence."""
+
     async def knows(self, key: str) -> bool:
         """Whether the stream of `key` is still held (running, or finished and retained)."""
 
@@ -117,20 +123,36 @@ class MemoryHub:
         return item.id
 
     async def subscribe(self, key: str, after: int = 0) -> AsyncIterator[HubEvent]:
+        async for batch in self.follow(key, after):
+            for item in batch:
+                yield item
+
+    async def follow(
+        self, key: str, after: int = 0, heartbeat: float | None = None
+    ) -> AsyncIterator[list[HubEvent]]:
         stream = self._streams.get(key)
         if stream is None:
             return
         last = after
         while True:
             waiter = stream.changed
-            for item in stream.after(last):
-                last = item.id
-                yield item
-                if item.terminal:
+            batch = stream.after(last)
+            if batch:
+                terminal = next((i for i, e in enumerate(batch) if e.terminal), None)
+                if terminal is not None:
+                    yield batch[: terminal + 1]
                     return
+                last = batch[-1].id
+                yield batch
+                continue
             if stream.closed:
                 return
-            await waiter.wait()
+            try:
+                # No task per wait: the timeout cancels only this await, inside the generator.
+                async with asyncio.timeout(heartbeat):
+                    await waiter.wait()
+            except TimeoutError:
+                yield []
 
     async def knows(self, key: str) -> bool:
         return key in self._streams
@@ -196,29 +218,42 @@ class RedisHub:
         return event_id
 
     async def subscribe(self, key: str, after: int = 0) -> AsyncIterator[HubEvent]:
-        if self.local.is_local(key):
-            async for item in self.local.subscribe(key, after):
+        async for batch in self.follow(key, after):
+            for item in batch:
                 yield item
+
+    async def follow(
+        self, key: str, after: int = 0, heartbeat: float | None = None
+    ) -> AsyncIterator[list[HubEvent]]:
+        if self.local.is_local(key):
+            async for ready in self.local.follow(key, after, heartbeat):
+                yield ready
             return
         name = self._key(key)
         last = f"{after}-0"
         if not await self.redis.exists(name):
             return
+        block_ms = int(heartbeat * 1000) if heartbeat else self.block_ms
         while True:
-            reply = await self.redis.xread({name: last}, count=500, block=self.block_ms)
+            reply = await self.redis.xread({name: last}, count=500, block=block_ms)
             if not reply:
                 if not await self.redis.exists(name):
                     return  # expired: the publisher is gone
+                if heartbeat:
+                    yield []
                 continue
+            batch: list[HubEvent] = []
             for entry_id, fields in reply[0][1]:
                 raw_id = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
                 last = raw_id
                 payload = fields.get(b"p", fields.get("p"))
                 body = json.loads(payload)
                 item = HubEvent(int(raw_id.split("-")[0]), body["e"], body["d"])
-                yield item
+                batch.append(item)
                 if item.terminal:
+                    yield batch
                     return
+            yield batch
 
     async def knows(self, key: str) -> bool:
         return self.local.is_local(key) or bool(await self.redis.exists(self._key(key)))

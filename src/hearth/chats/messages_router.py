@@ -31,7 +31,7 @@ from hearth.chats.schemas import (
     SwipeSelect,
     message_json,
 )
-from hearth.chats.sse import parse_last_event_id, sse_response
+from hearth.chats.sse import HEARTBEAT_SECONDS, batched, parse_last_event_id, sse_response
 from hearth.chats.usage import UsageRequest
 from hearth.core.deps import DatabaseDep, DbDep
 from hearth.core.errors import NotFound
@@ -75,7 +75,7 @@ async def _stream_or_wait(
     user_message: dict[str, Any] | None,
 ) -> Response:
     if not wants_json(request):
-        return sse_response(engine.hub.subscribe(key, 0))
+        return sse_response(engine.hub.follow(key, 0, HEARTBEAT_SECONDS))
     terminal: HubEvent | None = None
     async for item in engine.hub.subscribe(key, 0):
         if item.terminal:
@@ -254,11 +254,11 @@ async def reattach(
     after = parse_last_event_id(last_event_id)
     key = str(message.id)
     if await engine.hub.knows(key):
-        return sse_response(engine.hub.subscribe(key, after))
+        return sse_response(engine.hub.follow(key, after, HEARTBEAT_SECONDS))
     if message.status == "streaming":
-        return sse_response(_poll_database(database, message.id, after))
+        return sse_response(batched(_poll_database(database, message.id, after)))
     # Finished and gone from the hub: the stored message is the whole story.
-    return sse_response(_single(_terminal_of(message, after + 1)))
+    return sse_response(batched(_single(_terminal_of(message, after + 1))))
 
 
 @router.post("/{message_id}/stop")
@@ -300,7 +300,7 @@ async def select_swipe(
     return MessageOut.of(await editing.select_swipe(db, chat, message, body.index))
 
 
-@router.patch("/{message_id}")
+@router.patch("/{message_id}", dependencies=[ModerateMessage])
 async def edit_message(
     chat_id: uuid.UUID, message_id: uuid.UUID, body: MessageEdit, user: CurrentUser, db: DbDep
 ) -> MessageOut:

@@ -63,6 +63,8 @@ class GenerationJob:
     # `continue` extends what the message already says.
     base_text: str = ""
     reservation: object = None
+    # New messages this turn made before the reply (the user's), for the character's counter.
+    new_messages: int = 0
 
 
 @dataclass
@@ -116,7 +118,10 @@ class GenerationRunner:
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self._heartbeat()
+        try:
+            await self._heartbeat()
+        except Exception:  # Redis down at start-up: /readyz says so; the loop retries
+            log.warning("chat.heartbeat_failed", exc_info=True)
         self._loop_task = asyncio.create_task(self._flush_loop(), name="chat-flush-loop")
 
     async def aclose(self, grace: float = 5.0) -> None:
@@ -281,8 +286,10 @@ class GenerationRunner:
                 .where(Chat.id == job.chat_id, Chat.active_message_id == job.message_id)
                 .values(active_message_id=None, last_message_at=utcnow())
             )
-            if status == "complete" and not job.base_text:
-                await bump_messages(session, job.character_id)
+            # A send counts its user message, and its reply once complete; a regenerated or
+            # continued reply is not a new message.
+            counted = job.new_messages + (1 if status == "complete" and job.new_messages else 0)
+            await bump_messages(session, job.character_id, counted)
             await session.commit()
             body = message_json(message)
         hook = self._usage_hook()

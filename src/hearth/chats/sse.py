@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,6 +11,7 @@ from starlette.responses import StreamingResponse
 from hearth.chats.hub import HubEvent
 
 HEARTBEAT_SECONDS = 15.0
+HEARTBEAT = b": keep-alive\n\n"
 SSE_HEADERS = {
     "Cache-Control": "no-cache",
     "X-Accel-Buffering": "no",  # nginx: do not buffer the stream
@@ -34,38 +33,20 @@ def parse_last_event_id(value: str | None) -> int:
         return 0
 
 
-async def with_heartbeats(
-    events: AsyncIterator[HubEvent], interval: float = HEARTBEAT_SECONDS
-) -> AsyncIterator[bytes]:
-    """Frames of `events`, and a comment line whenever nothing was sent for `interval`."""
-    iterator = aiter(events)
-    pending: asyncio.Task[HubEvent] | None = None
-    try:
-        while True:
-            if pending is None:
-                pending = asyncio.ensure_future(anext(iterator))
-            done, _ = await asyncio.wait({pending}, timeout=interval)
-            if not done:
-                yield b": keep-alive\n\n"
-                continue
-            pending = None
-            try:
-                item = done.pop().result()
-            except StopAsyncIteration:
-                return
-            yield frame(item.event, item.id, item.data)
-    finally:
-        if pending is not None:
-            pending.cancel()
-            with contextlib.suppress(BaseException):
-                await pending
-        aclose = getattr(iterator, "aclose", None)
-        if aclose is not None:
-            with contextlib.suppress(BaseException):
-                await aclose()
+async def encode(batches: AsyncIterator[list[HubEvent]]) -> AsyncIterator[bytes]:
+    """One write per batch of ready events (not per token); a comment line as heartbeat."""
+    async for batch in batches:
+        if not batch:
+            yield HEARTBEAT
+            continue
+        yield b"".join(frame(item.event, item.id, item.data) for item in batch)
 
 
-def sse_response(events: AsyncIterator[HubEvent]) -> StreamingResponse:
-    return StreamingResponse(
-        with_heartbeats(events), media_type="text/event-stream", headers=SSE_HEADERS
-    )
+async def batched(events: AsyncIterator[HubEvent]) -> AsyncIterator[list[HubEvent]]:
+    """Single events as one-event batches (for sources that are not the hub)."""
+    async for item in events:
+        yield [item]
+
+
+def sse_response(batches: AsyncIterator[list[HubEvent]]) -> StreamingResponse:
+    return StreamingResponse(encode(batches), media_type="text/event-stream", headers=SSE_HEADERS)

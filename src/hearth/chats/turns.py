@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from hearth.characters.counters import bump_messages
 from hearth.characters.models import Character
 from hearth.chats import service
 from hearth.chats.errors import GenerationInProgress, InvalidChatOperation
@@ -75,6 +75,13 @@ async def open_turn(db: AsyncSession, user: User, chat: Chat, gateway: LLMGatewa
     )
 
 
+@dataclass
+class Window:
+    messages: list[Message]  # oldest first
+    has_older: bool  # older messages exist that were not read
+    newest_id: uuid.UUID | None  # the newest message of the range, hidden ones included
+
+
 async def read_window(
     db: AsyncSession,
     chat_id: uuid.UUID,
@@ -82,15 +89,16 @@ async def read_window(
     budget: int,
     before: uuid.UUID | None = None,
     through: uuid.UUID | None = None,
-) -> tuple[list[Message], bool]:
+) -> Window:
     """The newest visible messages whose tokens can fit `budget`, oldest first.
 
     Reads newest-first in pages and stops once the budget is spent, so the cost depends on
-    the context size, never on the length of the chat. The bool: older messages remain.
+    the context size, never on the length of the chat.
     """
     picked: list[Message] = []
     spent = 0
     cursor_id: uuid.UUID | None = None
+    newest: uuid.UUID | None = None
     while True:
         query = select(Message).where(Message.chat_id == chat_id)
         if before is not None:
@@ -100,6 +108,8 @@ async def read_window(
         if cursor_id is not None:
             query = query.where(Message.id < cursor_id)
         page = list((await db.scalars(query.order_by(Message.id.desc()).limit(PAGE))).all())
+        if newest is None and page:
+            newest = page[0].id
         for message in page:
             cursor_id = message.id
             if message.hidden or message.status == "streaming":
@@ -108,10 +118,10 @@ async def read_window(
             spent += estimate_message_tokens(ChatMessage(message.role, message.content))  # type: ignore[arg-type]
             if spent >= budget:
                 picked.reverse()
-                return picked, True
+                return Window(picked, True, newest)
         if len(page) < PAGE:
             picked.reverse()
-            return picked, False
+            return Window(picked, False, newest)
 
 
 def character_sheet(character: Character) -> CharacterSheet:
@@ -129,7 +139,9 @@ def character_sheet(character: Character) -> CharacterSheet:
     )
 
 
-def build(turn: Turn, history: list[HistoryItem], has_older: bool, mode: Mode) -> AssembledPrompt:
+def build(
+    turn: Turn, history: list[HistoryItem], has_older: bool, mode: Mode, *, turn_number: int
+) -> AssembledPrompt:
     chat = turn.chat
     return assemble_prompt(
         PromptRequest(
@@ -141,7 +153,7 @@ def build(turn: Turn, history: list[HistoryItem], has_older: bool, mode: Mode) -
             author_note=AuthorNote(
                 chat.author_note, chat.author_note_depth, chat.author_note_frequency
             ),
-            turn=chat.turns,
+            turn=turn_number,
             context_length=turn.context_length,
             reply_reserve=turn.reply_reserve,
             pick_seed=str(chat.id),
@@ -167,24 +179,40 @@ def params_for(turn: Turn) -> GenerationParams:
     )
 
 
-async def _lock_chat(db: AsyncSession, chat: Chat, message_id: uuid.UUID) -> None:
+async def _lock_chat(
+    db: AsyncSession, chat: Chat, message_id: uuid.UUID, *, new_turn: bool
+) -> None:
     """The one-generation-per-chat lock: a conditional UPDATE, atomic on every backend."""
+    now = utcnow()
+    values: dict[str, Any] = {"active_message_id": message_id, "last_message_at": now}
+    if new_turn:
+        values["turns"] = Chat.turns + 1
     result = await db.execute(
         update(Chat)
         .where(Chat.id == chat.id, Chat.active_message_id.is_(None))
-        .values(active_message_id=message_id, last_message_at=utcnow())
+        .values(values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise GenerationInProgress()
-    chat.active_message_id = message_id
+    # Mirror the row without marking the object dirty (no second UPDATE at flush).
+    set_committed_value(chat, "active_message_id", message_id)
+    set_committed_value(chat, "last_message_at", now)
+    if new_turn:
+        set_committed_value(chat, "turns", chat.turns + 1)
 
 
 async def _lock_or_release(
-    db: AsyncSession, chat: Chat, message_id: uuid.UUID, hook: UsageHook, reservation: object
+    db: AsyncSession,
+    chat: Chat,
+    message_id: uuid.UUID,
+    hook: UsageHook,
+    reservation: object,
+    *,
+    new_turn: bool = False,
 ) -> None:
     try:
-        await _lock_chat(db, chat, message_id)
+        await _lock_chat(db, chat, message_id, new_turn=new_turn)
     except GenerationInProgress:
         await hook.release(reservation)
         raise
@@ -211,6 +239,7 @@ def _job(
     prompt: AssembledPrompt,
     reservation: object,
     base_text: str = "",
+    new_messages: int = 0,
 ) -> GenerationJob:
     return GenerationJob(
         chat_id=turn.chat.id,
@@ -223,6 +252,7 @@ def _job(
         prompt_tokens_estimate=prompt.total_tokens,
         base_text=base_text,
         reservation=reservation,
+        new_messages=new_messages,
     )
 
 
@@ -240,26 +270,29 @@ async def prepare_send(
         raise GenerationInProgress()
     turn = await open_turn(db, user, chat, gateway)
     budget = history_read_budget(turn.context_length, turn.reply_reserve)
-    window, has_older = await read_window(db, chat.id, budget=budget)
-    history = [*_history(window), HistoryItem("user", content)]
-    chat.turns += 1
-    prompt = build(turn, history, has_older, "reply")
+    window = await read_window(db, chat.id, budget=budget)
+    history = [*_history(window.messages), HistoryItem("user", content)]
+    prompt = build(turn, history, window.has_older, "reply", turn_number=chat.turns + 1)
     reservation = await _reserve(db, hook, user, turn, prompt)
-    newest = await service.newest_message_id(db, chat.id)
-    user_id, assistant_id = service.ids_after(newest, 2)
+    user_id, assistant_id = service.ids_after(window.newest_id, 2)
     now = utcnow()
-    await _lock_or_release(db, chat, assistant_id, hook, reservation)
+    await _lock_or_release(db, chat, assistant_id, hook, reservation, new_turn=True)
+    # Both rows set the same columns, so they go out as one multi-row INSERT.
+    common: dict[str, Any] = {"chat_id": chat.id, "created_at": now, "hidden": False}
     user_message = Message(
         id=user_id,
-        chat_id=chat.id,
         role="user",
         content=content,
         status="complete",
-        created_at=now,
+        swipes=None,
+        swipe_index=0,
+        model=None,
+        prompt_snapshot=None,
+        worker_id=None,
+        **common,
     )
     assistant = Message(
         id=assistant_id,
-        chat_id=chat.id,
         role="assistant",
         content="",
         status="streaming",
@@ -268,14 +301,14 @@ async def prepare_send(
         model=turn.model_id,
         prompt_snapshot=prompt.snapshot(),
         worker_id=worker_id,
-        created_at=now,
+        **common,
     )
     db.add_all([user_message, assistant])
     await db.flush()
-    await bump_messages(db, turn.character.id)
-    return PreparedGeneration(
-        _job(turn, user, assistant, prompt, reservation), assistant, user_message
-    )
+    # The character's message counter is bumped when the reply ends (one statement fewer
+    # on the way to the first token): the user's message, and the reply if it completes.
+    job = _job(turn, user, assistant, prompt, reservation, new_messages=1)
+    return PreparedGeneration(job, assistant, user_message)
 
 
 async def _last_message_guard(db: AsyncSession, chat: Chat, message: Message) -> None:
@@ -302,10 +335,10 @@ async def prepare_rerun(
     turn = await open_turn(db, user, chat, gateway)
     budget = history_read_budget(turn.context_length, turn.reply_reserve)
     if mode == "continue":
-        window, has_older = await read_window(db, chat.id, budget=budget, through=message.id)
+        window = await read_window(db, chat.id, budget=budget, through=message.id)
     else:
-        window, has_older = await read_window(db, chat.id, budget=budget, before=message.id)
-    prompt = build(turn, _history(window), has_older, mode)
+        window = await read_window(db, chat.id, budget=budget, before=message.id)
+    prompt = build(turn, _history(window.messages), window.has_older, mode, turn_number=chat.turns)
     reservation = await _reserve(db, hook, user, turn, prompt)
     await _lock_or_release(db, chat, message.id, hook, reservation)
     base_text = ""
@@ -331,5 +364,7 @@ async def impersonate_prompt(
 ) -> tuple[Turn, AssembledPrompt]:
     turn = await open_turn(db, user, chat, gateway)
     budget = history_read_budget(turn.context_length, turn.reply_reserve)
-    window, has_older = await read_window(db, chat.id, budget=budget)
-    return turn, build(turn, _history(window), has_older, "impersonate")
+    window = await read_window(db, chat.id, budget=budget)
+    return turn, build(
+        turn, _history(window.messages), window.has_older, "impersonate", turn_number=chat.turns
+    )

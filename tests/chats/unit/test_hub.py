@@ -131,3 +131,21 @@ async def test_redis_hub_stream_is_capped(redis_client: Any, prefix: str) -> Non
     length = await redis_client.xlen(f"{prefix}m3")
     assert length < 200  # MAXLEN ~ trims in whole nodes: approximately 50
     await redis_client.delete(f"{prefix}m3")
+
+
+async def test_follow_batches_ready_events_and_beats_when_silent() -> None:
+    hub = MemoryHub()
+    await hub.open("m1")
+    for word in ["a", "b", "c"]:
+        await hub.publish("m1", "delta", {"text": word})
+    batches = hub.follow("m1", after=0, heartbeat=0.05)
+
+    first = await anext(batches)
+    silence = await anext(batches)
+    await hub.publish("m1", "done", {})
+    last = await anext(batches)
+
+    assert [e.id for e in first] == [1, 2, 3]
+    assert silence == []
+    assert [e.event for e in last] == ["done"]
+    await batches.aclose()

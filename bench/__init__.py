@@ -1,0 +1,1 @@
+"""Benchmarks: chat load through a real `hearth serve`, prompt building cost."""
