@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_only
+from sqlalchemy.util.concurrency import in_greenlet
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -66,6 +69,42 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class _SQLiteWriterGate:
+    """One SQLite transaction of this process at a time, queued on the event loop.
+
+    Without it, transactions waiting for BEGIN IMMEDIATE poll in SQLite's busy handler,
+    which sleeps up to 100 ms between tries: under load (hundreds of streaming chats
+    persisting their replies) the lock sits idle while waiters sleep and some give up with
+    "database is locked". Waiting here is FIFO and wakes the next one at once. (Other
+    processes on the same file still meet the busy handler.)
+    """
+
+    def __init__(self) -> None:
+        self._lock: asyncio.Lock | None = None
+
+    def begin(self, conn: Any) -> None:
+        if not in_greenlet():  # plain sync use (no event loop to queue on)
+            _sqlite_begin_immediate(conn)
+            return
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        # Runs inside SQLAlchemy's greenlet: await_only waits on the event loop.
+        await_only(asyncio.wait_for(self._lock.acquire(), SQLITE_GATE_TIMEOUT_SECONDS))
+        conn.info["hearth_gate"] = True
+        try:
+            _sqlite_begin_immediate(conn)
+        except BaseException:
+            self.end(conn)
+            raise
+
+    def end(self, conn: Any) -> None:
+        if conn.info.pop("hearth_gate", False) and self._lock is not None:
+            self._lock.release()
+
+
+SQLITE_GATE_TIMEOUT_SECONDS = 10.0  # as PRAGMA busy_timeout
+
+
 def build_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     is_sqlite = url.startswith("sqlite")
     kwargs: dict[str, Any] = {"echo": echo}
@@ -83,7 +122,10 @@ def build_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit BEGIN is deferred).
             dbapi_connection.isolation_level = None
 
-        event.listen(sync_engine, "begin", _sqlite_begin_immediate)
+        gate = _SQLiteWriterGate()
+        event.listen(sync_engine, "begin", gate.begin)
+        event.listen(sync_engine, "commit", gate.end)
+        event.listen(sync_engine, "rollback", gate.end)
     return engine
 
 
