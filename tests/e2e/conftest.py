@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ADMIN_EMAIL = "admin@example.com"
+OPS_EMAIL = "ops@example.com"  # a second administrator, for the admin console tests
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 390, "height": 844}
 
@@ -103,7 +104,7 @@ def server(fake_llm: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> It
             "HEARTH_EMAIL_VERIFICATION": "false",
             "HEARTH_LOG_JSON": "false",
             "HEARTH_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "HEARTH_ADMIN_EMAILS": ADMIN_EMAIL,
+            "HEARTH_ADMIN_EMAILS": f"{ADMIN_EMAIL},{OPS_EMAIL}",
             "HEARTH_LOCAL_LLM_BASE_URL": fake_llm.base_url,
             "HEARTH_DEFAULT_MODEL": "local/fake-model",
             "PYTHONUNBUFFERED": "1",

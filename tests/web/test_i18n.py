@@ -23,7 +23,17 @@ DYNAMIC_KEYS = {
     "rating.": ("sfw", "moderate", "nsfw"),
     "visibility.": ("public", "unlisted", "private"),
     "catalog.sort_": ("popular", "new", "likes"),
-    "admin.tab_": ("stats", "users", "characters", "reports", "providers"),
+    "admin.tab_": (
+        "stats",
+        "users",
+        "characters",
+        "reports",
+        "providers",
+        "plans",
+        "moderation",
+        "audit",
+    ),
+    "admin.scope_": ("all", "messages", "characters"),
     "admin.stat_": ("users", "active_users", "characters", "chats", "messages"),
     "report.reason_": (
         "spam",

@@ -11,6 +11,9 @@ const SECTIONS = {
   characters: () => import('./admin/characters.js'),
   reports: () => import('./admin/reports.js'),
   providers: () => import('./admin/providers.js'),
+  plans: () => import('./admin/plans.js'),
+  moderation: () => import('./admin/moderation.js'),
+  audit: () => import('./admin/audit.js'),
 };
 
 function unavailable() {

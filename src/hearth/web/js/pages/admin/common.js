@@ -1,6 +1,6 @@
 // Small building blocks of the admin sections: tables, bar charts, paged lists.
 import { h } from '../../dom.js';
-import { formatNumber, t } from '../../i18n.js';
+import { formatDate, formatNumber, language, t } from '../../i18n.js';
 
 /** rows: an array of <tr>, or a <tbody> that the caller keeps filling. */
 export function table(headers, rows) {
@@ -48,3 +48,16 @@ export function pagedRows(tbody, more, load, render) {
   more.addEventListener('click', () => next(false));
   return next;
 }
+
+/** Money from integer micro-units (1 000 000 = 1 USD), in the user's language. */
+export function formatMoney(micros) {
+  return new Intl.NumberFormat(language(), { style: 'currency', currency: 'USD', maximumFractionDigits: 2 }).format((micros || 0) / 1_000_000);
+}
+
+/** "12.50" (a dot or a comma) → 12 500 000 micro-units; NaN when it is not a number. */
+export function parseMoney(text) {
+  const value = Number(String(text).trim().replace(',', '.'));
+  return String(text).trim() && Number.isFinite(value) ? Math.round(value * 1_000_000) : NaN;
+}
+
+export const dateTime = (value) => formatDate(value, { dateStyle: 'medium', timeStyle: 'short' });
