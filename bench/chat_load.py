@@ -248,6 +248,7 @@ def summary(stats: Stats) -> dict[str, Any]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    load_before = [round(x, 2) for x in os.getloadavg()]
     workdir = Path(tempfile.mkdtemp(prefix="hearth-bench-"))
     fake_port, hearth_port = free_port(), free_port()
     expected = "".join(reply_tokens(args.tokens))
@@ -344,6 +345,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "fake_tokens_per_second": args.tps,
             "ramp_seconds": args.ramp_seconds,
             "cpus": os.cpu_count(),
+            "load_average": load_before,
         },
         "hearth": h,
         "direct": d,

@@ -67,3 +67,30 @@ async def test_assistant_message_records_model_usage_and_latency(
     assert reply["usage"]["completion_tokens"] == 2
     assert reply["finish_reason"] == "stop"
     assert reply["ttft_ms"] is not None and reply["duration_ms"] >= reply["ttft_ms"]
+
+
+async def test_character_counts_chats_and_messages(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    await send_json(client, me, chat["id"], "one")
+
+    character = await client.get(f"/characters/{chat['character_id']}", headers=me.headers)
+
+    assert character.json()["stats"]["chats"] == 1
+    assert character.json()["stats"]["messages"] == 2  # the user's message and the reply
+
+
+async def test_failed_reply_with_accept_json_carries_the_error(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(status=400, error_message="bad request"))
+
+    body = (await send_json(client, me, chat["id"], "hi")).json()
+
+    assert body["user_message"]["content"] == "hi"
+    assert body["assistant_message"]["status"] == "error"
+    assert body["assistant_message"]["error"]["code"] == "llm_bad_request"

@@ -82,6 +82,16 @@ register_messages(
             "С этим сообщением так сделать нельзя.",
             "No se puede hacer esto con este mensaje.",
         ),
+        "model_failed": (
+            "The model could not answer.",
+            "Модель не смогла ответить.",
+            "El modelo no pudo responder.",
+        ),
+        "prompt_not_recorded": (
+            "No prompt was recorded for this message.",
+            "Для этого сообщения запрос не сохранён.",
+            "No se guardó el prompt de este mensaje.",
+        ),
         "generation_interrupted": (
             "The reply was interrupted.",
             "Ответ был прерван.",
