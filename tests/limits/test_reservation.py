@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from hearth.chats.usage import UsageRequest
 from hearth.core.errors import AppError
 from hearth.limits.counters import RedisCounters
 from hearth.limits.hook import QuotaHook
+from hearth.limits.period import quota_day
 from hearth.llm.types import Usage
 from tests.chats.helpers import create_character, create_chat, send_json
 from tests.factories import create_account
@@ -153,3 +155,44 @@ async def test_refused_send_stores_no_message(
     listed = await client.get(f"/chats/{chat['id']}/messages", headers=me.headers)
     assert [m["content"] for m in listed.json()["items"]] == [chat["first_message"]["content"]]
     assert fake_llm.requests == []
+
+
+async def _reserve_then_roll_back(app: FastAPI, hook: QuotaHook, user_id: uuid.UUID) -> None:
+    async with app.state.db.sessionmaker() as session:
+        request = UsageRequest(user_id, uuid.uuid4(), "m/m", UNITS_PER_REPLY, session=session)
+        held = await hook.reserve(request)
+        assert held.state == "pending"
+        await session.rollback()
+        assert held.state == "void"
+
+
+async def test_a_hold_inside_a_rolled_back_request_is_undone(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    me = await create_account(client)
+
+    await _reserve_then_roll_back(app, app.state.usage_hook, uuid.UUID(me.user["id"]))
+
+    usage = (await client.get("/me/usage", headers=me.headers)).json()
+    assert usage["units_reserved"] == 0
+
+
+async def test_a_redis_hold_inside_a_rolled_back_request_is_given_back(
+    app: FastAPI, client: httpx.AsyncClient, redis_hook: QuotaHook
+) -> None:
+    me = await create_account(client)
+    user_id = uuid.UUID(me.user["id"])
+
+    await _reserve_then_roll_back(app, redis_hook, user_id)
+
+    for _ in range(50):  # the compensation runs as a task right after the rollback
+        async with app.state.db.sessionmaker() as session:
+            day = await redis_hook.counters.read(session, user_id, _today(redis_hook))
+        if day.reserved == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert day.reserved == 0
+
+
+def _today(hook: QuotaHook) -> Any:
+    return quota_day(hook.clock(), hook.settings.quota_reset_hour)

@@ -162,3 +162,18 @@ def test_rules_file_parses_words_regexes_and_actions(tmp_path: Path) -> None:
         ("ab+c", "flag"),
         ("two words", "block"),
     ]
+
+
+async def test_editing_a_message_into_a_blocked_phrase_is_refused(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me, chat_id = await _chat(client)
+    sent = (await send_json(client, me, chat_id, "hello")).json()["user_message"]
+
+    edited = await client.patch(
+        f"/chats/{chat_id}/messages/{sent['id']}",
+        json={"content": "buy gold now"},
+        headers=me.headers,
+    )
+
+    assert edited.json()["error"]["code"] == "content_blocked"
