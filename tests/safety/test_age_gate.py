@@ -98,13 +98,24 @@ async def test_a_client_flag_cannot_claim_adulthood(client: httpx.AsyncClient) -
     assert direct.status_code == 403
 
 
-async def test_changing_the_birthdate_is_allowed_only_once(client: httpx.AsyncClient) -> None:
+async def test_changing_the_birthdate_is_allowed_only_once_and_audited(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
     kid = await minor(client)
     first = await client.patch("/me", json={"birthdate": "2014-01-01"}, headers=kid.headers)
     second = await client.patch("/me", json={"birthdate": "1990-01-01"}, headers=kid.headers)
 
     assert first.status_code == 200
     assert second.status_code in (403, 409, 422)
+    audit = await client.get(
+        "/admin/audit", params={"action": "user.birthdate_change"}, headers=admin.headers
+    )
+    (entry,) = audit.json()["items"]
+    assert entry["target_id"] == kid.user["id"]
+    assert (entry["before"], entry["after"]) == (
+        {"birthdate": "2015-03-01"},
+        {"birthdate": "2014-01-01"},
+    )
 
 
 @pytest.mark.parametrize(

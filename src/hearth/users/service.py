@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hearth.admin.models import AuditEntry
 from hearth.auth.models import AuthSession
 from hearth.core.clock import utcnow
 from hearth.core.errors import Conflict, NotFound
@@ -38,6 +39,17 @@ async def update_profile(db: AsyncSession, user: User, data: ProfileUpdate) -> U
                     "before": str(user.birthdate),
                     "after": str(changes["birthdate"]),
                 },
+            )
+            # In the admins' audit log too: the age gate depends on this date.
+            db.add(
+                AuditEntry(
+                    actor_id=user.id,
+                    action="user.birthdate_change",
+                    target_type="user",
+                    target_id=str(user.id),
+                    before={"birthdate": str(user.birthdate)},
+                    after={"birthdate": str(changes["birthdate"])},
+                )
             )
         user.birthdate = changes["birthdate"]
         if not is_adult(user.birthdate):
