@@ -15,11 +15,12 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, select, update
 
 from hearth.characters.counters import bump_messages
 from hearth.chats.hub import StreamHub
@@ -43,6 +44,7 @@ from hearth.llm.types import (
 log = logging.getLogger(__name__)
 
 DEFAULT_FLUSH_INTERVAL = 0.5
+FINAL_BATCH = 200
 WORKER_TTL_SECONDS = 30
 INTERRUPTED_BY_SHUTDOWN = {
     "code": "generation_interrupted",
@@ -65,6 +67,14 @@ class GenerationJob:
     reservation: object = None
     # New messages this turn made before the reply (the user's), for the character's counter.
     new_messages: int = 0
+
+
+@dataclass
+class _Final:
+    job: GenerationJob
+    values: dict[str, Any]
+    counted: int
+    done: asyncio.Future[dict[str, Any]]
 
 
 @dataclass
@@ -113,6 +123,9 @@ class GenerationRunner:
         self._live: dict[uuid.UUID, _Live] = {}
         self._chats: set[uuid.UUID] = set()
         self._loop_task: asyncio.Task[None] | None = None
+        self._finals: list[_Final] = []
+        self._finals_ready = asyncio.Event()
+        self._finalizer: asyncio.Task[None] | None = None
         self._closing = False
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -123,6 +136,7 @@ class GenerationRunner:
         except Exception:  # Redis down at start-up: /readyz says so; the loop retries
             log.warning("chat.heartbeat_failed", exc_info=True)
         self._loop_task = asyncio.create_task(self._flush_loop(), name="chat-flush-loop")
+        self._finalizer = asyncio.create_task(self._finalize_loop(), name="chat-finalizer")
 
     async def aclose(self, grace: float = 5.0) -> None:
         """Interrupt what still runs (marked `interrupted`, text kept) and stop the loop."""
@@ -132,10 +146,11 @@ class GenerationRunner:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=grace)
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
+        for loop_task in (self._loop_task, self._finalizer):
+            if loop_task is not None:
+                loop_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await loop_task
 
     # -- generations -------------------------------------------------------------------
 
@@ -261,37 +276,27 @@ class GenerationRunner:
             completion_tokens = estimate_tokens(generated)
         usage = Usage(prompt_tokens, completion_tokens)
         cost = gateway.price(model_id).cost(usage) if served else 0.0
-        async with self.database.sessionmaker() as session:
-            message = await session.get(Message, job.message_id, with_for_update=True)
-            if message is None:  # deleted while it was being written
-                raise LookupError("message vanished")
-            message.content = text
-            swipes = list(message.swipes or [""])
-            if 0 <= message.swipe_index < len(swipes):
-                swipes[message.swipe_index] = text
-            message.swipes = swipes
-            message.status = status
-            message.model = model_id
-            message.provider = served.provider if served else None
-            message.prompt_tokens = prompt_tokens
-            message.completion_tokens = completion_tokens
-            message.cost = cost
-            message.ttft_ms = ttft_ms
-            message.duration_ms = duration_ms
-            message.finish_reason = end.finish_reason if end else status
-            message.error = error
-            message.worker_id = None
-            await session.execute(
-                update(Chat)
-                .where(Chat.id == job.chat_id, Chat.active_message_id == job.message_id)
-                .values(active_message_id=None, last_message_at=utcnow())
-            )
-            # A send counts its user message, and its reply once complete; a regenerated or
-            # continued reply is not a new message.
-            counted = job.new_messages + (1 if status == "complete" and job.new_messages else 0)
-            await bump_messages(session, job.character_id, counted)
-            await session.commit()
-            body = message_json(message)
+        values: dict[str, Any] = {
+            "content": text,
+            "status": status,
+            "model": model_id,
+            "provider": served.provider if served else None,
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "cost": cost,
+            "ttft_ms": ttft_ms,
+            "duration_ms": duration_ms,
+            "finish_reason": end.finish_reason if end else status,
+            "error": error,
+            "worker_id": None,
+        }
+        # A send counts its user message, and its reply once complete; a regenerated or
+        # continued reply is not a new message.
+        counted = job.new_messages + (1 if status == "complete" and job.new_messages else 0)
+        final = _Final(job, values, counted, asyncio.get_running_loop().create_future())
+        self._finals.append(final)
+        self._finals_ready.set()
+        body = await asyncio.shield(final.done)
         hook = self._usage_hook()
         try:
             if served and (completion_tokens or end is not None):
@@ -310,6 +315,69 @@ class GenerationRunner:
         return body
 
     # -- progressive persistence -------------------------------------------------------
+
+    async def _finalize_loop(self) -> None:
+        """Ends of generations, written together: one transaction for all that are ready."""
+        while True:
+            await self._finals_ready.wait()
+            self._finals_ready.clear()
+            batch, self._finals = self._finals[:FINAL_BATCH], self._finals[FINAL_BATCH:]
+            if self._finals:
+                self._finals_ready.set()
+            try:
+                bodies = await self._write_finals(batch)
+            except Exception as exc:
+                for final in batch:
+                    if not final.done.done():
+                        final.done.set_exception(exc)
+                continue
+            for final in batch:
+                body = bodies.get(final.job.message_id)
+                if final.done.done():
+                    continue
+                if body is None:  # deleted while it was being written
+                    final.done.set_exception(LookupError("message vanished"))
+                else:
+                    final.done.set_result(body)
+
+    async def _write_finals(self, batch: list[_Final]) -> dict[uuid.UUID, dict[str, Any]]:
+        now = utcnow()
+        async with self.database.sessionmaker() as session:
+            ids = [final.job.message_id for final in batch]
+            found = {
+                m.id: m for m in await session.scalars(select(Message).where(Message.id.in_(ids)))
+            }
+            bumps: Counter[uuid.UUID] = Counter()
+            chats: list[dict[str, Any]] = []
+            for final in batch:
+                message = found.get(final.job.message_id)
+                if message is None:
+                    continue
+                for name, value in final.values.items():
+                    setattr(message, name, value)
+                swipes = list(message.swipes or [""])
+                if 0 <= message.swipe_index < len(swipes):
+                    swipes[message.swipe_index] = final.values["content"]
+                message.swipes = swipes
+                bumps[final.job.character_id] += final.counted
+                chats.append({"b_chat": final.job.chat_id, "b_message": message.id, "b_now": now})
+            await session.flush()
+            if chats:
+                table = Chat.__table__
+                assert isinstance(table, Table)
+                await session.execute(
+                    update(table)
+                    .where(
+                        table.c.id == bindparam("b_chat"),
+                        table.c.active_message_id == bindparam("b_message"),
+                    )
+                    .values(active_message_id=None, last_message_at=bindparam("b_now")),
+                    chats,
+                )
+            for character_id, count in bumps.items():
+                await bump_messages(session, character_id, count)
+            await session.commit()
+            return {message_id: message_json(m) for message_id, m in found.items()}
 
     async def flush(self) -> int:
         """Write the text of every running generation that grew; returns how many."""
