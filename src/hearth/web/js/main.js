@@ -16,6 +16,7 @@ const pages = {
   profile: () => import('./pages/profile.js'),
   mine: () => import('./pages/my-characters.js'),
   admin: () => import('./pages/admin.js'),
+  trash: () => import('./pages/trash.js'),
   notFound: () => import('./pages/not-found.js'),
 };
 
@@ -32,6 +33,7 @@ route('/chats', pages.chat, { auth: true });
 route('/chats/:id', pages.chat, { auth: true });
 route('/profile', pages.profile, { auth: true });
 route('/me/characters', pages.mine, { auth: true });
+route('/trash', pages.trash, { auth: true });
 route('/admin', pages.admin, { auth: true });
 route('/admin/:section', pages.admin, { auth: true });
 setNotFound(pages.notFound);

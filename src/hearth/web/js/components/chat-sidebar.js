@@ -33,7 +33,7 @@ export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted 
     h('div', { class: 'sidebar-head' }, h('h2', { class: 'sidebar-title', text: t('nav.chats') }), h('a', { class: 'btn btn-sm', href: '#/' }, icon('plus'), t('chat.new_chat'))),
     h('div', { class: 'sidebar-search' }, icon('search', 'icon search-icon'), search),
     h('div', { class: 'sidebar-scroll' }, list, more),
-    h('div', { class: 'sidebar-foot' }, usageMeter({ compact: true })),
+    h('div', { class: 'sidebar-foot' }, usageMeter({ compact: true }), h('a', { class: 'btn btn-ghost btn-sm btn-block trash-link', href: '#/trash' }, icon('trash'), t('chat.trash'))),
   );
 
   function item(chat) {

@@ -35,6 +35,11 @@ const PATHS = {
   settings: 'M12 9a3 3 0 1 0 0 6 3 3 0 0 0 0-6zM19 12l2-1-1-3-2.2.2-1.4-1.5.2-2.2-3-1-1 2h-2l-1-2-3 1 .2 2.2L6.4 8.2 4 8l-1 3 2 1v.1L3 13l1 3 2.3-.2 1.4 1.5L7.5 19.5l3 1 1-2h1.1l1 2 3-1-.2-2.2 1.4-1.5 2.2.2 1-3-2-1z',
   chart: 'M4 20V10M10 20V4M16 20v-7M22 20H2',
   grid: 'M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z',
+  eye: 'M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12zM12 9a3 3 0 1 0 0 6 3 3 0 0 0 0-6z',
+  'eye-off': 'M3 3l18 18M10.6 5.1A10 10 0 0 1 12 5c6.4 0 10 7 10 7a17 17 0 0 1-3.2 4M6.6 6.6C3.8 8.4 2 12 2 12s3.6 7 10 7c1.8 0 3.4-.5 4.8-1.3M9.9 9.9a3 3 0 0 0 4.2 4.2',
+  branch: 'M6 3v12M6 15a3 3 0 1 0 0 6 3 3 0 0 0 0-6zM18 3a3 3 0 1 0 0 6 3 3 0 0 0 0-6zM18 9c0 5-12 3-12 6',
+  star: 'M12 3l2.8 5.8 6.2.9-4.5 4.4 1 6.2L12 17.4l-5.5 2.9 1-6.2L3 9.7l6.2-.9z',
+  code: 'M8 7l-5 5 5 5M16 7l5 5-5 5M14 4l-4 16',
   flame: 'M12 3c1 4 6 6.5 6 12a6 6 0 0 1-12 0c0-3 1.5-4.6 2.6-6 .4 2 1.4 3 2.6 3-1-3.6 0-6.6.8-9z',
 };
 
@@ -43,7 +48,9 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 export function icon(name, className = 'icon') {
   const svg = document.createElementNS(SVG_NS, 'svg');
   svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('fill', name === 'heart-filled' ? 'currentColor' : 'none');
+  const filled = name.endsWith('-filled'); // 'heart-filled', 'star-filled': the shape, filled
+  const base = filled ? name.slice(0, -'-filled'.length) : name;
+  svg.setAttribute('fill', filled ? 'currentColor' : 'none');
   svg.setAttribute('stroke', 'currentColor');
   svg.setAttribute('stroke-width', '1.8');
   svg.setAttribute('stroke-linecap', 'round');
@@ -51,7 +58,7 @@ export function icon(name, className = 'icon') {
   svg.setAttribute('aria-hidden', 'true');
   svg.setAttribute('class', className);
   const path = document.createElementNS(SVG_NS, 'path');
-  path.setAttribute('d', PATHS[name === 'heart-filled' ? 'heart' : name] || PATHS.more);
+  path.setAttribute('d', PATHS[base] || PATHS.more);
   svg.append(path);
   return svg;
 }

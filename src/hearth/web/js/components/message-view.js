@@ -7,8 +7,9 @@ import { richText } from './rich-text.js';
 
 /**
  * messageView(message, ctx) → element with .update(message, opts)
- * ctx: {character, user, persona, macros, actions: {copy, edit, remove, regenerate, continue, swipe, retry}}
- * opts: {isLast, busy}
+ * ctx: {character, user, persona, macros, actions: {copy, edit, remove, regenerate, continue, swipe, retry,
+ *   hide, rate, branch, inspect}}
+ * opts: {isLast, isFirst, busy}
  */
 export function messageView(initial, ctx) {
   let message = initial;
@@ -24,13 +25,16 @@ export function messageView(initial, ctx) {
   const status = h('div', { class: 'msg-status' });
   const swipes = h('div', { class: 'msg-swipes' });
   const tools = h('div', { class: 'msg-tools', role: 'toolbar', 'aria-label': t('chat.message_actions') });
-  const foot = h('div', { class: 'msg-foot' }, swipes);
+  const stars = h('div', { class: 'msg-rating', role: 'group', 'aria-label': t('chat.rate') });
+  const foot = h('div', { class: 'msg-foot' }, swipes, stars);
   const demoBadge = h('span', { class: 'badge badge-warning msg-demo', title: t('chat.demo_hint'), text: t('chat.demo_badge'), hidden: true });
+  const hiddenBadge = h('span', { class: 'badge msg-hidden-badge', title: t('chat.hidden_hint'), hidden: true }, icon('eye-off'), t('chat.hidden_badge'));
   const head = h(
     'div',
     { class: 'msg-head' },
     h('span', { class: 'msg-name', text: name }),
     demoBadge,
+    hiddenBadge,
     h('time', { class: 'msg-time', datetime: message.created_at, text: formatDate(message.created_at, { timeStyle: 'short' }) }),
   );
   el.append(
@@ -100,7 +104,9 @@ export function messageView(initial, ctx) {
     const canAct = !opts.busy && !streaming && !String(message.id).startsWith('tmp-');
     swipes.replaceChildren();
     const swipeCount = (message.swipes || []).length;
-    if (!isUser && opts.isLast) {
+    // Swipes on the last reply, and on the first message when the greeting has alternates.
+    const greetingSwipes = !opts.isLast && opts.isFirst && swipeCount > 1;
+    if (!isUser && (opts.isLast || greetingSwipes)) {
       const index = message.swipe_index || 0;
       swipes.append(
         h('button', { class: 'icon-btn sm swipe-prev', type: 'button', 'aria-label': t('chat.swipe_prev'), title: t('chat.swipe_prev'), disabled: !canAct || index <= 0, onclick: () => ctx.actions.swipe(message, index - 1) }, icon('left')),
@@ -110,12 +116,13 @@ export function messageView(initial, ctx) {
           type: 'button',
           'aria-label': index >= swipeCount - 1 ? t('chat.regenerate') : t('chat.swipe_next'),
           title: index >= swipeCount - 1 ? t('chat.regenerate') : t('chat.swipe_next'),
-          disabled: !canAct,
+          disabled: !canAct || (greetingSwipes && index >= swipeCount - 1),
           onclick: () => (index >= swipeCount - 1 ? ctx.actions.regenerate(message) : ctx.actions.swipe(message, index + 1)),
         }, icon('right')),
       );
     }
-    foot.hidden = !swipes.firstChild;
+    renderStars(canAct);
+    foot.hidden = !swipes.firstChild && !stars.firstChild;
     tools.replaceChildren();
     if (streaming) return;
     tools.append(tool(t('chat.copy'), 'copy', () => ctx.actions.copy(message)));
@@ -125,8 +132,30 @@ export function messageView(initial, ctx) {
         tools.append(tool(t('chat.regenerate'), 'refresh', () => ctx.actions.regenerate(message), 'act-regenerate'));
         tools.append(tool(t('chat.continue'), 'continue', () => ctx.actions.continue(message), 'act-continue'));
       }
+      tools.append(tool(message.hidden ? t('chat.unhide') : t('chat.hide'), message.hidden ? 'eye' : 'eye-off', () => ctx.actions.hide(message, !message.hidden), 'act-hide'));
+      tools.append(tool(t('chat.branch'), 'branch', () => ctx.actions.branch(message), 'act-branch'));
+      if (!isUser && message.model) tools.append(tool(t('chat.inspect'), 'code', () => ctx.actions.inspect(message), 'act-inspect'));
       tools.append(tool(t('common.delete'), 'trash', () => ctx.actions.remove(message)));
       if (!isUser) tools.append(tool(t('report.action'), 'alert', () => ctx.actions.report(message)));
+    }
+  }
+
+  // 1–4 stars on a finished reply; the chosen star again clears the rating.
+  function renderStars(canAct) {
+    stars.replaceChildren();
+    if (isUser || !message.model || !canAct || message.status !== 'complete') return;
+    for (let n = 1; n <= 4; n += 1) {
+      const on = (message.rating || 0) >= n;
+      stars.append(
+        h('button', {
+          class: `star${on ? ' on' : ''}`,
+          type: 'button',
+          'aria-label': t('chat.stars', { n }),
+          title: t('chat.stars', { n }),
+          'aria-pressed': message.rating === n ? 'true' : 'false',
+          onclick: () => ctx.actions.rate(message, message.rating === n ? null : n),
+        }, icon(on ? 'star-filled' : 'star')),
+      );
     }
   }
 
@@ -176,6 +205,9 @@ export function messageView(initial, ctx) {
     el.dataset.id = message.id;
     el.dataset.status = message.status;
     demoBadge.hidden = !String(message.model || '').startsWith('demo/');
+    hiddenBadge.hidden = !message.hidden;
+    el.classList.toggle('is-hidden', Boolean(message.hidden));
+    el.dataset.rating = message.rating || '';
     renderBody();
     renderStatus();
     renderFoot();

@@ -1,0 +1,114 @@
+// The chat's extra tools: author's note, prompt inspector, chat import, impersonation.
+import { api, errorMessage, get, post, put } from '../api.js';
+import { h } from '../dom.js';
+import { formatNumber, t } from '../i18n.js';
+import { openDialog } from './dialog.js';
+import { field, formBanner, showFormError, submitButton } from './form.js';
+import { toast } from './toast.js';
+
+/** Edit the chat's author's note; resolves to the saved note, or undefined when cancelled. */
+export function authorNoteDialog(chat) {
+  const note = chat.author_note || { text: '', depth: 4, frequency: 1 };
+  return openDialog((dialog, close) => {
+    const fields = {
+      text: field({ name: 'text', label: t('chat.note_text'), multiline: true, rows: 5, max: 10000, value: note.text, hint: t('chat.note_hint'), span: true }),
+      depth: field({ name: 'depth', label: t('chat.note_depth'), type: 'number', minValue: 0, maxValue: 100, inputmode: 'numeric', value: note.depth, hint: t('chat.note_depth_hint') }),
+      frequency: field({ name: 'frequency', label: t('chat.note_frequency'), type: 'number', minValue: 0, maxValue: 100, inputmode: 'numeric', value: note.frequency, hint: t('chat.note_frequency_hint') }),
+    };
+    const banner = formBanner();
+    const button = submitButton(t('common.save'));
+    const form = h(
+      'form',
+      { class: 'stack author-note-form', novalidate: true },
+      h('h2', { text: t('chat.author_note') }),
+      h('div', { class: 'form-grid' }, fields.text, fields.depth, fields.frequency),
+      banner,
+      h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-ghost', type: 'button', text: t('common.cancel'), onclick: () => close(undefined) }), button),
+    );
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      button.busy(true);
+      try {
+        const saved = await put(`/chats/${chat.id}/author-note`, { text: fields.text.input.value, depth: Number(fields.depth.input.value || 0), frequency: Number(fields.frequency.input.value || 0) });
+        toast(t('chat.note_saved'), { type: 'success' });
+        close(saved);
+      } catch (error) {
+        showFormError(error, fields, banner);
+      } finally {
+        button.busy(false);
+      }
+    });
+    dialog.append(form);
+  }, { wide: true, label: t('chat.author_note') });
+}
+
+/** The exact prompt behind a reply: its parts with token counts, then the messages. */
+export async function promptInspector(chatId, messageId) {
+  let data;
+  try {
+    data = await get(`/chats/${chatId}/messages/${messageId}/prompt`);
+  } catch (error) {
+    toast(errorMessage(error), { type: 'error' });
+    return;
+  }
+  const max = Math.max(1, ...data.parts.map((p) => p.tokens));
+  await openDialog((dialog, close) => {
+    dialog.append(
+      h('h2', { text: t('chat.prompt_title') }),
+      h('p', { class: 'small muted', text: t('chat.prompt_total', { tokens: formatNumber(data.total_tokens, {}), model: data.model || '—' }) }),
+      h(
+        'ul',
+        { class: 'prompt-parts' },
+        data.parts.map((p) => h('li', {}, h('span', { class: 'prompt-part-name', text: p.name }), h('span', { class: 'prompt-part-bar' }, h('span', { style: { width: `${(100 * p.tokens) / max}%` } })), h('span', { class: 'prompt-part-tokens', text: formatNumber(p.tokens, {}) }))),
+      ),
+      h('details', { class: 'prompt-messages' }, h('summary', { text: t('chat.prompt_messages', { count: data.messages.length }) }), data.messages.map((m) => h('div', { class: 'prompt-message' }, h('b', { text: m.role }), h('pre', { text: m.content })))),
+      h('div', { class: 'form-actions' }, h('button', { class: 'btn', type: 'button', text: t('common.close'), onclick: () => close() })),
+    );
+  }, { wide: true, label: t('chat.prompt_title') });
+}
+
+/** Import a SillyTavern chat (.jsonl) with this character; resolves to the new chat. */
+export function importChatDialog(characterId) {
+  return openDialog((dialog, close) => {
+    const input = h('input', { class: 'input', type: 'file', name: 'file', accept: '.jsonl,application/x-ndjson,application/jsonl,text/plain', 'aria-label': t('chat.import_file') });
+    const banner = formBanner();
+    const button = submitButton(t('chat.import_go'));
+    const form = h(
+      'form',
+      { class: 'stack import-chat-form', novalidate: true },
+      h('h2', { text: t('chat.import_title') }),
+      h('p', { class: 'small muted', text: t('chat.import_hint') }),
+      h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('chat.import_file') }), input),
+      banner,
+      h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-ghost', type: 'button', text: t('common.cancel'), onclick: () => close(undefined) }), button),
+    );
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const file = input.files?.[0];
+      if (!file) {
+        banner.replaceChildren(h('div', { class: 'alert alert-error', role: 'alert', text: t('chat.import_pick') }));
+        return;
+      }
+      const body = new FormData();
+      body.append('file', file, file.name || 'chat.jsonl');
+      body.append('character_id', characterId);
+      button.busy(true);
+      try {
+        const chat = await api('POST', '/chats/import', { form: body });
+        toast(t('chat.imported'), { type: 'success' });
+        close(chat);
+      } catch (error) {
+        showFormError(error, {}, banner);
+      } finally {
+        button.busy(false);
+      }
+    });
+    dialog.append(form);
+  }, { label: t('chat.import_title') });
+}
+
+/** The model drafts the user's next message; resolves to the text (nothing is sent). */
+export async function impersonate(chatId) {
+  const draft = await post(`/chats/${chatId}/impersonate`);
+  return draft.content || '';
+}
