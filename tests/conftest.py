@@ -6,7 +6,6 @@ See CONTRIBUTING.md for how tests and engineers share this tree.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -33,22 +32,43 @@ def settings_overrides() -> dict[str, object]:
     return {}
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str, settings_overrides: dict[str, object]) -> Settings:
-    values: dict[str, object] = {
-        "environment": "test",
-        "data_dir": tmp_path / "data",
-        "database_url": database_url,
-        "secret_key": "test-secret-key-that-is-long-enough-for-hs256",
-        "log_json": False,
-        **settings_overrides,
-    }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+@pytest.fixture(scope="session")
+def _built_apps() -> dict[str, tuple[Settings, FastAPI]]:
+    return {}
 
 
 @pytest.fixture
-async def app(settings: Settings, database_url: str) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
+def settings(
+    tmp_path_factory: pytest.TempPathFactory,
+    database_url: str,
+    settings_overrides: dict[str, object],
+    _built_apps: dict[str, tuple[Settings, FastAPI]],
+) -> Settings:
+    key = repr((database_url, sorted(settings_overrides.items())))
+    if key not in _built_apps:
+        values: dict[str, object] = {
+            "environment": "test",
+            "data_dir": tmp_path_factory.mktemp("data"),
+            "database_url": database_url,
+            "secret_key": "test-secret-key-that-is-long-enough-for-hs256",
+            "log_json": False,
+            # Cheap hashes keep the suite fast; production strength is the default.
+            "password_hash_time_cost": 1,
+            "password_hash_memory_kib": 64,
+            **settings_overrides,
+        }
+        built = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        # Building the routes costs most of a second: one app per distinct configuration,
+        # with a fresh lifespan (and so fresh state) for every test.
+        _built_apps[key] = (built, create_app(built))
+    return _built_apps[key][0]
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, database_url: str, _built_apps: dict[str, tuple[Settings, FastAPI]]
+) -> AsyncIterator[FastAPI]:
+    application = next(app for s, app in _built_apps.values() if s is settings)
     try:
         async with application.router.lifespan_context(application):
             yield application

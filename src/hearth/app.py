@@ -31,6 +31,7 @@ from hearth.core.errors import install_error_handlers
 from hearth.core.health import router as health_router
 from hearth.core.mail import Mailer
 from hearth.core.middleware import RequestContextMiddleware
+from hearth.core.security import configure_password_hashing
 from hearth.limits.lifespan import start_quota
 from hearth.limits.rate import RateLimiter
 from hearth.limits.router import router as usage_router
@@ -52,6 +53,9 @@ def _redis_client(url: str) -> Any:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    configure_password_hashing(
+        time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,7 +65,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = Database(settings.resolved_database_url)
         app.state.storage = storage_from_settings(settings)  # S3 when a bucket is set
         await seed_on_start(settings, app.state.db, app.state.storage)  # demo characters
-        app.state.mailer = Mailer(settings.smtp_url, settings.mail_from)
+        app.state.mailer = Mailer(
+            settings.smtp_url,
+            settings.mail_from,
+            log_bodies=settings.environment == "development",
+        )
         app.state.limiter = RateLimiter(settings.redis_url, key_prefix=settings.redis_prefix)
         app.state.redis = _redis_client(settings.redis_url) if settings.redis_url else None
         start_quota(app.state, settings, app.state.db, app.state.redis)  # app.state.usage_hook
@@ -75,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await app.state.chat_engine.aclose()
             await app.state.llm.aclose()
+            app.state.llm = None  # a later lifespan of this app builds a fresh one
             if app.state.redis is not None:
                 await app.state.redis.aclose()
             await close_storage(app.state.storage)

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
 
     login_failures_limit: int = Field(default=10, ge=1)
     login_failures_window_minutes: int = Field(default=15, ge=1)
+    # argon2id cost; lower only where speed matters more than strength (the test suite).
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20)
+    password_hash_memory_kib: int = Field(default=65536, ge=64, le=1024 * 1024)
     max_avatar_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     max_avatar_pixels: int = Field(default=4096 * 4096, ge=64 * 64)
     admin_emails: Annotated[list[str], NoDecode] = []

@@ -66,7 +66,7 @@ async def register(db: AsyncSession, settings: Settings, mailer: Mailer, data: R
         email=data.email,
         username=data.username,
         display_name=data.display_name,
-        password_hash=hash_password(data.password),
+        password_hash=await hash_password(data.password),
         birthdate=data.birthdate,
         locale=data.locale,
         is_admin=data.email in settings.admin_emails,
@@ -118,14 +118,14 @@ async def login(
     verdict = await limiter.check(limit, "login-failures", key)
     if not verdict.allowed:
         raise TooManyRequests(verdict.retry_after, "Too many failed sign-ins. Try again later.")
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    if not await verify_password(user.password_hash if user else None, password) or user is None:
         await limiter.hit(limit, "login-failures", key)
         raise errors.InvalidCredentials()
     ensure_can_sign_in(user)
     if settings.email_verification_enabled and user.email_verified_at is None:
         raise errors.EmailNotVerified()
     if password_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password(password)
     await limiter.clear(limit, "login-failures", key)
     return await start_session(db, settings, user, client)
 
@@ -240,10 +240,10 @@ async def authenticate(
 async def change_password(
     db: AsyncSession, user: User, current_session: uuid.UUID, current: str, new: str
 ) -> None:
-    if not verify_password(user.password_hash, current):
+    if not await verify_password(user.password_hash, current):
         raise errors.WrongPassword(details=[{"field": "current_password", "message": "wrong"}])
     check_password(new, username=user.username, email=user.email)
-    user.password_hash = hash_password(new)
+    user.password_hash = await hash_password(new)
     await logout_all(db, user.id, keep=current_session)
 
 
@@ -261,7 +261,7 @@ async def reset_password(db: AsyncSession, token: str, password: str) -> None:
     record = await _use_email_token(db, token, "reset")
     user = await db.get_one(User, record.user_id)
     check_password(password, username=user.username, email=user.email)
-    user.password_hash = hash_password(password)
+    user.password_hash = await hash_password(password)
     # The link proves control of the email, which also confirms it.
     user.email_verified_at = user.email_verified_at or utcnow()
     await logout_all(db, user.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import uuid
@@ -15,24 +16,51 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from hearth.core.clock import utcnow
 
 ALGORITHM = "HS256"
-_hasher = PasswordHasher()
-# Verified against when the account does not exist, so response time does not reveal it.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+class _Passwords:
+    """argon2id hashing, run in worker threads: a hash takes tens of milliseconds of CPU,
+    which on the event loop would stall every stream the process serves."""
+
+    def __init__(self, time_cost: int = 3, memory_kib: int = 65536) -> None:
+        self.hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        self._dummy: str | None = None
+
+    def dummy_hash(self) -> str:
+        # Verified against when the account does not exist, so timing does not reveal it.
+        if self._dummy is None:
+            self._dummy = self.hasher.hash("not-a-real-password-" + secrets.token_hex(8))
+        return self._dummy
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+_passwords = _Passwords()
+
+
+def configure_password_hashing(*, time_cost: int, memory_kib: int) -> None:
+    """Set the argon2 cost for new hashes (existing hashes keep verifying with their own)."""
+    global _passwords
+    _passwords = _Passwords(time_cost, memory_kib)
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_passwords.hasher.hash, password)
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    passwords = _passwords
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        matched = passwords.hasher.verify(password_hash or passwords.dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
+    return matched and password_hash is not None
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    return await asyncio.to_thread(_verify, password_hash, password)
 
 
 def password_needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _passwords.hasher.check_needs_rehash(password_hash)
 
 
 def new_secret_token() -> str:

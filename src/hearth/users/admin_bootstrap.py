@@ -11,7 +11,7 @@ from hearth.auth.schemas import RegisterIn
 from hearth.config import Settings
 from hearth.core.clock import utcnow
 from hearth.core.db import Database
-from hearth.core.security import hash_password
+from hearth.core.security import configure_password_hashing, hash_password
 from hearth.users.models import User
 
 
@@ -24,6 +24,9 @@ async def ensure_admin(settings: Settings, email: str, username: str, password: 
         raise ValueError("; ".join(str(e["msg"]) for e in exc.errors())) from exc
     except WeakPassword as exc:
         raise ValueError(exc.message or "weak password") from exc
+    configure_password_hashing(
+        time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
+    )
     database = Database(settings.resolved_database_url)
     try:
         async for db in database.session():
@@ -37,7 +40,7 @@ async def ensure_admin(settings: Settings, email: str, username: str, password: 
                 User(
                     email=data.email,
                     username=data.username,
-                    password_hash=hash_password(password),
+                    password_hash=await hash_password(password),
                     is_admin=True,
                     email_verified_at=utcnow(),
                 )
