@@ -197,3 +197,14 @@ async def test_tag_cloud_counts_listed_characters(client: httpx.AsyncClient, app
     assert counts == {"cloud-a": 2, "cloud-b": 1}
     assert response.json()[0] == {"tag": "cloud-a", "count": 2}
     assert len((await client.get("/tags", params={"limit": 1})).json()) == 1
+
+
+async def test_locale_filter_keeps_that_language_and_language_free_characters(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await create_account(client)
+    await create_character(client, owner, name="Russian", locale="ru", tags=["lang"])
+    await create_character(client, owner, name="English", locale="en", tags=["lang"])
+    await create_character(client, owner, name="Any", tags=["lang"])
+    assert sorted(await _names(client, tags="lang", locale="ru")) == ["Any", "Russian"]
+    assert sorted(await _names(client, tags="lang")) == ["Any", "English", "Russian"]

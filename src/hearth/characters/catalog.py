@@ -44,6 +44,7 @@ class CatalogQuery:
     sort: str = "popular"
     cursor: str | None = None
     limit: int = 20
+    locale: str | None = None
 
 
 def _cursor_values(cursor: str, is_datetime: bool) -> tuple[Any, uuid.UUID]:
@@ -85,6 +86,9 @@ def catalog_statement(dialect: str, ratings: set[str], query: CatalogQuery) -> S
         conditions.append(
             Character.id.in_(select(CharacterTag.character_id).where(CharacterTag.tag == tag))
         )
+    if query.locale:
+        # Characters in that language, and those not tied to one.
+        conditions.append(or_(Character.locale == query.locale, Character.locale.is_(None)))
     words = fulltext.query_words(query.q) if query.q else []
     if words:
         conditions.append(fulltext.matches(dialect, words))

@@ -20,6 +20,7 @@ from hearth.characters.schemas import (
     CharacterUpdate,
     GenerateIn,
     LikeOut,
+    Locale,
     Rating,
     Sort,
     TagCount,
@@ -60,13 +61,20 @@ async def list_characters(
     tags: Annotated[list[str], Query(description="all of these (repeat or comma-separate)")] = [],  # noqa: B006
     rating: Annotated[list[Rating], Query()] = [],  # noqa: B006
     sort: Sort = "popular",
+    locale: Annotated[Locale | None, Query(description="this language, or none")] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Limit = 20,
 ) -> Page[CharacterSummary]:
     """The public catalog: listed characters the caller may see (mature ones need an adult who
     opted in)."""
     query = catalog.CatalogQuery(
-        q=q, tags=_split(tags)[:20], ratings=tuple(rating), sort=sort, cursor=cursor, limit=limit
+        q=q,
+        tags=_split(tags)[:20],
+        ratings=tuple(rating),
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+        locale=locale,
     )
     page = await catalog.list_catalog(db, viewer, query)
     items = await present_summaries(db, storage, viewer, page.items)

@@ -14,6 +14,7 @@ from hearth.characters.lorebook import Lorebook
 Rating = Literal["sfw", "moderate", "nsfw"]
 Visibility = Literal["public", "unlisted", "private"]
 Sort = Literal["popular", "new", "likes"]
+Locale = Literal["ru", "en", "es"]
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 32
@@ -67,6 +68,7 @@ class CharacterFields(BaseModel):
     content_rating: Rating = "sfw"
     visibility: Visibility = "private"
     lorebook: Lorebook | None = None
+    locale: Locale | None = None  # the language the character speaks; None = any
     # Card fields, kept for export; creator notes are shown to people, never to the model.
     nickname: Annotated[str, Field(max_length=128)] = ""
     creator_notes: Medium = ""
@@ -105,6 +107,7 @@ class CharacterUpdate(BaseModel):
     content_rating: Rating | None = None
     visibility: Visibility | None = None
     lorebook: Lorebook | None = None
+    locale: Locale | None = None
     nickname: Annotated[str, Field(max_length=128)] | None = None
     creator_notes: Medium | None = None
 

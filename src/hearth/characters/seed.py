@@ -64,12 +64,11 @@ async def _seed_one(
 ) -> None:
     values = dict(spec)
     seed_key = str(values.pop("seed_key"))
-    locale = values.pop("locale")
     body = CharacterCreate.model_validate(
         {**values, "visibility": "public", "content_rating": "sfw"}
     )
     character = await service.create_character(
-        db, owner, body, id=seed_id(seed_key), seed_key=seed_key, locale=locale
+        db, owner, body, id=seed_id(seed_key), seed_key=seed_key
     )
     english_name = str(
         next(

@@ -246,6 +246,7 @@ def _parse_data(
         "creator_notes_multilingual": notes_multi if isinstance(notes_multi, dict) else None,
         "group_only_greetings": _texts(data, "group_only_greetings"),
         "source": _texts(data, "source"),
+        "locale": hearth.get("locale") if hearth.get("locale") in ("ru", "en", "es") else None,
     }
     try:
         body = CharacterCreate.model_validate(fields)
@@ -261,7 +262,6 @@ def _parse_data(
         "card_creation_date": _int(data.get("creation_date"), None),
         "card_modification_date": _int(data.get("modification_date"), None),
         "extensions_json": extensions_raw,
-        "locale": locale[:8] if isinstance(locale := hearth.get("locale"), str) else None,
     }
     return ParsedCard(body=body, columns=columns, icon_uri=_icon_uri(data), spec=spec)
 
