@@ -208,3 +208,17 @@ async def test_admin_reads_any_chat_with_its_messages(
     assert [m["id"] for m in body["messages"]] == [chat["first_message"]["id"]]
     (entry,) = await audit_entries(client, admin, action="chat.read")
     assert entry["target_id"] == chat["id"]
+
+
+async def test_admin_errors_are_localised(client: httpx.AsyncClient, admin: Account) -> None:
+    response = await client.get(
+        "/admin/users/00000000-0000-7000-8000-000000000000",
+        headers={**admin.headers, "Accept-Language": "ru"},
+    )
+
+    assert response.status_code == 404
+    assert response.json()["error"] == {
+        "code": "user_not_found",
+        "message": "Пользователь не найден.",
+        "details": None,
+    }

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import select
 
 from hearth.admin import audit, content, users
+from hearth.admin import errors as _errors  # noqa: F401 - registers messages
 from hearth.admin.schemas import AdminCharacterOut
 from hearth.auth.deps import AdminUser, get_admin
 from hearth.characters.presenters import present_character

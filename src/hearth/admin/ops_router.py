@@ -8,6 +8,7 @@ from typing import Any, cast
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from hearth.admin import audit, providers
+from hearth.admin import errors as _errors  # noqa: F401 - registers messages
 from hearth.admin.schemas import (
     ModelsIn,
     ModelsOut,

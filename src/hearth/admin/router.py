@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from hearth.admin import audit, content, stats, users
+from hearth.admin import errors as _errors  # noqa: F401 - registers messages
 from hearth.admin.schemas import (
     AdminChatOut,
     AdminChatRow,

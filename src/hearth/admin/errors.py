@@ -1,0 +1,43 @@
+"""Localised messages of the admin API's error codes (raised as typed core errors)."""
+
+from __future__ import annotations
+
+from hearth.core.i18n import register_messages
+
+register_messages(
+    {
+        "user_not_found": ("No such user.", "Пользователь не найден.", "No existe ese usuario."),
+        "cannot_block_self": (
+            "You cannot block yourself.",
+            "Нельзя заблокировать самого себя.",
+            "No puedes bloquearte a ti mismo.",
+        ),
+        "character_not_found": (
+            "No such character.",
+            "Персонаж не найден.",
+            "No existe ese personaje.",
+        ),
+        "provider_not_found": (
+            "No such provider.",
+            "Провайдер не найден.",
+            "No existe ese proveedor.",
+        ),
+        "rule_not_found": ("No such rule.", "Правило не найдено.", "No existe esa regla."),
+        "report_closed": (
+            "This report is already closed.",
+            "Жалоба уже закрыта.",
+            "Esta denuncia ya está cerrada.",
+        ),
+        "plan_not_found": ("No such plan.", "Тариф не найден.", "No existe ese plan."),
+        "plan_name_taken": (
+            "A plan with this name exists.",
+            "Тариф с таким названием уже есть.",
+            "Ya existe un plan con ese nombre.",
+        ),
+        "balance_too_low": (
+            "The balance would go negative.",
+            "Баланс стал бы отрицательным.",
+            "El saldo quedaría en negativo.",
+        ),
+    }
+)
