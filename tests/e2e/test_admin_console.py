@@ -125,7 +125,8 @@ async def test_quota_deposit_provider_and_audit(
         await page.locator(f".audit-row[data-action='{action}']").first.wait_for()
     deposit = page.locator(".audit-row[data-action='user.deposit']").first
     await deposit.locator("td:nth-child(2):has-text('@ops')").wait_for()
-    assert "@patron" in await deposit.inner_text()
+    await deposit.locator("td:nth-child(3):has-text('@patron')").wait_for()
+    assert "$12.50" in await deposit.inner_text()
     assert "welcome credit" in await deposit.inner_text()
     assert SECRET_KEY not in await page.content()
     await shot(page, artifacts / "admin-audit-desktop.png")
@@ -157,6 +158,7 @@ async def test_quota_deposit_provider_and_audit(
     await page.goto(f"{server.url}/#/admin/users")
     await page.locator(f"tr[data-id='{patron['id']}'] .link-btn").click()
     await page.locator(".dialog .admin-forms").wait_for()
+    await page.wait_for_timeout(300)  # the dialog's opening animation
     await shot(page, artifacts / "admin-user-detail-mobile.png")
     errors, failed = log.unexpected(("/api/v1/me/usage",))
     assert errors == [] and failed == []

@@ -1,9 +1,12 @@
-// The chat's extra tools: author's note, prompt inspector, chat import, impersonation.
+// The chat's extra tools: author's note, prompt inspector, chat import, impersonation, and the
+// per-message hide / rate / branch actions.
 import { api, errorMessage, get, post, put } from '../api.js';
 import { h } from '../dom.js';
 import { formatNumber, t } from '../i18n.js';
 import { openDialog } from './dialog.js';
 import { field, formBanner, showFormError, submitButton } from './form.js';
+import { navigate } from '../router.js';
+import { menuButton } from './menu.js';
 import { toast } from './toast.js';
 
 /** Edit the chat's author's note; resolves to the saved note, or undefined when cancelled. */
@@ -111,4 +114,69 @@ export function importChatDialog(characterId) {
 export async function impersonate(chatId) {
   const draft = await post(`/chats/${chatId}/impersonate`);
   return draft.content || '';
+}
+
+/**
+ * The chat header's tools menu. opts: {chat() → the current chat, noteSaved(note), character,
+ * composer (the message box), busy() → true while a reply is being written}.
+ */
+export function chatToolsMenu({ chat, noteSaved, character, composer, busy }) {
+  const editNote = async () => {
+    const note = await authorNoteDialog(chat());
+    if (note) noteSaved(note);
+  };
+  const draftReply = async () => {
+    if (busy()) return;
+    const placeholder = composer.input.placeholder;
+    composer.setBusy(true);
+    composer.input.placeholder = t('chat.impersonating');
+    try {
+      composer.input.value = await impersonate(chat().id);
+      composer.input.dispatchEvent(new Event('input'));
+      composer.focus();
+    } catch (error) {
+      toast(errorMessage(error), { type: 'error' });
+    } finally {
+      composer.input.placeholder = placeholder;
+      composer.setBusy(false);
+    }
+  };
+  const importChat = async () => {
+    const imported = await importChatDialog(character.id);
+    if (imported) navigate(`/chats/${imported.id}`);
+  };
+  const menu = menuButton(t('chat.tools'), 'settings', [
+    { label: t('chat.author_note'), icon: 'book', run: editNote },
+    { label: t('chat.impersonate'), icon: 'sparkle', run: draftReply },
+    { label: t('chat.import'), icon: 'upload', run: importChat },
+    'sep',
+    { label: t('chat.trash'), icon: 'trash', href: '/trash' },
+  ]);
+  menu.classList.add('chat-tools-menu');
+  return menu;
+}
+
+/** hide / rate / branch / inspect for messageView; replaced(message) gets the stored message. */
+export function messageTools(chatId, replaced) {
+  const change = async (message, path, body) => {
+    try {
+      replaced(await put(`/chats/${chatId}/messages/${message.id}/${path}`, body));
+    } catch (error) {
+      toast(errorMessage(error), { type: 'error' });
+    }
+  };
+  return {
+    hide: (message, hidden) => change(message, 'hidden', { hidden }),
+    rate: (message, rating) => change(message, 'rating', { rating }),
+    inspect: (message) => promptInspector(chatId, message.id),
+    branch: async (message) => {
+      try {
+        const branched = await post(`/chats/${chatId}/branch`, { message_id: message.id });
+        toast(t('chat.branched'), { type: 'success' });
+        navigate(`/chats/${branched.id}`);
+      } catch (error) {
+        toast(errorMessage(error), { type: 'error' });
+      }
+    },
+  };
 }

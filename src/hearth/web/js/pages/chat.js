@@ -1,12 +1,12 @@
 // The chat: sidebar of chats, the conversation, streaming replies, swipes, model & persona.
-import { del, download, errorMessage, get, patch, post, put } from '../api.js';
+import { del, download, errorMessage, get, patch, put } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { getState, setState } from '../store.js';
 import { navigate } from '../router.js';
 import { avatar } from '../components/avatar.js';
 import { chatSidebar } from '../components/chat-sidebar.js';
-import { authorNoteDialog, importChatDialog, impersonate, promptInspector } from '../components/chat-tools.js';
+import { chatToolsMenu, messageTools } from '../components/chat-tools.js';
 import { composer } from '../components/composer.js';
 import { confirmDialog } from '../components/dialog.js';
 import { emptyIcon, icon } from '../components/icons.js';
@@ -124,14 +124,15 @@ export default async function mount(root, { params }) {
     { label: t('chat.export_md'), icon: 'book', run: exportAs('md') },
     { label: t('chat.export_jsonl'), icon: 'download', run: exportAs('jsonl') },
   ]);
-  const toolsMenu = menuButton(t('chat.tools'), 'settings', [
-    { label: t('chat.author_note'), icon: 'book', run: editNote },
-    { label: t('chat.impersonate'), icon: 'sparkle', run: draftReply },
-    { label: t('chat.import'), icon: 'upload', run: importChat },
-    'sep',
-    { label: t('chat.trash'), icon: 'trash', href: '/trash' },
-  ]);
-  toolsMenu.classList.add('chat-tools-menu');
+  const toolsMenu = chatToolsMenu({
+    chat: () => chat,
+    noteSaved: (note) => {
+      chat = { ...chat, author_note: note };
+    },
+    character,
+    composer: box,
+    busy: () => Boolean(active),
+  });
   const header = h(
     'header',
     { class: 'chat-head' },
@@ -323,41 +324,6 @@ export default async function mount(root, { params }) {
     refresh(message);
   }
 
-  async function editNote() {
-    const note = await authorNoteDialog(chat);
-    if (note) chat = { ...chat, author_note: note };
-  }
-
-  async function draftReply() {
-    if (active) return;
-    box.setBusy(true);
-    box.input.placeholder = t('chat.impersonating');
-    try {
-      const text = await impersonate(chat.id);
-      box.input.value = text;
-      box.input.dispatchEvent(new Event('input'));
-      box.focus();
-    } catch (error) {
-      toast(errorMessage(error), { type: 'error' });
-    } finally {
-      box.input.placeholder = t('chat.placeholder_to', { name: character.name });
-      box.setBusy(false);
-    }
-  }
-
-  async function importChat() {
-    const imported = await importChatDialog(character.id);
-    if (imported) navigate(`/chats/${imported.id}`);
-  }
-
-  async function changeMessage(message, path, body) {
-    try {
-      replaceMessage(message.id, await put(`/chats/${chat.id}/messages/${message.id}/${path}`, body));
-    } catch (error) {
-      toast(errorMessage(error), { type: 'error' });
-    }
-  }
-
   async function stop() {
     if (active) await active.stop();
   }
@@ -400,18 +366,7 @@ export default async function mount(root, { params }) {
       }
     },
     report: (message) => reportDialog('message', message.id),
-    hide: (message, hidden) => changeMessage(message, 'hidden', { hidden }),
-    rate: (message, rating) => changeMessage(message, 'rating', { rating }),
-    inspect: (message) => promptInspector(chat.id, message.id),
-    branch: async (message) => {
-      try {
-        const branched = await post(`/chats/${chat.id}/branch`, { message_id: message.id });
-        toast(t('chat.branched'), { type: 'success' });
-        navigate(`/chats/${branched.id}`);
-      } catch (error) {
-        toast(errorMessage(error), { type: 'error' });
-      }
-    },
+    ...messageTools(chat.id, (updated) => replaceMessage(updated.id, updated)),
     regenerate: (message) => rerun(message, 'regenerate'),
     continue: (message) => rerun(message, 'continue'),
     retry: (message) => rerun(message, 'regenerate'),

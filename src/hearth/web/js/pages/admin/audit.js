@@ -2,16 +2,18 @@
 import { get } from '../../api.js';
 import { debounce, h } from '../../dom.js';
 import { t } from '../../i18n.js';
-import { dateTime, pagedRows, table } from './common.js';
+import { dateTime, formatMoney, pagedRows, table } from './common.js';
 
 function changes(before, after) {
   const keys = [...new Set([...Object.keys(before || {}), ...Object.keys(after || {})])];
   if (!keys.length) return h('span', { class: 'muted', text: '—' });
-  const show = (value) => (value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value));
+  // Money is stored in integer micro-units; the rest is shown as it was recorded.
+  const money = new Set(['balance', 'amount', 'balance_after']);
+  const show = (value, key) => (value === undefined ? '—' : money.has(key) && typeof value === 'number' ? formatMoney(value) : typeof value === 'string' ? value : JSON.stringify(value));
   return h(
     'dl',
     { class: 'audit-diff' },
-    keys.map((key) => [h('dt', { text: key }), h('dd', {}, before && key in before && h('del', { text: show(before[key]) }), before && key in before && after && key in after && ' → ', after && key in after && h('ins', { text: show(after[key]) }))]),
+    keys.map((key) => [h('dt', { text: key }), h('dd', {}, before && key in before && h('del', { text: show(before[key], key) }), before && key in before && after && key in after && ' → ', after && key in after && h('ins', { text: show(after[key], key) }))]),
   );
 }
 
@@ -40,9 +42,11 @@ export default async function auditSection(box) {
   const load = pagedRows(tbody, more, (cursor) => get('/admin/audit', { action: action.value.trim() || undefined, cursor: cursor || undefined, limit: 50 }), row);
   action.addEventListener('input', debounce(() => load(true).catch(() => {}), 300));
   await load(true);
+  const list = table([t('admin.when'), t('admin.who'), t('admin.what'), t('admin.changes')], tbody);
+  list.querySelector('table').classList.add('audit-table'); // stacked rows on phones
   box.replaceChildren(
     action,
-    h('div', { style: { marginTop: '16px' } }, table([t('admin.when'), t('admin.who'), t('admin.what'), t('admin.changes')], tbody)),
+    h('div', { style: { marginTop: '16px' } }, list),
     more,
   );
 }

@@ -25,7 +25,8 @@ function usageLine(usage) {
 
 /** Plan and the user's own daily limit (empty: the plan's). */
 function planForm(user, plans, onUsage) {
-  const plan = field({ name: 'plan_id', label: t('admin.plan'), options: [['', t('admin.plan_default')], ...plans.map((p) => [p.id, p.name])], value: '' });
+  const current = plans.find((p) => p.name === user.usage.plan);
+  const plan = field({ name: 'plan_id', label: t('admin.plan'), options: [['', t('admin.plan_default')], ...plans.map((p) => [p.id, p.name])], value: current ? current.id : '' });
   const quota = field({ name: 'daily_units', label: t('admin.daily_units'), type: 'number', minValue: 0, hint: t('admin.daily_units_hint'), inputmode: 'numeric' });
   const banner = formBanner();
   const button = submitButton(t('common.save'), { className: 'btn btn-sm btn-primary' });
