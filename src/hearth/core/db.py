@@ -105,7 +105,8 @@ class _SQLiteWriterGate:
 SQLITE_GATE_TIMEOUT_SECONDS = 10.0  # as PRAGMA busy_timeout
 
 
-def build_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def build_engine(url: str, *, echo: bool = False, reader: bool = False) -> AsyncEngine:
+    """An engine; on SQLite a `reader` one leaves out the write lock taken at BEGIN."""
     is_sqlite = url.startswith("sqlite")
     kwargs: dict[str, Any] = {"echo": echo}
     if is_sqlite:
@@ -116,6 +117,10 @@ def build_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if is_sqlite:
         sync_engine = engine.sync_engine
         event.listen(sync_engine, "connect", _sqlite_pragmas)
+        if reader:
+            # WAL lets readers run beside the one writer: reads need neither the
+            # BEGIN IMMEDIATE lock nor the gate (pysqlite starts no transaction for SELECT).
+            return engine
 
         @event.listens_for(sync_engine, "connect")
         def _no_pysqlite_transactions(dbapi_connection: Any, _record: Any) -> None:
@@ -136,6 +141,8 @@ class Database:
         self.url = url
         self.engine = build_engine(url)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_engine = build_engine(url, reader=True) if self.is_sqlite else self.engine
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -143,10 +150,16 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """One request, one transaction: commit on success, roll back on error."""
-        async with self.sessionmaker() as session:
+    async def session(self, *, read_mostly: bool = False) -> AsyncIterator[AsyncSession]:
+        """One request, one transaction: commit on success, roll back on error.
+
+        `read_mostly` sessions (GET requests) do not queue behind SQLite's writers.
+        """
+        maker = self.read_sessionmaker if read_mostly else self.sessionmaker
+        async with maker() as session:
             try:
                 yield session
             except BaseException:

@@ -23,7 +23,8 @@ def get_database(request: Request) -> Database:
 
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in get_database(request).session():
+    read_mostly = request.method in ("GET", "HEAD")
+    async for session in get_database(request).session(read_mostly=read_mostly):
         yield session
 
 
