@@ -31,6 +31,12 @@ PASSWORD = "two servers one quota"
 
 
 @pytest.fixture
+def llm() -> None:
+    """These tests run their own server processes: no in-process app, so they run once
+    (not once per database backend, which the shared autouse gateway fixture would cause)."""
+
+
+@pytest.fixture
 async def shared_database(tmp_path: Path) -> AsyncIterator[str]:
     async with fresh_database("postgres", tmp_path) as url:
         await create_schema(url)
