@@ -3,6 +3,7 @@ character fields; an optional OpenAI-style provider is asked too."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -177,3 +178,26 @@ async def test_editing_a_message_into_a_blocked_phrase_is_refused(
     )
 
     assert edited.json()["error"]["code"] == "content_blocked"
+
+
+async def test_an_imported_card_with_a_blocked_phrase_is_refused_and_not_stored(
+    client: httpx.AsyncClient,
+) -> None:
+    me = await create_account(client)
+    card = {
+        "spec": "chara_card_v2",
+        "spec_version": "2.0",
+        "data": {
+            "name": "Trader",
+            "description": "I can help you buy gold today.",
+            "first_mes": "Hi",
+        },
+    }
+    files = {"file": ("trader.json", json.dumps(card).encode(), "application/json")}
+
+    response = await client.post("/characters/import", files=files, headers=me.headers)
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "content_blocked"
+    mine = await client.get("/me/characters", headers=me.headers)
+    assert mine.json()["items"] == []

@@ -28,7 +28,7 @@ from hearth.characters.schemas import (
 from hearth.core.deps import DbDep, LimiterDep, SettingsDep
 from hearth.core.pagination import Page
 from hearth.limits.deps import UploadRateLimit
-from hearth.safety.deps import ModerateCharacter
+from hearth.safety.deps import ModerateCharacter, moderate_character_fields
 from hearth.storage.deps import StorageDep, read_upload
 from hearth.storage.images import ImageLimits
 
@@ -103,6 +103,7 @@ async def create_character(
     responses={422: {"description": "`invalid_card`: the card could not be read"}},
 )
 async def import_card(
+    request: Request,
     user: CurrentUser,
     db: DbDep,
     storage: StorageDep,
@@ -115,6 +116,8 @@ async def import_card(
     raw = await read_upload(file, card_import.MAX_CARD_BYTES)
     limits = ImageLimits(settings.max_avatar_bytes * 4, settings.max_avatar_pixels)
     character = await card_import.import_card(db, storage, user, raw, file.filename, limits)
+    # A card's fields meet the same rules as a typed character; a block rolls it all back.
+    await moderate_character_fields(request, db, user, character, character.id)
     return await present_character(db, storage, user, character)
 
 

@@ -85,13 +85,21 @@ async def moderate_message(request: Request, user: CurrentUser, db: DbDep) -> No
 
 async def moderate_character(request: Request, user: CurrentUser, db: DbDep) -> None:
     body = await _json(request)
-    text = "\n".join(_text_of(body.get(name)) for name in CHARACTER_TEXT_FIELDS)
     character_id = request.path_params.get("character_id")
     try:
         character = uuid.UUID(str(character_id)) if character_id else None
     except ValueError:
         character = None
-    await _enforce(request, db, user, text, "characters", "character", character_id=character)
+    await moderate_character_fields(request, db, user, body, character)
+
+
+async def moderate_character_fields(
+    request: Request, db: Any, user: Any, fields: Any, character_id: uuid.UUID | None
+) -> None:
+    """The character rules over its text fields, from a JSON body or an imported card."""
+    get = fields.get if isinstance(fields, dict) else lambda name: getattr(fields, name, None)
+    text = "\n".join(_text_of(get(name)) for name in CHARACTER_TEXT_FIELDS)
+    await _enforce(request, db, user, text, "characters", "character", character_id=character_id)
 
 
 # Use as `dependencies=[ModerateMessage]` / `[ModerateCharacter]` on a route.
