@@ -97,8 +97,10 @@ async def moderate_character_fields(
     request: Request, db: Any, user: Any, fields: Any, character_id: uuid.UUID | None
 ) -> None:
     """The character rules over its text fields, from a JSON body or an imported card."""
-    get = fields.get if isinstance(fields, dict) else lambda name: getattr(fields, name, None)
-    text = "\n".join(_text_of(get(name)) for name in CHARACTER_TEXT_FIELDS)
+    def value(name: str) -> Any:
+        return fields.get(name) if isinstance(fields, dict) else getattr(fields, name, None)
+
+    text = "\n".join(_text_of(value(name)) for name in CHARACTER_TEXT_FIELDS)
     await _enforce(request, db, user, text, "characters", "character", character_id=character_id)
 
 
