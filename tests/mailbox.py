@@ -32,9 +32,10 @@ class Mailbox:
         assert match, self.body(index)
         return match.group(1)
 
-    async def wait_for(self, count: int, timeout: float = 5.0) -> None:
-        async with asyncio.timeout(timeout):
-            while len(self.messages) < count:
+    async def wait_for(self, count: int, seconds: float = 5.0) -> None:
+        async with asyncio.timeout(seconds):
+            # The SMTP server runs on its own thread and loop: poll rather than share an Event.
+            while len(self.messages) < count:  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
 
 

@@ -11,7 +11,9 @@ from hearth.core.mail import Mailer
 
 async def test_development_log_shows_the_link(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="hearth.mail"):
-        await Mailer(None, "x@example.com", log_bodies=True).send("a@example.com", "Hi", "link: T0KEN")
+        await Mailer(None, "x@example.com", log_bodies=True).send(
+            "a@example.com", "Hi", "link: T0KEN"
+        )
     assert any(getattr(r, "body", "") == "link: T0KEN" for r in caplog.records)
 
 

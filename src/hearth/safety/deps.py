@@ -97,6 +97,7 @@ async def moderate_character_fields(
     request: Request, db: Any, user: Any, fields: Any, character_id: uuid.UUID | None
 ) -> None:
     """The character rules over its text fields, from a JSON body or an imported card."""
+
     def value(name: str) -> Any:
         return fields.get(name) if isinstance(fields, dict) else getattr(fields, name, None)
 

@@ -54,9 +54,8 @@ async def update_profile(db: AsyncSession, user: User, data: ProfileUpdate) -> U
         user.birthdate = changes["birthdate"]
         if not is_adult(user.birthdate):
             user.show_nsfw = False
-    if changes.get("show_nsfw"):
-        if not is_adult(user.birthdate):
-            raise AgeRestricted(details=[{"field": "show_nsfw", "message": "18+ only"}])
+    if changes.get("show_nsfw") and not is_adult(user.birthdate):
+        raise AgeRestricted(details=[{"field": "show_nsfw", "message": "18+ only"}])
     for field in ("display_name", "locale", "show_nsfw"):
         if field in changes and changes[field] is not None:
             setattr(user, field, changes[field])
