@@ -23,6 +23,7 @@ from hearth.admin.schemas import (
 )
 from hearth.auth.deps import AdminUser, get_admin
 from hearth.chats import service as chats
+from hearth.chats.deps import EngineDep
 from hearth.chats.schemas import MessageOut
 from hearth.core.deps import DbDep, SettingsDep
 from hearth.core.pagination import Page
@@ -110,11 +111,21 @@ async def list_user_chats(
 
 @router.post("/users/{user_id}/block")
 async def block_user(
-    user_id: uuid.UUID, admin: AdminUser, db: DbDep, body: BlockIn | None = None
+    user_id: uuid.UUID,
+    admin: AdminUser,
+    db: DbDep,
+    engine: EngineDep,
+    body: BlockIn | None = None,
 ) -> AdminUserOut:
-    """Every request of the user is refused from now on; all their sessions end."""
+    """Every request of the user is refused from now on; all their sessions end, and the
+    replies being written for them stop (what was written is kept)."""
     user = await users.block_user(db, admin, user_id, body.reason if body else None)
-    return AdminUserOut.model_validate(user)
+    running = await users.running_replies(db, user_id)
+    out = AdminUserOut.model_validate(user)
+    await db.commit()  # blocked first: a stopped reply must not be followed by a new send
+    for message_id in running:
+        await engine.runner.request_stop(message_id)
+    return out
 
 
 @router.post("/users/{user_id}/unblock")

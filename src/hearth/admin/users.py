@@ -152,6 +152,16 @@ async def block_user(db: AsyncSession, actor: User, user_id: uuid.UUID, reason: 
     return user
 
 
+async def running_replies(db: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """The replies being generated right now in the user's chats."""
+    result = await db.scalars(
+        select(Chat.active_message_id).where(
+            Chat.user_id == user_id, Chat.active_message_id.is_not(None)
+        )
+    )
+    return [message_id for message_id in result if message_id is not None]
+
+
 async def unblock_user(db: AsyncSession, actor: User, user_id: uuid.UUID) -> User:
     user = await get_user(db, user_id)
     before = audit.snapshot(user, USER_FIELDS)
