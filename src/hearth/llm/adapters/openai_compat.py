@@ -98,9 +98,7 @@ class OpenAICompatProvider:
             # one of them against its type hints (5-10 ms of CPU per request for a long
             # chat). `extra_body` sends them as they are.
             "messages": [],
-            "extra_body": {
-                "messages": [{"role": m.role, "content": m.content} for m in messages]
-            },
+            "extra_body": {"messages": [{"role": m.role, "content": m.content} for m in messages]},
             "stream": True,
             "stream_options": {"include_usage": True},
         }
