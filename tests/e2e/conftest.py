@@ -51,6 +51,9 @@ TOKEN_DELAY = 0.06  # ~4 s per reply
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if os.environ.get("HEARTH_REQUIRE_BROWSER") and not CHROMIUM.exists():
+        # CI must not pass by skipping the browser journey.
+        raise pytest.UsageError("HEARTH_REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
     for item in items:
         if "tests/e2e/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
