@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from hearth import __version__
 from hearth.admin.content_router import router as admin_content_router
 from hearth.admin.ops_router import router as admin_ops_router
+from hearth.admin.provider_sync import ProviderSync
 from hearth.admin.providers import apply_runtime_settings
 from hearth.admin.router import router as admin_router
 from hearth.auth.router import router as auth_router
@@ -37,6 +38,7 @@ from hearth.limits.rate import RateLimiter
 from hearth.limits.router import router as usage_router
 from hearth.llm.lifespan import start_gateway
 from hearth.llm.router import router as models_router
+from hearth.llm.secret_box import SecretBox
 from hearth.safety.router import router as reports_router
 from hearth.storage.s3 import close_storage, storage_from_settings
 from hearth.users.router import router as me_router
@@ -76,12 +78,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if getattr(app.state, "llm", None) is None:  # tests may hand in their own gateway
             app.state.llm = await start_gateway(settings, app.state.db)
         await apply_runtime_settings(app.state.db, app.state.llm)  # models chosen by admins
+        app.state.provider_sync = ProviderSync(
+            app.state.db,
+            SecretBox(settings.resolved_secret_key),
+            lambda: app.state.llm,
+            settings.provider_sync_seconds,
+        )
+        await app.state.provider_sync.start()  # other workers' provider changes arrive here
         # Recovers replies a dead process left `streaming`, then runs generations.
         app.state.chat_engine = await start_chat_engine(app.state, app.state.db, app.state.redis)
         try:
             yield
         finally:
             await app.state.chat_engine.aclose()
+            await app.state.provider_sync.aclose()
             await app.state.llm.aclose()
             app.state.llm = None  # a later lifespan of this app builds a fresh one
             if app.state.redis is not None:

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     database_url: str | None = None
     redis_url: str | None = None
+    # How often each worker looks for provider/model changes another worker stored.
+    provider_sync_seconds: float = Field(default=15.0, gt=0, le=3600)
     redis_prefix: str = "hearth"  # namespaces rate-limit and quota keys
     secret_key: str | None = None
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
