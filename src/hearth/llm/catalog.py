@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from hearth.llm.settings import ModelOverride
+from hearth.llm.types import ModelInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +103,15 @@ class Catalog:
 
     def known(self, kind: str) -> list[str]:
         return list(KNOWN_MODELS.get(kind, {}))
+
+    def info(self, kind: str, provider: str, model: str) -> ModelInfo:
+        """A model as `provider` (a configured name of this kind) serves it."""
+        spec = self.spec(kind, f"{provider}/{model}")
+        return ModelInfo(
+            id=f"{provider}/{model}",
+            provider=provider,
+            label=spec.label or model,
+            context_length=spec.context_length,
+            input_price=spec.input_price,
+            output_price=spec.output_price,
+        )

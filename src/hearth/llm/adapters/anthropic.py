@@ -152,20 +152,9 @@ class AnthropicProvider:
         return await collect(self.stream(messages, model=model, params=params))
 
     async def list_models(self) -> list[ModelInfo]:
-        infos = []
-        for model in self._catalog.known("anthropic"):
-            spec = self._catalog.spec("anthropic", f"{self.name}/{model}")
-            infos.append(
-                ModelInfo(
-                    id=f"{self.name}/{model}",
-                    provider=self.name,
-                    label=spec.label or model,
-                    context_length=spec.context_length,
-                    input_price=spec.input_price,
-                    output_price=spec.output_price,
-                )
-            )
-        return infos
+        return [
+            self._catalog.info("anthropic", self.name, m) for m in self._catalog.known("anthropic")
+        ]
 
     async def aclose(self) -> None:
         if self._client is not None:

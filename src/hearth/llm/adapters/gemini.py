@@ -156,20 +156,8 @@ class GeminiProvider:
         return await collect(self.stream(messages, model=model, params=params))
 
     async def list_models(self) -> list[ModelInfo]:
-        infos = []
-        for model in self._catalog.known("gemini"):
-            spec = self._catalog.spec("gemini", f"{self.name}/{model}")
-            infos.append(
-                ModelInfo(
-                    id=f"{self.name}/{model}",
-                    provider=self.name,
-                    label=spec.label or model,
-                    context_length=spec.context_length,
-                    input_price=spec.input_price,
-                    output_price=spec.output_price,
-                )
-            )
-        return infos
+        known = self._catalog.known("gemini")
+        return [self._catalog.info("gemini", self.name, model) for model in known]
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -190,15 +190,7 @@ class OpenAICompatProvider:
         return [self._info(name) for name in sorted(names)]
 
     def _info(self, model: str) -> ModelInfo:
-        spec = self._catalog.spec(self.kind, f"{self.name}/{model}")
-        return ModelInfo(
-            id=f"{self.name}/{model}",
-            provider=self.name,
-            label=spec.label or model,
-            context_length=spec.context_length,
-            input_price=spec.input_price,
-            output_price=spec.output_price,
-        )
+        return self._catalog.info(self.kind, self.name, model)
 
     async def aclose(self) -> None:
         if self._client is not None:
