@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.auth import errors
@@ -205,7 +205,7 @@ async def logout_all(
     await _revoke(db, conditions, "logout_all")
 
 
-async def _revoke(db: AsyncSession, conditions: list, reason: str) -> None:  # type: ignore[type-arg]
+async def _revoke(db: AsyncSession, conditions: list[ColumnElement[bool]], reason: str) -> None:
     await db.execute(
         update(AuthSession)
         .where(*conditions, AuthSession.revoked_at.is_(None))
