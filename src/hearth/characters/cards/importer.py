@@ -113,6 +113,7 @@ def _read_charx(raw: bytes) -> CardFile:
                 if uri.startswith(prefix) and uri[len(prefix) :] in members:
                     avatar = _zip_member(archive, members[uri[len(prefix) :]], MAX_ZIP_ASSET_BYTES)
             return CardFile(text, avatar)
+    # zipfile raises NotImplementedError for a compression method it cannot read.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise InvalidCard("The .charx archive is damaged.") from exc
     except OSError as exc:  # e.g. a corrupt deflate stream
