@@ -23,7 +23,6 @@ from tests.database import create_schema
 
 from hearth.characters.models import Character
 from hearth.chats.models import Chat, Message
-from hearth.chats.prompt import HistoryItem
 from hearth.chats.service import ids_after
 from hearth.chats.turns import Turn, build, read_window
 from hearth.core.clock import utcnow
@@ -75,7 +74,7 @@ async def build_once(db: Database, turn: Turn) -> tuple[float, int]:
     started = time.perf_counter()
     async with db.sessionmaker() as session:
         window = await read_window(session, turn.chat.id, budget=CONTEXT - RESERVE)
-        history = [HistoryItem(m.role, m.content) for m in window.messages]  # type: ignore[arg-type]
+        history = window.history
         prompt = build(turn, history, window.has_older, "reply", turn_number=1)
         await session.rollback()
     return (time.perf_counter() - started) * 1000, prompt.history_count

@@ -360,7 +360,7 @@ async def inspect_prompt(
     """The exact prompt that produced this reply, with tokens per part (owner only)."""
     chat = await service.get_chat(db, user, chat_id)
     message = await service.get_message(db, chat, message_id)
-    snapshot = message.prompt_snapshot
+    snapshot = await service.prompt_snapshot(db, message.id)
     if not snapshot:
         raise NotFound("No prompt was recorded for this message.", code="prompt_not_recorded")
     return PromptInspection(

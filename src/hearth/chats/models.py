@@ -21,8 +21,9 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hearth.characters.models import Character
 from hearth.core.clock import utcnow
 from hearth.core.db import Base, UTCDateTime
 from hearth.core.ids import uuid7
@@ -37,6 +38,8 @@ class Chat(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     character_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("characters.id", ondelete="CASCADE"))
+    # Read-only and never loaded implicitly: filled by the queries that join it.
+    character: Mapped[Character] = relationship(viewonly=True, lazy="raise")
     persona_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("personas.id", ondelete="SET NULL")
     )
@@ -95,8 +98,11 @@ class Message(Base):
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     finish_reason: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # The exact prompt and tokens per part, for the owner's prompt inspector.
-    prompt_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The exact prompt and tokens per part, for the owner's prompt inspector. Large (the
+    # whole prompt): loaded only when asked for, never with the message.
+    prompt_snapshot: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, deferred=True, deferred_raiseload=True
+    )
     # Which process is generating it (see hearth.chats.recovery).
     worker_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -70,10 +70,21 @@ class GenerationJob:
 
 
 @dataclass
+class _Billing:
+    """What the usage hook is told when the reply is stored: settle `usage`, or release."""
+
+    usage: Usage | None  # None: nothing billable happened
+    cost: float = 0.0
+    provider: str | None = None
+    model_id: str | None = None
+
+
+@dataclass
 class _Final:
     job: GenerationJob
     values: dict[str, Any]
     counted: int
+    billing: _Billing
     done: asyncio.Future[dict[str, Any]]
 
 
@@ -293,26 +304,16 @@ class GenerationRunner:
         # A send counts its user message, and its reply once complete; a regenerated or
         # continued reply is not a new message.
         counted = job.new_messages + (1 if status == "complete" and job.new_messages else 0)
-        final = _Final(job, values, counted, asyncio.get_running_loop().create_future())
+        billable = served is not None and (completion_tokens > 0 or end is not None)
+        billing = (
+            _Billing(usage, cost, served.provider if served else None, model_id)
+            if billable
+            else _Billing(None)
+        )
+        final = _Final(job, values, counted, billing, asyncio.get_running_loop().create_future())
         self._finals.append(final)
         self._finals_ready.set()
-        body = await asyncio.shield(final.done)
-        hook = self._usage_hook()
-        try:
-            if served and (completion_tokens or end is not None):
-                await hook.settle(
-                    job.reservation,
-                    usage,
-                    cost,
-                    message_id=job.message_id,
-                    provider=served.provider if served else None,
-                    model_id=model_id,
-                )
-            else:
-                await hook.release(job.reservation)
-        except Exception:
-            log.exception("chat.usage_hook_failed message=%s", job.message_id)
-        return body
+        return await asyncio.shield(final.done)
 
     # -- progressive persistence -------------------------------------------------------
 
@@ -376,8 +377,29 @@ class GenerationRunner:
                 )
             for character_id, count in bumps.items():
                 await bump_messages(session, character_id, count)
+            # The charge lands in the same transaction as the reply it pays for.
+            for final in batch:
+                await self._bill(session, final)
             await session.commit()
             return {message_id: message_json(m) for message_id, m in found.items()}
+
+    async def _bill(self, session: Any, final: _Final) -> None:
+        hook, billing, job = self._usage_hook(), final.billing, final.job
+        try:
+            if billing.usage is None:
+                await hook.release(job.reservation, session=session)
+            else:
+                await hook.settle(
+                    job.reservation,
+                    billing.usage,
+                    billing.cost,
+                    message_id=job.message_id,
+                    provider=billing.provider,
+                    model_id=billing.model_id,
+                    session=session,
+                )
+        except Exception:  # a failing hook must not cost the user the reply
+            log.exception("chat.usage_hook_failed message=%s", job.message_id)
 
     async def flush(self) -> int:
         """Write the text of every running generation that grew; returns how many."""

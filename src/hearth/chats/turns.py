@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +34,7 @@ from hearth.chats.usage import UsageHook, UsageRequest
 from hearth.core.clock import utcnow
 from hearth.llm.gateway import LLMGateway
 from hearth.llm.tokens import estimate_message_tokens
-from hearth.llm.types import ChatMessage, GenerationParams
+from hearth.llm.types import ChatMessage, GenerationParams, Role
 from hearth.users.models import User
 
 PAGE = 64
@@ -77,7 +77,7 @@ async def open_turn(db: AsyncSession, user: User, chat: Chat, gateway: LLMGatewa
 
 @dataclass
 class Window:
-    messages: list[Message]  # oldest first
+    history: list[HistoryItem]  # oldest first
     has_older: bool  # older messages exist that were not read
     newest_id: uuid.UUID | None  # the newest message of the range, hidden ones included
 
@@ -93,29 +93,32 @@ async def read_window(
     """The newest visible messages whose tokens can fit `budget`, oldest first.
 
     Reads newest-first in pages and stops once the budget is spent, so the cost depends on
-    the context size, never on the length of the chat.
+    the context size, never on the length of the chat. Only the columns a prompt needs are
+    read (no ORM objects, no JSON columns to decode).
     """
-    picked: list[Message] = []
+    picked: list[HistoryItem] = []
     spent = 0
     cursor_id: uuid.UUID | None = None
     newest: uuid.UUID | None = None
+    columns = (Message.id, Message.role, Message.content, Message.hidden, Message.status)
     while True:
-        query = select(Message).where(Message.chat_id == chat_id)
+        query = select(*columns).where(Message.chat_id == chat_id)
         if before is not None:
             query = query.where(Message.id < before)
         if through is not None:
             query = query.where(Message.id <= through)
         if cursor_id is not None:
             query = query.where(Message.id < cursor_id)
-        page = list((await db.scalars(query.order_by(Message.id.desc()).limit(PAGE))).all())
+        page = (await db.execute(query.order_by(Message.id.desc()).limit(PAGE))).all()
         if newest is None and page:
             newest = page[0].id
-        for message in page:
-            cursor_id = message.id
-            if message.hidden or message.status == "streaming":
+        for message_id, role, content, hidden, status in page:
+            cursor_id = message_id
+            if hidden or status == "streaming":
                 continue
-            picked.append(message)
-            spent += estimate_message_tokens(ChatMessage(message.role, message.content))  # type: ignore[arg-type]
+            item = HistoryItem(cast(Role, role), content)
+            picked.append(item)
+            spent += estimate_message_tokens(ChatMessage(item.role, item.content))
             if spent >= budget:
                 picked.reverse()
                 return Window(picked, True, newest)
@@ -160,10 +163,6 @@ def build(
             mode=mode,
         )
     )
-
-
-def _history(messages: list[Message]) -> list[HistoryItem]:
-    return [HistoryItem(m.role, m.content) for m in messages]  # type: ignore[arg-type]
 
 
 def params_for(turn: Turn) -> GenerationParams:
@@ -271,7 +270,7 @@ async def prepare_send(
     turn = await open_turn(db, user, chat, gateway)
     budget = history_read_budget(turn.context_length, turn.reply_reserve)
     window = await read_window(db, chat.id, budget=budget)
-    history = [*_history(window.messages), HistoryItem("user", content)]
+    history = [*window.history, HistoryItem("user", content)]
     prompt = build(turn, history, window.has_older, "reply", turn_number=chat.turns + 1)
     reservation = await _reserve(db, hook, user, turn, prompt)
     user_id, assistant_id = service.ids_after(window.newest_id, 2)
@@ -338,7 +337,7 @@ async def prepare_rerun(
         window = await read_window(db, chat.id, budget=budget, through=message.id)
     else:
         window = await read_window(db, chat.id, budget=budget, before=message.id)
-    prompt = build(turn, _history(window.messages), window.has_older, mode, turn_number=chat.turns)
+    prompt = build(turn, window.history, window.has_older, mode, turn_number=chat.turns)
     reservation = await _reserve(db, hook, user, turn, prompt)
     await _lock_or_release(db, chat, message.id, hook, reservation)
     base_text = ""
@@ -366,5 +365,5 @@ async def impersonate_prompt(
     budget = history_read_budget(turn.context_length, turn.reply_reserve)
     window = await read_window(db, chat.id, budget=budget)
     return turn, build(
-        turn, _history(window.messages), window.has_older, "impersonate", turn_number=chat.turns
+        turn, window.history, window.has_older, "impersonate", turn_number=chat.turns
     )

@@ -40,10 +40,14 @@ class UsageHook(Protocol):
         message_id: uuid.UUID | None = None,
         provider: str | None = None,
         model_id: str | None = None,
+        session: Any = None,
     ) -> None:
-        """Charge what was actually used (may be less or more than reserved)."""
+        """Charge what was actually used (may be less or more than reserved).
 
-    async def release(self, reservation: object) -> None:
+        With `session` (the engine's end-of-reply transaction), write there and do not
+        commit: the charge lands with the stored reply, in one transaction."""
+
+    async def release(self, reservation: object, *, session: Any = None) -> None:
         """Give the held units back: the turn produced nothing billable."""
 
 
@@ -62,8 +66,9 @@ class NoQuota:
         message_id: uuid.UUID | None = None,
         provider: str | None = None,
         model_id: str | None = None,
+        session: Any = None,
     ) -> None:
         return None
 
-    async def release(self, reservation: object) -> None:
+    async def release(self, reservation: object, *, session: Any = None) -> None:
         return None

@@ -63,41 +63,66 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    # Writers take the lock at BEGIN, so two read-then-write transactions serialise
-    # instead of failing with "database is locked" when both try to upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _writes(statement: str, context: Any) -> bool:
+    """Whether a statement needs the write lock: anything but a plain read."""
+    if not statement.lstrip()[:6].upper().startswith(("SELECT", "WITH")):
+        return True
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        return True  # e.g. WITH ... UPDATE
+    # SQLite has no SELECT ... FOR UPDATE; such a read takes the write lock instead, so the
+    # read-then-write it guards stays atomic as on PostgreSQL.
+    compiled_statement = getattr(getattr(context, "compiled", None), "statement", None)
+    return getattr(compiled_statement, "_for_update_arg", None) is not None
 
 
 class _SQLiteWriterGate:
-    """One SQLite transaction of this process at a time, queued on the event loop.
+    """SQLite write transactions begin at their first write, one at a time per process.
 
-    Without it, transactions waiting for BEGIN IMMEDIATE poll in SQLite's busy handler,
-    which sleeps up to 100 ms between tries: under load (hundreds of streaming chats
-    persisting their replies) the lock sits idle while waiters sleep and some give up with
-    "database is locked". Waiting here is FIFO and wakes the next one at once. (Other
-    processes on the same file still meet the busy handler.)
+    A request's transaction reads first (who is calling, the chat, the history) and writes
+    last. Until the first write, statements run outside any transaction, each reading the
+    latest committed data (as PostgreSQL's READ COMMITTED does, which our code is written
+    for: conditional UPDATEs, unique constraints). The first write issues BEGIN IMMEDIATE,
+    so the database-wide write lock is held only for the writing part, not for the whole
+    request.
+
+    Writers of this process queue FIFO on the event loop. Without that, transactions waiting
+    for the lock poll in SQLite's busy handler, which sleeps up to 100 ms between tries:
+    under load the lock sits idle while waiters sleep and some give up with "database is
+    locked". (Other processes on the same file still meet the busy handler.)
     """
 
     def __init__(self) -> None:
         self._lock: asyncio.Lock | None = None
 
     def begin(self, conn: Any) -> None:
-        if not in_greenlet():  # plain sync use (no event loop to queue on)
-            _sqlite_begin_immediate(conn)
+        conn.info["hearth_deferred"] = True
+
+    def before_execute(
+        self,
+        conn: Any,
+        cursor: Any,
+        statement: str,
+        _parameters: Any,
+        context: Any,
+        _executemany: bool,
+    ) -> None:
+        if not conn.info.get("hearth_deferred") or not _writes(statement, context):
             return
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        # Runs inside SQLAlchemy's greenlet: await_only waits on the event loop.
-        await_only(asyncio.wait_for(self._lock.acquire(), SQLITE_GATE_TIMEOUT_SECONDS))
-        conn.info["hearth_gate"] = True
+        del conn.info["hearth_deferred"]
+        if in_greenlet():  # async use: queue on the event loop (plain sync use cannot)
+            if self._lock is None:
+                self._lock = asyncio.Lock()
+            # Inside SQLAlchemy's greenlet, await_only waits on the event loop.
+            await_only(asyncio.wait_for(self._lock.acquire(), SQLITE_GATE_TIMEOUT_SECONDS))
+            conn.info["hearth_gate"] = True
         try:
-            _sqlite_begin_immediate(conn)
+            cursor.execute("BEGIN IMMEDIATE")
         except BaseException:
             self.end(conn)
             raise
 
     def end(self, conn: Any) -> None:
+        conn.info.pop("hearth_deferred", None)
         if conn.info.pop("hearth_gate", False) and self._lock is not None:
             self._lock.release()
 
@@ -124,11 +149,13 @@ def build_engine(url: str, *, echo: bool = False, reader: bool = False) -> Async
 
         @event.listens_for(sync_engine, "connect")
         def _no_pysqlite_transactions(dbapi_connection: Any, _record: Any) -> None:
-            # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit BEGIN is deferred).
+            # The gate emits BEGIN itself, at the first write (pysqlite's implicit BEGIN
+            # would come at the first INSERT/UPDATE, without the writer queue).
             dbapi_connection.isolation_level = None
 
         gate = _SQLiteWriterGate()
         event.listen(sync_engine, "begin", gate.begin)
+        event.listen(sync_engine, "before_cursor_execute", gate.before_execute)
         event.listen(sync_engine, "commit", gate.end)
         event.listen(sync_engine, "rollback", gate.end)
     return engine

@@ -56,44 +56,43 @@ class DatabaseCounters:
 
     external = False
 
-    async def _ensure_row(self, db: AsyncSession, user_id: uuid.UUID, day: date) -> None:
-        statement = (
-            _insert(db)(UsageCounter)
-            .values(user_id=user_id, day=day, used_units=0, reserved_units=0)
-            .on_conflict_do_nothing()
-        )
-        await db.execute(statement)
-
     async def try_reserve(
         self, db: AsyncSession, user_id: uuid.UUID, day: date, units: int, limit: int | None
     ) -> bool:
-        await self._ensure_row(db, user_id, day)
-        conditions = [UsageCounter.user_id == user_id, UsageCounter.day == day]
-        if limit is not None:
-            # Re-evaluated on the locked row by PostgreSQL, so concurrent holds cannot overshoot.
-            conditions.append(
-                UsageCounter.used_units + UsageCounter.reserved_units + units <= limit
-            )
+        if limit is not None and units > limit:
+            return False
+        # One statement: a new row holds `units`; an existing one grows only if there is
+        # room (the condition is re-evaluated on the locked row by PostgreSQL, so concurrent
+        # holds cannot overshoot). No row written means no room.
+        insert = _insert(db)(UsageCounter).values(
+            user_id=user_id, day=day, used_units=0, reserved_units=units
+        )
+        grown = UsageCounter.reserved_units + insert.excluded.reserved_units
+        room = None if limit is None else UsageCounter.used_units + grown <= limit
         result = await db.execute(
-            update(UsageCounter)
-            .where(*conditions)
-            .values(reserved_units=UsageCounter.reserved_units + units)
-            .execution_options(synchronize_session=False)
+            insert.on_conflict_do_update(
+                index_elements=[UsageCounter.user_id, UsageCounter.day],
+                set_={"reserved_units": grown},
+                where=room,
+            )
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def settle(
         self, db: AsyncSession, user_id: uuid.UUID, day: date, reserved: int, used: int
     ) -> None:
-        await self._ensure_row(db, user_id, day)
+        # One statement: an upsert, so the use is recorded even if the row is missing.
+        insert = _insert(db)(UsageCounter).values(
+            user_id=user_id, day=day, used_units=used, reserved_units=0
+        )
         await db.execute(
-            update(UsageCounter)
-            .where(UsageCounter.user_id == user_id, UsageCounter.day == day)
-            .values(
-                reserved_units=_minus(UsageCounter.reserved_units, reserved),
-                used_units=UsageCounter.used_units + used,
+            insert.on_conflict_do_update(
+                index_elements=[UsageCounter.user_id, UsageCounter.day],
+                set_={
+                    "reserved_units": _minus(UsageCounter.reserved_units, reserved),
+                    "used_units": UsageCounter.used_units + insert.excluded.used_units,
+                },
             )
-            .execution_options(synchronize_session=False)
         )
 
     async def release(self, db: AsyncSession, user_id: uuid.UUID, day: date, reserved: int) -> None:

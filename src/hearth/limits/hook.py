@@ -103,6 +103,7 @@ class QuotaHook:
         message_id: uuid.UUID | None = None,
         provider: str | None = None,
         model_id: str | None = None,
+        session: AsyncSession | None = None,
     ) -> None:
         if not isinstance(reservation, Reservation) or reservation.state not in (
             "held",
@@ -113,30 +114,26 @@ class QuotaHook:
         model = model_id or reservation.model_id
         prompt, completion = int(usage.prompt_tokens), int(usage.completion_tokens)
         units = self.units_for(model, prompt + completion)
-        cost_micros = self._cost_micros(model, prompt, completion, cost)
+        entry = UsageEntry(
+            user_id=reservation.user_id,
+            chat_id=reservation.chat_id,
+            message_id=message_id,
+            provider=provider or model.partition("/")[0],
+            model=model,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            cost_micros=self._cost_micros(model, prompt, completion, cost),
+            units=units,
+            day=reservation.day,
+        )
+        if session is not None:
+            await self._charge(session, reservation, entry)
+            return
         async with self.database.sessionmaker() as db:
-            await self.counters.settle(
-                db, reservation.user_id, reservation.day, reservation.units, units
-            )
-            db.add(
-                UsageEntry(
-                    user_id=reservation.user_id,
-                    chat_id=reservation.chat_id,
-                    message_id=message_id,
-                    provider=provider or model.partition("/")[0],
-                    model=model,
-                    prompt_tokens=prompt,
-                    completion_tokens=completion,
-                    cost_micros=cost_micros,
-                    units=units,
-                    day=reservation.day,
-                )
-            )
-            if reservation.hold_micros:
-                await self._true_up(db, reservation, cost_micros)
+            await self._charge(db, reservation, entry)
             await db.commit()
 
-    async def release(self, reservation: object) -> None:
+    async def release(self, reservation: object, *, session: AsyncSession | None = None) -> None:
         if not isinstance(reservation, Reservation):
             return
         if reservation.state == "pending" and reservation.session is not None:
@@ -147,6 +144,9 @@ class QuotaHook:
         if reservation.state != "held":
             return
         reservation.state = "released"
+        if session is not None:
+            await self._give_back(session, reservation)
+            return
         async with self.database.sessionmaker() as db:
             await self._give_back(db, reservation)
             await db.commit()
@@ -193,6 +193,14 @@ class QuotaHook:
                     raise InsufficientBalance(details={"needed": hold})
                 reservation.hold_micros = hold
         return reservation
+
+    async def _charge(self, db: AsyncSession, reservation: Reservation, entry: UsageEntry) -> None:
+        await self.counters.settle(
+            db, reservation.user_id, reservation.day, reservation.units, entry.units
+        )
+        db.add(entry)
+        if reservation.hold_micros:
+            await self._true_up(db, reservation, entry.cost_micros)
 
     def _cost_micros(self, model: str, prompt: int, completion: int, cost: float) -> int:
         try:

@@ -71,7 +71,7 @@ class UserPlan(Base):
 class UsageCounter(Base):
     """Units used and held by one user in one quota day: the row reservations update.
 
-    A reservation is one conditional UPDATE (`used + reserved + n <= limit`), atomic on
+    A reservation is one conditional upsert (`used + reserved + n <= limit`), atomic on
     SQLite (writers serialise) and on PostgreSQL (the row lock re-checks the condition).
     """
 
