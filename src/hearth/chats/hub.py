@@ -64,7 +64,8 @@ class _Stream:
     events: deque[HubEvent] = field(init=False)
     next_id: int = 1
     closed: bool = False
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    # One future per waiting subscriber, resolved together by the next change.
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.events = deque(maxlen=self.max_events)
@@ -75,9 +76,7 @@ class _Stream:
         self.events.append(item)
         if item.terminal:
             self.closed = True
-        # Wake every waiting subscriber at once; later waiters get a fresh Event.
-        self.changed.set()
-        self.changed = asyncio.Event()
+        self.wake()
         return item
 
     def after(self, last: int) -> list[HubEvent]:
@@ -87,9 +86,26 @@ class _Stream:
         start = max(0, last + 1 - first)
         return list(islice(self.events, start, None))
 
+    def wait(self) -> asyncio.Future[None]:
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiters.append(waiter)
+        return waiter
+
+    def wake(self) -> None:
+        waiters, self.waiters = self.waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
 
 class MemoryHub:
-    """Streams of this process only; finished ones are kept `retention` seconds."""
+    """Streams of this process only; finished ones are kept `retention` seconds.
+
+    Heartbeats come from one timer for the whole hub (a tick every half heartbeat wakes the
+    waiting subscribers, and those silent for a heartbeat or more send one), not from a
+    timeout per wait: that would be a timer set and cancelled for every token of every
+    stream.
+    """
 
     def __init__(
         self,
@@ -101,6 +117,9 @@ class MemoryHub:
         self.retention = retention
         self._streams: dict[str, _Stream] = {}
         self._evictions: dict[str, asyncio.TimerHandle] = {}
+        self._listeners = 0  # subscribers that want heartbeats
+        self._tick_seconds: float | None = None
+        self._ticker: asyncio.TimerHandle | None = None
 
     async def open(self, key: str) -> None:
         self._cancel_eviction(key)
@@ -108,7 +127,7 @@ class MemoryHub:
         self._streams[key] = _Stream(self.max_events)
         if old is not None and not old.closed:
             old.closed = True  # a superseded stream ends its subscribers
-            old.changed.set()
+            old.wake()
 
     def is_local(self, key: str) -> bool:
         return key in self._streams
@@ -133,26 +152,49 @@ class MemoryHub:
         stream = self._streams.get(key)
         if stream is None:
             return
-        last = after
-        while True:
-            waiter = stream.changed
-            batch = stream.after(last)
-            if batch:
-                terminal = next((i for i, e in enumerate(batch) if e.terminal), None)
-                if terminal is not None:
-                    yield batch[: terminal + 1]
+        loop = asyncio.get_running_loop()
+        if heartbeat:
+            self._listen(heartbeat)
+        try:
+            last = after
+            quiet_since = loop.time()
+            while True:
+                batch = stream.after(last)
+                if batch:
+                    terminal = next((i for i, e in enumerate(batch) if e.terminal), None)
+                    if terminal is not None:
+                        yield batch[: terminal + 1]
+                        return
+                    last = batch[-1].id
+                    quiet_since = loop.time()
+                    yield batch
+                    continue
+                if stream.closed:
                     return
-                last = batch[-1].id
-                yield batch
-                continue
-            if stream.closed:
-                return
-            try:
-                # No task per wait: the timeout cancels only this await, inside the generator.
-                async with asyncio.timeout(heartbeat):
-                    await waiter.wait()
-            except TimeoutError:
-                yield []
+                await stream.wait()
+                if heartbeat and loop.time() - quiet_since >= heartbeat:
+                    quiet_since = loop.time()
+                    yield []
+        finally:
+            if heartbeat:
+                self._listeners -= 1
+
+    def _listen(self, heartbeat: float) -> None:
+        self._listeners += 1
+        tick = heartbeat / 2
+        if self._tick_seconds is None or tick < self._tick_seconds:
+            self._tick_seconds = tick
+        if self._ticker is None:
+            self._ticker = asyncio.get_running_loop().call_later(tick, self._tick)
+
+    def _tick(self) -> None:
+        self._ticker = None
+        if not self._listeners or self._tick_seconds is None:
+            self._tick_seconds = None
+            return
+        for stream in self._streams.values():
+            stream.wake()
+        self._ticker = asyncio.get_running_loop().call_later(self._tick_seconds, self._tick)
 
     async def knows(self, key: str) -> bool:
         return key in self._streams
@@ -172,6 +214,9 @@ class MemoryHub:
         self._streams.pop(key, None)
 
     async def aclose(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
         for handle in self._evictions.values():
             handle.cancel()
         self._evictions.clear()

@@ -12,6 +12,11 @@ if TYPE_CHECKING:
     import httpx2
 
 CONNECT_TIMEOUT_CAP = 10.0
+# Every streaming reply holds one connection for its whole length. Below this many at once,
+# none waits for a free connection; and each finished one stays open for the next request
+# (with fewer kept alive, a busy server opened a new connection, and resolved the host in a
+# worker thread, for most requests).
+MAX_CONNECTIONS = 2000
 
 
 def build_http_client(*, proxy: str | None, timeout: float) -> httpx2.AsyncClient:
@@ -26,7 +31,9 @@ def build_http_client(*, proxy: str | None, timeout: float) -> httpx2.AsyncClien
         proxy=proxy,
         timeout=httpx2.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_CAP)),
         follow_redirects=True,
-        limits=httpx2.Limits(max_connections=200, max_keepalive_connections=40),
+        limits=httpx2.Limits(
+            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
+        ),
     )
 
 
