@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.characters.counters import bump_messages
 from hearth.chats.hub import StreamHub
@@ -383,7 +384,10 @@ class GenerationRunner:
             await session.commit()
             return {message_id: message_json(m) for message_id, m in found.items()}
 
-    async def _bill(self, session: Any, final: _Final) -> None:
+    async def _bill(self, session: AsyncSession, final: _Final) -> None:
+        # A bug in the hook is logged and the reply is still stored. A database error here
+        # can fail the whole end-of-reply write, reply included (PostgreSQL aborts the
+        # transaction): the price of one transaction instead of one per reply.
         hook, billing, job = self._usage_hook(), final.billing, final.job
         try:
             if billing.usage is None:
@@ -398,7 +402,7 @@ class GenerationRunner:
                     model_id=billing.model_id,
                     session=session,
                 )
-        except Exception:  # a failing hook must not cost the user the reply
+        except Exception:
             log.exception("chat.usage_hook_failed message=%s", job.message_id)
 
     async def flush(self) -> int:
