@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import update
 
+from hearth.chats.models import Message
+from hearth.core.ids import uuid7
 from tests.chats.helpers import (
     Event,
     deltas_text,
@@ -218,3 +222,51 @@ async def test_sse_response_headers(live_client: httpx.AsyncClient, fake_llm: Fa
     assert headers["x-accel-buffering"] == "no"
     data_lines = [line for line in lines if line.startswith("data:")]
     assert all(json.loads(line[5:]) is not None for line in data_lines)
+
+
+async def test_reattach_to_another_workers_reply_follows_the_stored_text(
+    live_client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Several workers without Redis: a reply this worker does not run is followed from
+    the database until it ends, each piece of text sent once."""
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    message_id = uuid7()
+    async with app.state.db.sessionmaker() as session:
+        session.add(
+            Message(
+                id=message_id,
+                chat_id=uuid.UUID(chat["id"]),
+                role="assistant",
+                content="Once",
+                status="streaming",
+                swipes=["Once"],
+                model="demo/demo",
+                worker_id="another-worker",
+            )
+        )
+        await session.commit()
+
+    async def other_worker_writes(content: str, status: str = "streaming") -> None:
+        async with app.state.db.sessionmaker() as session:
+            await session.execute(
+                update(Message)
+                .where(Message.id == message_id)
+                .values(content=content, status=status, swipes=[content], worker_id=None)
+            )
+            await session.commit()
+
+    path = f"/chats/{chat['id']}/messages/{message_id}/stream"
+    async with live_client.stream("GET", path, headers=me.headers) as response:
+        first = await read_events(response, 2)
+        await other_worker_writes("Once upon")
+        await asyncio.sleep(0.7)  # one poll of the stored text goes by
+        await other_worker_writes("Once upon a time", "complete")
+        rest = await read_events(response)
+
+    events = first + rest
+    assert [e.event for e in events][:2] == ["start", "delta"]
+    assert events[-1].event == "done"
+    assert events[-1].data["content"] == "Once upon a time"
+    assert deltas_text(events) == "Once upon a time"
+    assert [e.id for e in events] == sorted({e.id for e in events})  # increasing, no repeats
