@@ -29,23 +29,10 @@ from hearth.core.deps import DbDep, SettingsDep
 from hearth.core.pagination import Page
 from hearth.limits.deps import ClockDep, CountersDep
 from hearth.limits.schemas import UsageOut
-from hearth.limits.usage import UsageView, usage_view
+from hearth.limits.usage import usage_view
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(get_admin)])
 Limit = Annotated[int, Query(ge=1, le=100)]
-
-
-def _usage(view: UsageView) -> UsageOut:
-    return UsageOut(
-        units_used=view.units_used,
-        units_limit=view.units_limit,
-        units_remaining=view.units_remaining,
-        reset_at=view.reset_at,
-        balance=view.balance,
-        units_reserved=view.units_reserved,
-        plan=view.plan,
-        requires_balance=view.requires_balance,
-    )
 
 
 @router.get("/stats")
@@ -94,7 +81,7 @@ async def read_user(
         chats_count=detail.chats_count,
         chats=[AdminChatRow.model_validate(c) for c in detail.chats],
         chats_next_cursor=detail.chats_next_cursor,
-        usage=_usage(detail.usage),
+        usage=UsageOut.model_validate(detail.usage),
     )
 
 
@@ -145,7 +132,7 @@ async def set_user_plan(
 ) -> UsageOut:
     """Assign a plan and/or the user's own daily unit limit; returns their usage now."""
     await users.set_plan(db, admin, user_id, plan_id=body.plan_id, daily_units=body.daily_units)
-    return _usage(await usage_view(db, settings, counters, user_id, clock()))
+    return UsageOut.model_validate(await usage_view(db, settings, counters, user_id, clock()))
 
 
 @router.post("/users/{user_id}/deposit")

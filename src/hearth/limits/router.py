@@ -24,16 +24,7 @@ async def read_usage(
     """Units used today (settled), held by replies in flight, left, when they renew; the
     balance in integer micro-units of money."""
     view = await usage_view(db, settings, counters, user.id, clock())
-    return UsageOut(
-        units_used=view.units_used,
-        units_limit=view.units_limit,
-        units_remaining=view.units_remaining,
-        reset_at=view.reset_at,
-        balance=view.balance,
-        units_reserved=view.units_reserved,
-        plan=view.plan,
-        requires_balance=view.requires_balance,
-    )
+    return UsageOut.model_validate(view)
 
 
 @router.get("/transactions")

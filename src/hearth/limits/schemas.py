@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 class UsageOut(BaseModel):
     """Today's units and the balance (integer micro-units of money: 1_000_000 = 1 USD)."""
 
+    model_config = ConfigDict(from_attributes=True)  # built from a `UsageView`
+
     units_used: int
     units_limit: int | None
     units_remaining: int | None
