@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
+from hearth.llm.adapters import anthropic, http_client, openai_compat
 from hearth.llm.adapters.anthropic import AnthropicProvider
 from hearth.llm.adapters.gemini import GeminiProvider
 from hearth.llm.adapters.openai_compat import OpenAICompatProvider
@@ -42,6 +43,23 @@ def _anthropic_server() -> Iterator[FakeAnthropic]:
 def _gemini_server() -> Iterator[FakeGemini]:
     with FakeGemini() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+async def _close_http_clients(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+    """Closes the SDK clients a test made: an aiohttp session left open warns when collected
+    (the app closes its providers at shutdown; tests make many and drop them)."""
+    made: list[Any] = []
+
+    def recording(**options: Any) -> Any:
+        made.append(http_client.build_http_client(**options))
+        return made[-1]
+
+    for module in (openai_compat, anthropic):
+        monkeypatch.setattr(module, "build_http_client", recording)
+    yield
+    for client in made:
+        await client.aclose()
 
 
 @pytest.fixture

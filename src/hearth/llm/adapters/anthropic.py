@@ -83,7 +83,9 @@ class AnthropicProvider:
                 base_url=self.base_url,
                 max_retries=0,
                 timeout=self._timeout,
-                http_client=build_http_client(proxy=self._proxy, timeout=self._timeout),
+                http_client=build_http_client(
+                    proxy=self._proxy, timeout=self._timeout, transport="anthropic-aiohttp"
+                ),
             )
         return self._client
 
@@ -166,9 +168,14 @@ class AnthropicProvider:
 
         if isinstance(exc, LLMError):
             return exc
-        if isinstance(exc, anthropic.APITimeoutError):
+        kind = transport_error(exc)
+        if kind is None and isinstance(exc, anthropic.APIConnectionError):
+            kind = "timeout" if isinstance(exc, anthropic.APITimeoutError) else "connection"
+        if kind == "timeout":
             return timed_out(self.name)
-        if isinstance(exc, anthropic.APIConnectionError) and not mid_stream:
+        if kind == "connection":
+            if mid_stream:
+                return Unavailable("connection lost in the middle of the stream", self.name)
             return connection_failed(self.name, f"cannot connect to {self.base_url or 'Anthropic'}")
         if isinstance(exc, anthropic.APIStatusError):
             message = scrub(exc.api_message or exc.message, [self._api_key])
@@ -178,11 +185,6 @@ class AnthropicProvider:
             if exc.status_code == 529 or error_type == "overloaded_error":
                 return Unavailable(f"HTTP {exc.status_code} overloaded: {message}", self.name)
             return from_status(exc.status_code, message, self.name, headers=exc.response.headers)
-        kind = transport_error(exc)
-        if kind == "timeout":
-            return timed_out(self.name)
-        if kind == "connection":
-            return Unavailable("connection lost in the middle of the stream", self.name)
         return Unavailable(scrub(f"{type(exc).__name__}: {exc}", [self._api_key]), self.name)
 
     def _from_type(self, error_type: str, message: str) -> LLMError:

@@ -78,7 +78,9 @@ class OpenAICompatProvider:
                 max_retries=0,  # the gateway retries, and only before the first token
                 timeout=self._timeout,
                 default_headers=self._headers or None,
-                http_client=build_http_client(proxy=self._proxy, timeout=self._timeout),
+                http_client=build_http_client(
+                    proxy=self._proxy, timeout=self._timeout, transport="openai-aiohttp"
+                ),
             )
         return self._client
 
@@ -215,9 +217,12 @@ class OpenAICompatProvider:
 
         if isinstance(exc, LLMError):
             return exc
-        if isinstance(exc, openai.APITimeoutError):
+        kind = transport_error(exc)
+        if kind is None and isinstance(exc, openai.APIConnectionError):
+            kind = "timeout" if isinstance(exc, openai.APITimeoutError) else "connection"
+        if kind == "timeout":
             return timed_out(self.name)
-        if isinstance(exc, openai.APIConnectionError):
+        if kind == "connection":
             if mid_stream:
                 return Unavailable("connection lost in the middle of the stream", self.name)
             return connection_failed(self.name, f"cannot connect to {self.base_url}")
@@ -236,11 +241,6 @@ class OpenAICompatProvider:
             return self._map_stream_error(
                 exc.body if exc.body is not None else {"message": exc.message}
             )
-        kind = transport_error(exc)
-        if kind == "timeout":
-            return timed_out(self.name)
-        if kind == "connection":
-            return Unavailable("connection lost", self.name)
         return Unavailable(self._scrub(f"{type(exc).__name__}: {exc}"), self.name)
 
 
