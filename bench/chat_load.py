@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -61,7 +62,7 @@ class Stats:
 
 
 class ProcessMeter:
-    """CPU seconds and peak RSS of one process, from /proc."""
+    """CPU seconds and peak RSS of one process and its children (workers), from /proc."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -69,15 +70,31 @@ class ProcessMeter:
         self.tick = os.sysconf("SC_CLK_TCK")
         self._task: asyncio.Task[None] | None = None
 
+    def pids(self) -> list[int]:
+        tree = [self.pid]
+        for pid in tree:
+            with contextlib.suppress(OSError):
+                tree.extend(
+                    int(child)
+                    for task in Path(f"/proc/{pid}/task").iterdir()
+                    for child in (task / "children").read_text().split()
+                )
+        return tree
+
+    def _stat(self, pid: int) -> list[str]:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # exited meanwhile
+            return []
+
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / self.tick
+        stats = [fields for fields in map(self._stat, self.pids()) if fields]
+        return sum(int(f[11]) + int(f[12]) for f in stats) / self.tick
 
     def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
+        # Field 22 (after the name) is RSS in pages.
+        stats = [fields for fields in map(self._stat, self.pids()) if fields]
+        return sum(int(f[21]) for f in stats) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
     async def _sample(self) -> None:
         while True:
@@ -283,7 +300,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "HEARTH_DAILY_UNITS": "1000000000",
     }
     hearth_bin = Path(sys.executable).with_name("hearth")
-    serve = [str(hearth_bin), "serve", "--port", str(hearth_port)]
+    serve = [str(hearth_bin), "serve", "--port", str(hearth_port), "--workers", str(args.workers)]
     if os.environ.get("BENCH_SERVE_CMD"):  # profiling hook: another way to start the server
         serve = [sys.executable, os.environ["BENCH_SERVE_CMD"], str(hearth_port)]
     if args.schema == "create_all":
@@ -344,6 +361,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "fake_ttft_ms": args.ttft_ms,
             "fake_tokens_per_second": args.tps,
             "ramp_seconds": args.ramp_seconds,
+            "workers": args.workers,
             "cpus": os.cpu_count(),
             "load_average": load_before,
         },
@@ -375,6 +393,7 @@ def main() -> None:
         default=None,
         help="spread the chats' starts over this long (default chats/100 s)",
     )
+    parser.add_argument("--workers", type=int, default=1, help="hearth serve --workers")
     parser.add_argument(
         "--schema",
         choices=["migrate", "create_all"],

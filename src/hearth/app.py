@@ -5,6 +5,7 @@ Engineers adding a domain: read CONTRIBUTING.md (team rules) before editing this
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -36,7 +37,7 @@ from hearth.core.security import configure_password_hashing
 from hearth.limits.lifespan import start_quota
 from hearth.limits.rate import RateLimiter
 from hearth.limits.router import router as usage_router
-from hearth.llm.lifespan import start_gateway
+from hearth.llm.lifespan import preload_sdks, start_gateway
 from hearth.llm.router import router as models_router
 from hearth.llm.secret_box import SecretBox
 from hearth.safety.router import router as reports_router
@@ -87,9 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.provider_sync.start()  # other workers' provider changes arrive here
         # Recovers replies a dead process left `streaming`, then runs generations.
         app.state.chat_engine = await start_chat_engine(app.state, app.state.db, app.state.redis)
+        preload = asyncio.create_task(preload_sdks(app.state.llm), name="sdk-preload")
         try:
             yield
         finally:
+            await preload  # an import in a thread cannot be cancelled
             await app.state.chat_engine.aclose()
             await app.state.provider_sync.aclose()
             await app.state.llm.aclose()

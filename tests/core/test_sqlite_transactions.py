@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hearth.core.db import Database
@@ -97,3 +97,44 @@ async def test_a_failed_write_rolls_back_and_frees_the_lock(database: Database) 
         await session.commit()
         rows = (await session.execute(select(notes.c.text).order_by(notes.c.id))).scalars()
         assert list(rows) == ["one", "three"]
+
+
+async def test_another_processs_writer_waits_its_turn_without_the_busy_handler(
+    database: Database, tmp_path: Path
+) -> None:
+    """Two `Database`s on one file stand for two worker processes (the file lock is per
+    open file, so it separates them as it separates processes). The second has no busy
+    timeout at all: had it reached BEGIN IMMEDIATE while the first held the lock, it would
+    fail at once with "database is locked"."""
+    other = Database(f"sqlite+aiosqlite:///{tmp_path / 'notes.db'}")
+    event.listen(
+        other.engine.sync_engine,
+        "connect",
+        lambda dbapi_connection, _record: dbapi_connection.execute("PRAGMA busy_timeout=0"),
+    )
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    clock = asyncio.create_task(ticker())
+    try:
+        async with database.sessionmaker() as first, other.sessionmaker() as second:
+            await first.execute(insert(notes).values(id=2, text="first"))
+            waiting = asyncio.create_task(second.execute(insert(notes).values(id=3, text="second")))
+            await asyncio.sleep(0.2)
+            assert not waiting.done()
+            ticks_while_waiting = ticks
+            await first.commit()
+            await asyncio.wait_for(waiting, NEVER)
+            await second.commit()
+        assert ticks_while_waiting >= 5  # the wait did not hold up the event loop
+        async with database.sessionmaker() as session:
+            rows = await session.execute(select(notes.c.id, notes.c.text).order_by(notes.c.id))
+            assert rows.all() == [(1, "one"), (2, "first"), (3, "second")]
+    finally:
+        clock.cancel()
+        await other.dispose()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,10 +17,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
-from sqlalchemy.util import await_only
-from sqlalchemy.util.concurrency import in_greenlet
 
 from hearth.core.sqlite_async import one_hop_dbapi
+from hearth.core.sqlite_writers import SQLiteWriterGate
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -65,73 +63,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
-def _writes(statement: str, context: Any) -> bool:
-    """Whether a statement needs the write lock: anything but a plain read."""
-    if not statement.lstrip()[:6].upper().startswith(("SELECT", "WITH")):
-        return True
-    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
-        return True  # e.g. WITH ... UPDATE
-    # SQLite has no SELECT ... FOR UPDATE; such a read takes the write lock instead, so the
-    # read-then-write it guards stays atomic as on PostgreSQL.
-    compiled_statement = getattr(getattr(context, "compiled", None), "statement", None)
-    return getattr(compiled_statement, "_for_update_arg", None) is not None
-
-
-class _SQLiteWriterGate:
-    """SQLite write transactions begin at their first write, one at a time per process.
-
-    A request's transaction reads first (who is calling, the chat, the history) and writes
-    last. Until the first write, statements run outside any transaction, each reading the
-    latest committed data (as PostgreSQL's READ COMMITTED does, which our code is written
-    for: conditional UPDATEs, unique constraints). The first write issues BEGIN IMMEDIATE,
-    so the database-wide write lock is held only for the writing part, not for the whole
-    request.
-
-    Writers of this process queue FIFO on the event loop. Without that, transactions waiting
-    for the lock poll in SQLite's busy handler, which sleeps up to 100 ms between tries:
-    under load the lock sits idle while waiters sleep and some give up with "database is
-    locked". (Other processes on the same file still meet the busy handler.)
-    """
-
-    def __init__(self) -> None:
-        self._lock: asyncio.Lock | None = None
-
-    def begin(self, conn: Any) -> None:
-        conn.info["hearth_deferred"] = True
-
-    def before_execute(
-        self,
-        conn: Any,
-        cursor: Any,
-        statement: str,
-        _parameters: Any,
-        context: Any,
-        _executemany: bool,
-    ) -> None:
-        if not conn.info.get("hearth_deferred") or not _writes(statement, context):
-            return
-        del conn.info["hearth_deferred"]
-        if in_greenlet():  # async use: queue on the event loop (plain sync use cannot)
-            if self._lock is None:
-                self._lock = asyncio.Lock()
-            # Inside SQLAlchemy's greenlet, await_only waits on the event loop.
-            await_only(asyncio.wait_for(self._lock.acquire(), SQLITE_GATE_TIMEOUT_SECONDS))
-            conn.info["hearth_gate"] = True
-        try:
-            cursor.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self.end(conn)
-            raise
-
-    def end(self, conn: Any) -> None:
-        conn.info.pop("hearth_deferred", None)
-        if conn.info.pop("hearth_gate", False) and self._lock is not None:
-            self._lock.release()
-
-
-SQLITE_GATE_TIMEOUT_SECONDS = 10.0  # as PRAGMA busy_timeout
-
-
 def build_engine(url: str, *, echo: bool = False, reader: bool = False) -> AsyncEngine:
     """An engine; on SQLite a `reader` one leaves out the write lock taken at BEGIN."""
     is_sqlite = url.startswith("sqlite")
@@ -156,7 +87,7 @@ def build_engine(url: str, *, echo: bool = False, reader: bool = False) -> Async
             # would come at the first INSERT/UPDATE, without the writer queue).
             dbapi_connection.isolation_level = None
 
-        gate = _SQLiteWriterGate()
+        gate = SQLiteWriterGate(make_url(url).database)
         event.listen(sync_engine, "begin", gate.begin)
         event.listen(sync_engine, "before_cursor_execute", gate.before_execute)
         event.listen(sync_engine, "commit", gate.end)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 
 from hearth.config import Settings
@@ -12,6 +14,19 @@ from hearth.llm.settings import LLMSettings
 from hearth.llm.store import load_stored_providers
 
 log = logging.getLogger(__name__)
+
+# What each kind of provider imports on first use. An import costs 0.7-1.4 s of CPU
+# (PROTOCOLS.md); left to the first request of a worker, it holds up every request of that
+# worker meanwhile. So the SDKs of the configured providers are imported at start-up in a
+# thread, while the app already answers.
+SDK_MODULES = {
+    "openai": "openai",
+    "openrouter": "openai",
+    "yandex": "openai",
+    "local": "openai",
+    "anthropic": "anthropic",
+    "gemini": "google.genai",
+}
 
 
 async def start_gateway(
@@ -30,3 +45,12 @@ async def start_gateway(
         gateway.default_model,
     )
     return gateway
+
+
+async def preload_sdks(gateway: LLMGateway) -> None:
+    names = sorted({SDK_MODULES[c.kind] for c in gateway.provider_configs if c.kind in SDK_MODULES})
+    for name in names:
+        try:
+            await asyncio.to_thread(importlib.import_module, name)
+        except Exception:  # the first request will import it, and say what is wrong
+            log.warning("llm.preload_failed module=%s", name, exc_info=True)

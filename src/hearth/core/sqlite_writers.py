@@ -1,0 +1,134 @@
+"""SQLite writers take turns: FIFO within a process, on a file lock across processes.
+
+SQLite has one write lock for the whole database. A writer that finds it taken waits in
+SQLite's busy handler, which polls and sleeps up to 100 ms between tries: under load the
+lock sits free while waiters sleep, and some give up with "database is locked". So writers
+never meet the busy handler: those of one process queue on the event loop, and each
+process takes an flock on `<database>-writers.lock` before BEGIN IMMEDIATE, which wakes
+the next process the moment it is released (several `hearth serve --workers` on one file).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+from typing import Any
+
+from sqlalchemy.util import await_only
+from sqlalchemy.util.concurrency import in_greenlet
+
+SQLITE_GATE_TIMEOUT_SECONDS = 10.0  # as PRAGMA busy_timeout
+
+
+def writes(statement: str, context: Any) -> bool:
+    """Whether a statement needs the write lock: anything but a plain read."""
+    if not statement.lstrip()[:6].upper().startswith(("SELECT", "WITH")):
+        return True
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        return True  # e.g. WITH ... UPDATE
+    # SQLite has no SELECT ... FOR UPDATE; such a read takes the write lock instead, so the
+    # read-then-write it guards stays atomic as on PostgreSQL.
+    compiled_statement = getattr(getattr(context, "compiled", None), "statement", None)
+    return getattr(compiled_statement, "_for_update_arg", None) is not None
+
+
+class ProcessWriterLock:
+    """An exclusive flock shared by every process that writes to one database file.
+
+    A fairness aid, not the guard of the data: SQLite's own lock is. The file is opened
+    per turn, so nothing stays open between writes.
+    """
+
+    def __init__(self, database_path: str) -> None:
+        self.path = f"{database_path}-writers.lock"
+        self._fd: int | None = None
+
+    async def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the usual case: nobody else
+        except BlockingIOError:
+            # Another process writes: wait for its release in a thread, not on the loop.
+            waiting = asyncio.get_running_loop().run_in_executor(
+                None, fcntl.flock, fd, fcntl.LOCK_EX
+            )
+            try:
+                await asyncio.shield(waiting)
+            except asyncio.CancelledError:
+                # Given up (timeout): the thread may still get the lock; let it go then.
+                waiting.add_done_callback(lambda _: os.close(fd))
+                raise
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing the file releases its lock
+
+
+def _on_disk(database: str | None) -> bool:
+    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
+
+
+class SQLiteWriterGate:
+    """SQLite write transactions begin at their first write, one at a time.
+
+    A request's transaction reads first (who is calling, the chat, the history) and writes
+    last. Until the first write, statements run outside any transaction, each reading the
+    latest committed data (as PostgreSQL's READ COMMITTED does, which our code is written
+    for: conditional UPDATEs, unique constraints). The first write takes this process's
+    turn and the file lock, then issues BEGIN IMMEDIATE, so the database-wide write lock is
+    held only for the writing part, not for the whole request.
+    """
+
+    def __init__(self, database: str | None) -> None:
+        self._lock: asyncio.Lock | None = None
+        self._processes = ProcessWriterLock(database) if database and _on_disk(database) else None
+
+    def begin(self, conn: Any) -> None:
+        conn.info["hearth_deferred"] = True
+
+    async def _take_turn(self) -> None:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        await self._lock.acquire()
+        if self._processes is None:
+            return
+        try:
+            await self._processes.acquire()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def before_execute(
+        self,
+        conn: Any,
+        cursor: Any,
+        statement: str,
+        _parameters: Any,
+        context: Any,
+        _executemany: bool,
+    ) -> None:
+        if not conn.info.get("hearth_deferred") or not writes(statement, context):
+            return
+        del conn.info["hearth_deferred"]
+        if in_greenlet():  # async use: wait on the event loop
+            # Inside SQLAlchemy's greenlet, await_only waits on the event loop.
+            await_only(asyncio.wait_for(self._take_turn(), SQLITE_GATE_TIMEOUT_SECONDS))
+            conn.info["hearth_gate"] = True
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(conn)
+            raise
+
+    def end(self, conn: Any) -> None:
+        conn.info.pop("hearth_deferred", None)
+        if conn.info.pop("hearth_gate", False) and self._lock is not None:
+            if self._processes is not None:
+                self._processes.release()
+            self._lock.release()
