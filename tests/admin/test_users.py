@@ -160,6 +160,36 @@ async def test_a_default_plan_applies_to_everyone_without_one(
     assert (usage["plan"], usage["units_limit"]) == ("free", 2000)
 
 
+async def test_own_plan_and_own_limit_win_over_the_default_plan(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    with_plan, with_limit = await create_account(client), await create_account(client)
+    await client.post(
+        "/admin/plans",
+        json={"name": "free", "daily_units": 2000, "is_default": True},
+        headers=admin.headers,
+    )
+    pro = await client.post(
+        "/admin/plans", json={"name": "pro", "daily_units": 50_000}, headers=admin.headers
+    )
+    await client.put(
+        f"/admin/users/{with_plan.user['id']}/plan",
+        json={"plan_id": pro.json()["id"]},
+        headers=admin.headers,
+    )
+    await client.put(
+        f"/admin/users/{with_limit.user['id']}/plan",
+        json={"daily_units": 300},
+        headers=admin.headers,
+    )
+
+    plan_usage = (await client.get("/me/usage", headers=with_plan.headers)).json()
+    limit_usage = (await client.get("/me/usage", headers=with_limit.headers)).json()
+
+    assert (plan_usage["plan"], plan_usage["units_limit"]) == ("pro", 50_000)
+    assert (limit_usage["plan"], limit_usage["units_limit"]) == ("free", 300)
+
+
 async def test_deposit_raises_the_balance_and_is_audited(
     client: httpx.AsyncClient, admin: Account
 ) -> None:

@@ -8,14 +8,16 @@ waits once. Measured on the 2-core machine: an ORM primary-key select took 450 �
 time (385 µs of CPU) through the stock adapter and 211 µs (196 µs) through this one; a chat
 turn makes about fifteen statements.
 
-Only the cursor changes: connecting, transactions and errors stay SQLAlchemy's and
-aiosqlite's own.
+The connection changes little: COMMIT and ROLLBACK outside a transaction skip the trip,
+and the writer gate (`sqlite_writers`) learns when a transaction has really ended.
+Connecting and errors stay SQLAlchemy's and aiosqlite's own.
 """
 
 from __future__ import annotations
 
 import collections
 import sqlite3
+from collections.abc import Callable
 from typing import Any, cast
 
 import aiosqlite
@@ -30,8 +32,12 @@ from sqlalchemy.util.concurrency import await_
 _Outcome = tuple[Any, int, int | None, list[Any] | None]
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Outcome:
-    """On the connection's thread: the whole statement, rows included."""
+def _run(
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, begin: bool
+) -> _Outcome:
+    """On the connection's thread: the whole statement, rows included (and BEGIN first)."""
+    if begin:
+        connection.execute("BEGIN IMMEDIATE")
     cursor = connection.cursor()
     try:
         if many:
@@ -45,7 +51,7 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
 
 
 class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
-    __slots__ = ("_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_description", "_lastrowid", "_rowcount", "begin_immediate")
 
     def __init__(self, adapt_connection: Any) -> None:
         # No cursor is opened here: `_run` opens and closes one on the thread.
@@ -56,6 +62,8 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._description: Any = None
         self._rowcount = -1
         self._lastrowid: int | None = None
+        # Set by the writer gate: this statement opens the write transaction, in its hop.
+        self.begin_immediate = False
 
     @property
     def description(self) -> Any:
@@ -77,9 +85,12 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
         aio = self._connection
+        begin, self.begin_immediate = self.begin_immediate, False
         try:
             # aiosqlite's queue to its thread (the stock adapter reaches it the same way).
-            outcome: _Outcome = await_(aio._execute(_run, aio._conn, operation, parameters, many))
+            outcome: _Outcome = await_(
+                aio._execute(_run, aio._conn, operation, parameters, many, begin)
+            )
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         self._description, self._rowcount, self._lastrowid, rows = outcome
@@ -93,8 +104,50 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("after_end",)
     _cursor_cls = _OneHopCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.after_end: Callable[[], None] | None = None
+
+    # Outside a transaction COMMIT and ROLLBACK do nothing, yet each would cost a trip to
+    # the thread: the commit of a request that only read, the pool's rollback when a
+    # connection comes back. The connection's thread is idle between statements, so
+    # asking SQLite whether a transaction is open is safe from here.
+    def commit(self) -> None:
+        try:
+            if self._connection._conn.in_transaction:
+                super().commit()
+        finally:
+            self._ended()
+
+    def rollback(self) -> None:
+        try:
+            if self._connection._conn.in_transaction:
+                super().rollback()
+        finally:
+            self._ended()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._ended()  # a connection dropped mid-transaction ends it too
+
+    def terminate(self) -> None:
+        try:
+            super().terminate()
+        finally:
+            self._ended()
+
+    def _ended(self) -> None:
+        # Set by the writer gate: the next writer's turn starts once COMMIT (or ROLLBACK)
+        # has run, not when SQLAlchemy announces it (its events fire before).
+        callback = self.after_end
+        if callback is not None:
+            self.after_end = None
+            callback()
 
 
 class _OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):

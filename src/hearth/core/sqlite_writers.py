@@ -120,6 +120,9 @@ class SQLiteWriterGate:
             # Inside SQLAlchemy's greenlet, await_only waits on the event loop.
             await_only(asyncio.wait_for(self._take_turn(), SQLITE_GATE_TIMEOUT_SECONDS))
             conn.info["hearth_gate"] = True
+        if hasattr(cursor, "begin_immediate"):
+            cursor.begin_immediate = True  # BEGIN goes with the statement, in one hop
+            return
         try:
             cursor.execute("BEGIN IMMEDIATE")
         except BaseException:
@@ -128,7 +131,16 @@ class SQLiteWriterGate:
 
     def end(self, conn: Any) -> None:
         conn.info.pop("hearth_deferred", None)
-        if conn.info.pop("hearth_gate", False) and self._lock is not None:
-            if self._processes is not None:
-                self._processes.release()
+        if not conn.info.pop("hearth_gate", False):
+            return
+        driver = conn.connection.dbapi_connection
+        if hasattr(driver, "after_end"):  # hand over once the COMMIT/ROLLBACK has run
+            driver.after_end = self._release
+        else:
+            self._release()
+
+    def _release(self) -> None:
+        if self._processes is not None:
+            self._processes.release()
+        if self._lock is not None:
             self._lock.release()

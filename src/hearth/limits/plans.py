@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import BigInteger, Select, cast, literal, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.config import Settings
@@ -22,23 +23,47 @@ class Allowance:
     requires_balance: bool
 
 
+def _allowance_query(user_id: uuid.UUID) -> Select[Any]:
+    """Rank 0: the user's own row (override, and their plan if any); rank 1: the default plan."""
+    own = (
+        select(
+            literal(0).label("rank"),
+            UserPlan.daily_units.label("own_units"),
+            Plan.name,
+            Plan.daily_units,
+            Plan.requires_balance,
+        )
+        .select_from(UserPlan)
+        .outerjoin(Plan, Plan.id == UserPlan.plan_id)
+        .where(UserPlan.user_id == user_id)
+    )
+    default = (
+        select(
+            literal(1).label("rank"),
+            cast(null(), BigInteger).label("own_units"),
+            Plan.name,
+            Plan.daily_units,
+            Plan.requires_balance,
+        )
+        .where(Plan.is_default.is_(True))
+        .limit(1)
+        .subquery()
+    )
+    both = union_all(own, select(default)).subquery()
+    return select(both).order_by(both.c.rank)
+
+
 async def allowance_of(db: AsyncSession, settings: Settings, user_id: uuid.UUID) -> Allowance:
     """The user's own override, else their plan's limit, else the default plan's, else
-    HEARTH_DAILY_UNITS."""
-    row = (
-        await db.execute(
-            select(UserPlan, Plan)
-            .outerjoin(Plan, Plan.id == UserPlan.plan_id)
-            .where(UserPlan.user_id == user_id)
-        )
-    ).first()
-    own: UserPlan | None = row[0] if row else None
-    plan: Plan | None = row[1] if row else None
+    HEARTH_DAILY_UNITS. One statement: it is on the way to every reply's first token."""
+    rows = (await db.execute(_allowance_query(user_id))).all()
+    own = next((row for row in rows if row.rank == 0), None)
+    plan = own if own is not None and own.name is not None else None
     if plan is None:
-        plan = await db.scalar(select(Plan).where(Plan.is_default.is_(True)).limit(1))
+        plan = next((row for row in rows if row.rank == 1), None)
     units = plan.daily_units if plan is not None else settings.daily_units
-    if own is not None and own.daily_units is not None:
-        units = own.daily_units
+    if own is not None and own.own_units is not None:
+        units = own.own_units
     return Allowance(
         plan=plan.name if plan is not None else BUILT_IN_PLAN,
         daily_units=units,
