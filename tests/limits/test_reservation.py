@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio as redis
 from fastapi import FastAPI
 
-from hearth.chats.usage import UsageRequest
+from hearth.chats.usage import Settlement, UsageRequest
 from hearth.core.errors import AppError
 from hearth.limits.counters import RedisCounters
 from hearth.limits.hook import QuotaHook
@@ -113,6 +113,49 @@ async def test_settle_replaces_the_hold_with_real_usage(
     assert usage["units_used"] == 42
     assert usage["units_reserved"] == 0
     assert usage["units_remaining"] == 10_000 - 42
+
+
+async def _settle_three_together(hook: QuotaHook, me: str, other: str) -> None:
+    """Two replies of `me` and one of `other` end together: one transaction, one batch."""
+    holds = [
+        await hook.reserve(UsageRequest(uuid.UUID(user), uuid.uuid4(), "local/fake-model", 500))
+        for user in (me, me, other)
+    ]
+    used = [Usage(30, 12), Usage(5, 3), Usage(100, 1)]
+    async with hook.database.sessionmaker() as session:
+        await hook.settle_all(
+            [Settlement(held, usage) for held, usage in zip(holds, used, strict=True)],
+            session=session,
+        )
+        await session.commit()
+
+
+async def test_replies_that_end_together_are_settled_together(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    me, other = await create_account(client), await create_account(client)
+
+    await _settle_three_together(app.state.usage_hook, me.user["id"], other.user["id"])
+
+    mine = (await client.get("/me/usage", headers=me.headers)).json()
+    theirs = (await client.get("/me/usage", headers=other.headers)).json()
+    assert (mine["units_used"], mine["units_reserved"]) == (42 + 8, 0)
+    assert (theirs["units_used"], theirs["units_reserved"]) == (101, 0)
+    assert sorted(e.units for e in await ledger(app, me.user["id"])) == [8, 42]
+
+
+async def test_replies_that_end_together_are_settled_together_in_redis(
+    app: FastAPI, client: httpx.AsyncClient, redis_hook: QuotaHook
+) -> None:
+    me, other = await create_account(client), await create_account(client)
+
+    await _settle_three_together(redis_hook, me.user["id"], other.user["id"])
+
+    async with app.state.db.sessionmaker() as session:
+        day = _today(redis_hook)
+        mine = await redis_hook.counters.read(session, uuid.UUID(me.user["id"]), day)
+        theirs = await redis_hook.counters.read(session, uuid.UUID(other.user["id"]), day)
+    assert (mine.used, mine.reserved, theirs.used, theirs.reserved) == (50, 0, 101, 0)
 
 
 async def test_hundred_concurrent_sends_with_room_for_ten_replies_let_ten_through(

@@ -32,7 +32,7 @@ from hearth.chats.schemas import (
     message_json,
 )
 from hearth.chats.sse import HEARTBEAT_SECONDS, batched, parse_last_event_id, sse_response
-from hearth.chats.usage import UsageRequest
+from hearth.chats.usage import Settlement, UsageRequest
 from hearth.core.deps import DatabaseDep, DbDep
 from hearth.core.errors import NotFound
 from hearth.core.pagination import Page
@@ -395,7 +395,6 @@ async def impersonate(
         body = llm_error_body(exc)
         raise ModelFailed(body["message"], code=body["code"]) from exc
     model_id = completion.model_id or turn.model_id
-    await hook.settle(
-        reservation, completion.usage, engine.gateway.price(model_id).cost(completion.usage)
-    )
+    cost = engine.gateway.price(model_id).cost(completion.usage)
+    await hook.settle_all([Settlement(reservation, completion.usage, cost)])
     return ImpersonateOut(content=completion.text.strip(), model=model_id)

@@ -27,7 +27,7 @@ from hearth.characters.counters import bump_messages
 from hearth.chats.hub import StreamHub
 from hearth.chats.models import Chat, Message
 from hearth.chats.schemas import message_json
-from hearth.chats.usage import UsageHook
+from hearth.chats.usage import Settlement, UsageHook
 from hearth.core.clock import utcnow
 from hearth.core.db import Database
 from hearth.llm.errors import LLMError
@@ -378,32 +378,38 @@ class GenerationRunner:
                 )
             for character_id, count in bumps.items():
                 await bump_messages(session, character_id, count)
-            # The charge lands in the same transaction as the reply it pays for.
-            for final in batch:
-                await self._bill(session, final)
+            # The charges land in the same transaction as the replies they pay for.
+            await self._bill(session, batch)
             await session.commit()
             return {message_id: message_json(m) for message_id, m in found.items()}
 
-    async def _bill(self, session: AsyncSession, final: _Final) -> None:
-        # A bug in the hook is logged and the reply is still stored. A database error here
-        # can fail the whole end-of-reply write, reply included (PostgreSQL aborts the
-        # transaction): the price of one transaction instead of one per reply.
-        hook, billing, job = self._usage_hook(), final.billing, final.job
+    async def _bill(self, session: AsyncSession, batch: list[_Final]) -> None:
+        # A bug in the hook is logged and the replies are still stored. A database error
+        # here can fail the whole end-of-reply write, replies included (PostgreSQL aborts
+        # the transaction): the price of one transaction for all replies that ended.
+        hook = self._usage_hook()
+        settlements = [
+            Settlement(
+                final.job.reservation,
+                final.billing.usage,
+                final.billing.cost,
+                message_id=final.job.message_id,
+                provider=final.billing.provider,
+                model_id=final.billing.model_id,
+            )
+            for final in batch
+            if final.billing.usage is not None
+        ]
         try:
-            if billing.usage is None:
-                await hook.release(job.reservation, session=session)
-            else:
-                await hook.settle(
-                    job.reservation,
-                    billing.usage,
-                    billing.cost,
-                    message_id=job.message_id,
-                    provider=billing.provider,
-                    model_id=billing.model_id,
-                    session=session,
-                )
+            for final in batch:
+                if final.billing.usage is None:
+                    await hook.release(final.job.reservation, session=session)
+            await hook.settle_all(settlements, session=session)
         except Exception:
-            log.exception("chat.usage_hook_failed message=%s", job.message_id)
+            log.exception(
+                "chat.usage_hook_failed messages=%s",
+                ",".join(str(final.job.message_id) for final in batch),
+            )
 
     async def flush(self) -> int:
         """Write the text of every running generation that grew; returns how many."""

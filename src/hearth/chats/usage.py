@@ -1,14 +1,16 @@
 """The seam for quotas and billing (issue 7): reserve before the LLM call, settle after.
 
 The chat engine calls `reserve` before it commits anything for a generation (raising there,
-e.g. `TooManyRequests`, refuses the turn cleanly), then exactly one of `settle` (the
-provider reported usage; `cost` in USD) or `release` (nothing billable happened). The
-default hook allows everything; the limits domain replaces `app.state.usage_hook`.
+e.g. `TooManyRequests`, refuses the turn cleanly), then exactly one of `settle_all` (with
+the other replies that ended at the same time; the provider reported usage, `cost` in USD)
+or `release` (nothing billable happened). The default hook allows everything; the limits
+domain replaces `app.state.usage_hook`.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,25 +29,29 @@ class UsageRequest:
     session: Any = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """What one reply used, for the reservation `reserve` returned before it."""
+
+    reservation: object
+    usage: Usage
+    cost: float = 0.0
+    message_id: uuid.UUID | None = None
+    provider: str | None = None
+    model_id: str | None = None
+
+
 class UsageHook(Protocol):
     async def reserve(self, request: UsageRequest) -> object:
-        """Hold units for this turn; the returned token goes back to settle/release."""
+        """Hold units for this turn; the returned token goes back to settle_all/release."""
 
-    async def settle(
-        self,
-        reservation: object,
-        usage: Usage,
-        cost: float,
-        *,
-        message_id: uuid.UUID | None = None,
-        provider: str | None = None,
-        model_id: str | None = None,
-        session: Any = None,
-    ) -> None:
-        """Charge what was actually used (may be less or more than reserved).
+    async def settle_all(self, settlements: Sequence[Settlement], *, session: Any = None) -> None:
+        """Charge what each reply actually used (may be less or more than reserved).
 
         With `session` (the engine's end-of-reply transaction), write there and do not
-        commit: the charge lands with the stored reply, in one transaction."""
+        commit: the charges land with the stored replies, in one transaction. Replies that
+        end together are settled together, so their charges cost a few statements, not a
+        few per reply, while that transaction holds SQLite's write lock."""
 
     async def release(self, reservation: object, *, session: Any = None) -> None:
         """Give the held units back: the turn produced nothing billable."""
@@ -57,17 +63,7 @@ class NoQuota:
     async def reserve(self, request: UsageRequest) -> object:
         return request
 
-    async def settle(
-        self,
-        reservation: object,
-        usage: Usage,
-        cost: float,
-        *,
-        message_id: uuid.UUID | None = None,
-        provider: str | None = None,
-        model_id: str | None = None,
-        session: Any = None,
-    ) -> None:
+    async def settle_all(self, settlements: Sequence[Settlement], *, session: Any = None) -> None:
         return None
 
     async def release(self, reservation: object, *, session: Any = None) -> None:

@@ -8,11 +8,12 @@ UPDATE of the user's row for the day; the Redis version is one Lua script on a h
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Integer, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,15 @@ class DayUsage:
     reserved: int
 
 
+class Charge(NamedTuple):
+    """One reply's settlement: the units held for it go back, the units it used count."""
+
+    user_id: uuid.UUID
+    day: date
+    reserved: int
+    used: int
+
+
 class UnitCounters(Protocol):
     # True when a rolled-back database transaction does not undo a reservation by itself.
     external: bool
@@ -36,9 +46,7 @@ class UnitCounters(Protocol):
         self, db: AsyncSession, user_id: uuid.UUID, day: date, units: int, limit: int | None
     ) -> bool: ...
 
-    async def settle(
-        self, db: AsyncSession, user_id: uuid.UUID, day: date, reserved: int, used: int
-    ) -> None: ...
+    async def settle(self, db: AsyncSession, charges: Sequence[Charge]) -> None: ...
 
     async def release(
         self, db: AsyncSession, user_id: uuid.UUID, day: date, reserved: int
@@ -78,21 +86,34 @@ class DatabaseCounters:
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
-    async def settle(
-        self, db: AsyncSession, user_id: uuid.UUID, day: date, reserved: int, used: int
-    ) -> None:
-        # One statement: an upsert, so the use is recorded even if the row is missing.
-        insert = _insert(db)(UsageCounter).values(
-            user_id=user_id, day=day, used_units=used, reserved_units=0
+    async def settle(self, db: AsyncSession, charges: Sequence[Charge]) -> None:
+        if not charges:
+            return
+        # One upsert for the whole batch (executemany): the use is recorded even if the
+        # row is missing, and the batch costs one trip while the write lock is held.
+        table = UsageCounter.__table__
+        insert = _insert(db)(table)
+        statement = insert.on_conflict_do_update(
+            index_elements=[table.c.user_id, table.c.day],
+            set_={
+                "reserved_units": _minus(
+                    table.c.reserved_units, bindparam("b_reserved", type_=Integer)
+                ),
+                "used_units": table.c.used_units + insert.excluded.used_units,
+            },
         )
         await db.execute(
-            insert.on_conflict_do_update(
-                index_elements=[UsageCounter.user_id, UsageCounter.day],
-                set_={
-                    "reserved_units": _minus(UsageCounter.reserved_units, reserved),
-                    "used_units": UsageCounter.used_units + insert.excluded.used_units,
-                },
-            )
+            statement,
+            [
+                {
+                    "user_id": charge.user_id,
+                    "day": charge.day,
+                    "used_units": charge.used,
+                    "reserved_units": 0,
+                    "b_reserved": charge.reserved,
+                }
+                for charge in charges
+            ],
         )
 
     async def release(self, db: AsyncSession, user_id: uuid.UUID, day: date, reserved: int) -> None:
@@ -108,7 +129,7 @@ class DatabaseCounters:
         return DayUsage(row.used_units, row.reserved_units) if row else DayUsage(0, 0)
 
 
-def _minus(column: Any, amount: int) -> Any:
+def _minus(column: Any, amount: Any) -> Any:
     return case((column >= amount, column - amount), else_=0)
 
 
@@ -178,10 +199,17 @@ class RedisCounters:
             outcome = int(await self._reserve(keys=[key], args=args))
         return outcome == 1
 
-    async def settle(
-        self, db: AsyncSession, user_id: uuid.UUID, day: date, reserved: int, used: int
-    ) -> None:
-        await self._settle(keys=[self.key(user_id, day)], args=[reserved, used, REDIS_TTL_SECONDS])
+    async def settle(self, db: AsyncSession, charges: Sequence[Charge]) -> None:
+        if not charges:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for charge in charges:
+                await self._settle(
+                    keys=[self.key(charge.user_id, charge.day)],
+                    args=[charge.reserved, charge.used, REDIS_TTL_SECONDS],
+                    client=pipe,
+                )
+            await pipe.execute()
 
     async def release(self, db: AsyncSession, user_id: uuid.UUID, day: date, reserved: int) -> None:
         await self._settle(keys=[self.key(user_id, day)], args=[reserved, 0, REDIS_TTL_SECONDS])

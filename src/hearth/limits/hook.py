@@ -11,7 +11,7 @@ import asyncio
 import logging
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_CEILING, Decimal
@@ -20,11 +20,12 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hearth.chats.usage import Settlement
 from hearth.config import Settings
 from hearth.core.clock import utcnow
 from hearth.core.db import Database
 from hearth.limits import balance
-from hearth.limits.counters import UnitCounters
+from hearth.limits.counters import Charge, UnitCounters
 from hearth.limits.errors import InsufficientBalance, QuotaExceeded
 from hearth.limits.models import UsageEntry
 from hearth.limits.period import quota_day, reset_at
@@ -105,33 +106,44 @@ class QuotaHook:
         model_id: str | None = None,
         session: AsyncSession | None = None,
     ) -> None:
-        if not isinstance(reservation, Reservation) or reservation.state not in (
-            "held",
-            "pending",
-        ):
+        """One reply's `settle_all`."""
+        settlement = Settlement(reservation, usage, cost, message_id, provider, model_id)
+        await self.settle_all([settlement], session=session)
+
+    async def settle_all(
+        self, settlements: Sequence[Settlement], *, session: AsyncSession | None = None
+    ) -> None:
+        charges: list[tuple[Reservation, UsageEntry]] = []
+        for settlement in settlements:
+            reservation = settlement.reservation
+            if isinstance(reservation, Reservation) and reservation.state in ("held", "pending"):
+                reservation.state = "settled"
+                charges.append((reservation, self._entry(reservation, settlement)))
+        if not charges:
             return
-        reservation.state = "settled"
-        model = model_id or reservation.model_id
+        if session is not None:
+            await self._charge(session, charges)
+            return
+        async with self.database.sessionmaker() as db:
+            await self._charge(db, charges)
+            await db.commit()
+
+    def _entry(self, reservation: Reservation, settlement: Settlement) -> UsageEntry:
+        model = settlement.model_id or reservation.model_id
+        usage = settlement.usage
         prompt, completion = int(usage.prompt_tokens), int(usage.completion_tokens)
-        units = self.units_for(model, prompt + completion)
-        entry = UsageEntry(
+        return UsageEntry(
             user_id=reservation.user_id,
             chat_id=reservation.chat_id,
-            message_id=message_id,
-            provider=provider or model.partition("/")[0],
+            message_id=settlement.message_id,
+            provider=settlement.provider or model.partition("/")[0],
             model=model,
             prompt_tokens=prompt,
             completion_tokens=completion,
-            cost_micros=self._cost_micros(model, prompt, completion, cost),
-            units=units,
+            cost_micros=self._cost_micros(model, prompt, completion, settlement.cost),
+            units=self.units_for(model, prompt + completion),
             day=reservation.day,
         )
-        if session is not None:
-            await self._charge(session, reservation, entry)
-            return
-        async with self.database.sessionmaker() as db:
-            await self._charge(db, reservation, entry)
-            await db.commit()
 
     async def release(self, reservation: object, *, session: AsyncSession | None = None) -> None:
         if not isinstance(reservation, Reservation):
@@ -194,13 +206,16 @@ class QuotaHook:
                 reservation.hold_micros = hold
         return reservation
 
-    async def _charge(self, db: AsyncSession, reservation: Reservation, entry: UsageEntry) -> None:
+    async def _charge(
+        self, db: AsyncSession, charges: Sequence[tuple[Reservation, UsageEntry]]
+    ) -> None:
         await self.counters.settle(
-            db, reservation.user_id, reservation.day, reservation.units, entry.units
+            db, [Charge(r.user_id, r.day, r.units, entry.units) for r, entry in charges]
         )
-        db.add(entry)
-        if reservation.hold_micros:
-            await self._true_up(db, reservation, entry.cost_micros)
+        db.add_all(entry for _, entry in charges)
+        for reservation, entry in charges:
+            if reservation.hold_micros:
+                await self._true_up(db, reservation, entry.cost_micros)
 
     def _cost_micros(self, model: str, prompt: int, completion: int, cost: float) -> int:
         try:
