@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import time
 from dataclasses import dataclass
 
 from hearth.llm.errors import LLMError
 from hearth.llm.gateway import LLMGateway
+from hearth.llm.sdk_import import import_sdk
 from hearth.llm.types import ChatMessage, GenerationParams
 
-SDK_MODULES = {
-    "openai": "openai",
-    "openrouter": "openai",
-    "yandex": "openai",
-    "local": "openai",
-    "anthropic": "anthropic",
-    "gemini": "google.genai",
-}
 PROBE = [ChatMessage("user", "Reply with the single word: OK")]
 PROBE_PARAMS = GenerationParams(temperature=0.0, max_tokens=5)
 
@@ -52,9 +44,8 @@ async def check_provider(
     model_id = gateway.default_model_for(name)
     provider, model = gateway.resolve(model_id)
     config = gateway.provider_config(name)
-    if config is not None and config.kind in SDK_MODULES:
-        # Importing an SDK takes up to ~1.5 s: keep it out of the measured latency.
-        await asyncio.to_thread(importlib.import_module, SDK_MODULES[config.kind])
+    if config is not None:
+        await import_sdk(config.kind)  # not part of the measured latency
     started = time.perf_counter()
     try:
         async with asyncio.timeout(wait_seconds):

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 import logging
 
 from hearth.config import Settings
 from hearth.core.db import Database
 from hearth.llm.gateway import LLMGateway
+from hearth.llm.sdk_import import import_sdk
 from hearth.llm.secret_box import SecretBox
 from hearth.llm.settings import LLMSettings
 from hearth.llm.store import load_stored_providers
 
 log = logging.getLogger(__name__)
-
-# What each kind of provider imports on first use. An import costs 0.7-1.4 s of CPU
-# (PROTOCOLS.md); left to the first request of a worker, it holds up every request of that
-# worker meanwhile. So the SDKs of the configured providers are imported at start-up in a
-# thread, while the app already answers.
-SDK_MODULES = {
-    "openai": "openai",
-    "openrouter": "openai",
-    "yandex": "openai",
-    "local": "openai",
-    "anthropic": "anthropic",
-    "gemini": "google.genai",
-}
 
 
 async def start_gateway(
@@ -48,9 +34,9 @@ async def start_gateway(
 
 
 async def preload_sdks(gateway: LLMGateway) -> None:
-    names = sorted({SDK_MODULES[c.kind] for c in gateway.provider_configs if c.kind in SDK_MODULES})
-    for name in names:
+    """The SDKs of the configured providers, imported while the app already answers."""
+    for kind in sorted({config.kind for config in gateway.provider_configs}):
         try:
-            await asyncio.to_thread(importlib.import_module, name)
+            await import_sdk(kind)
         except Exception:  # the first request will import it, and say what is wrong
-            log.warning("llm.preload_failed module=%s", name, exc_info=True)
+            log.warning("llm.preload_failed kind=%s", kind, exc_info=True)
