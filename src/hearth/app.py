@@ -57,7 +57,7 @@ def _redis_client(url: str) -> Any:
 
 def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -> FastAPI:
     """`freeze_heap`: this process only serves this app (`hearth serve`), so what start-up
-    built is moved out of the garbage collector's sight (see `start_serving`)."""
+    built is moved out of the garbage collector's sight once the SDKs are imported."""
     settings = settings or Settings()
     configure_password_hashing(
         time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
@@ -95,8 +95,8 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
         if freeze_heap:
             # Modules, SDKs, the app: they live as long as the process. Frozen, they are no
             # longer scanned by every full collection under load (a 200-chat bench run:
-            # full collections 1.2 s in all, the longest 290 ms; frozen at start-up, 0.5 s
-            # and 150 ms). After the SDK imports, which are most of that heap.
+            # full collections 1.2 s in all, the longest 270-340 ms; frozen, 0.4 s and
+            # 160 ms). After the SDK imports, which are most of that heap.
             preload.add_done_callback(lambda _: gc.freeze())
         try:
             yield

@@ -88,7 +88,7 @@ async def test_redis_counter_starts_from_the_ledger_when_missing(
     user_id = uuid.UUID(me.user["id"])
     await set_daily_units(app, me.user["id"], 3 * UNITS_PER_REPLY)
     held = await redis_hook.reserve(UsageRequest(user_id, uuid.uuid4(), "m/m", UNITS_PER_REPLY))
-    await redis_hook.settle(held, Usage(150, 50), 0.0)
+    await redis_hook.settle_all([Settlement(held, Usage(150, 50))])
     await redis_hook.counters.redis.delete(  # type: ignore[attr-defined]
         redis_hook.counters.key(user_id, held.day)  # type: ignore[attr-defined]
     )
@@ -107,7 +107,7 @@ async def test_settle_replaces_the_hold_with_real_usage(
         UsageRequest(uuid.UUID(me.user["id"]), uuid.uuid4(), "local/fake-model", 500)
     )
 
-    await hook.settle(held, Usage(30, 12), 0.0)
+    await hook.settle_all([Settlement(held, Usage(30, 12))])
 
     usage = (await client.get("/me/usage", headers=me.headers)).json()
     assert usage["units_used"] == 42

@@ -95,21 +95,6 @@ class QuotaHook:
         reservation.state = "held"
         return reservation
 
-    async def settle(
-        self,
-        reservation: object,
-        usage: Any,
-        cost: float = 0.0,
-        *,
-        message_id: uuid.UUID | None = None,
-        provider: str | None = None,
-        model_id: str | None = None,
-        session: AsyncSession | None = None,
-    ) -> None:
-        """One reply's `settle_all`."""
-        settlement = Settlement(reservation, usage, cost, message_id, provider, model_id)
-        await self.settle_all([settlement], session=session)
-
     async def settle_all(
         self, settlements: Sequence[Settlement], *, session: AsyncSession | None = None
     ) -> None:
