@@ -11,12 +11,15 @@ the next process the moment it is released (several `hearth serve --workers` on 
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
+import sys
 from typing import Any
 
 from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import in_greenlet
+
+if sys.platform != "win32":  # no flock on Windows: one process per database file there
+    import fcntl
 
 SQLITE_GATE_TIMEOUT_SECONDS = 10.0  # as PRAGMA busy_timeout
 
@@ -70,8 +73,10 @@ class ProcessWriterLock:
             os.close(fd)  # closing the file releases its lock
 
 
-def _on_disk(database: str | None) -> bool:
-    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
+def _shared_file(database: str | None) -> bool:
+    """A database file other processes may open, on a platform with flock."""
+    on_disk = bool(database) and database != ":memory:" and not str(database).startswith("file:")
+    return on_disk and sys.platform != "win32"
 
 
 class SQLiteWriterGate:
@@ -87,7 +92,9 @@ class SQLiteWriterGate:
 
     def __init__(self, database: str | None) -> None:
         self._lock: asyncio.Lock | None = None
-        self._processes = ProcessWriterLock(database) if database and _on_disk(database) else None
+        self._processes = (
+            ProcessWriterLock(database) if database and _shared_file(database) else None
+        )
 
     def begin(self, conn: Any) -> None:
         conn.info["hearth_deferred"] = True
