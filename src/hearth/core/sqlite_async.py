@@ -116,38 +116,27 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     # connection comes back. The connection's thread is idle between statements, so
     # asking SQLite whether a transaction is open is safe from here.
     def commit(self) -> None:
-        try:
-            if self._connection._conn.in_transaction:
-                super().commit()
-        finally:
-            self._ended()
+        self._end_with(super().commit, only_in_transaction=True)
 
     def rollback(self) -> None:
-        try:
-            if self._connection._conn.in_transaction:
-                super().rollback()
-        finally:
-            self._ended()
+        self._end_with(super().rollback, only_in_transaction=True)
 
     def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self._ended()  # a connection dropped mid-transaction ends it too
+        self._end_with(super().close)  # a connection dropped mid-transaction ends it too
 
     def terminate(self) -> None:
-        try:
-            super().terminate()
-        finally:
-            self._ended()
+        self._end_with(super().terminate)
 
-    def _ended(self) -> None:
-        # Set by the writer gate: the next writer's turn starts once COMMIT (or ROLLBACK)
-        # has run, not when SQLAlchemy announces it (its events fire before).
-        callback = self.after_end
-        if callback is not None:
-            self.after_end = None
-            callback()
+    def _end_with(self, step: Callable[[], None], *, only_in_transaction: bool = False) -> None:
+        try:
+            if not only_in_transaction or self._connection._conn.in_transaction:
+                step()
+        finally:
+            # Set by the writer gate: the next writer's turn starts once COMMIT (or
+            # ROLLBACK) has run, not when SQLAlchemy announces it (its events fire before).
+            callback, self.after_end = self.after_end, None
+            if callback is not None:
+                callback()
 
 
 class _OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -16,7 +16,6 @@ import sys
 from typing import Any
 
 from sqlalchemy.util import await_only
-from sqlalchemy.util.concurrency import in_greenlet
 
 if sys.platform != "win32":  # no flock on Windows: one process per database file there
     import fcntl
@@ -75,7 +74,7 @@ class ProcessWriterLock:
 
 def _shared_file(database: str | None) -> bool:
     """A database file other processes may open, on a platform with flock."""
-    on_disk = bool(database) and database != ":memory:" and not str(database).startswith("file:")
+    on_disk = database not in (None, "", ":memory:") and not str(database).startswith("file:")
     return on_disk and sys.platform != "win32"
 
 
@@ -88,13 +87,15 @@ class SQLiteWriterGate:
     for: conditional UPDATEs, unique constraints). The first write takes this process's
     turn and the file lock, then issues BEGIN IMMEDIATE, so the database-wide write lock is
     held only for the writing part, not for the whole request.
+
+    It drives the cursor and connection of `core.sqlite_async` (the only SQLite driver of
+    `build_engine`): `begin_immediate` on the cursor, `after_end` on the connection.
     """
 
     def __init__(self, database: str | None) -> None:
         self._lock: asyncio.Lock | None = None
-        self._processes = (
-            ProcessWriterLock(database) if database and _shared_file(database) else None
-        )
+        shared = database if _shared_file(database) else None
+        self._processes = ProcessWriterLock(shared) if shared else None
 
     def begin(self, conn: Any) -> None:
         conn.info["hearth_deferred"] = True
@@ -123,28 +124,16 @@ class SQLiteWriterGate:
         if not conn.info.get("hearth_deferred") or not writes(statement, context):
             return
         del conn.info["hearth_deferred"]
-        if in_greenlet():  # async use: wait on the event loop
-            # Inside SQLAlchemy's greenlet, await_only waits on the event loop.
-            await_only(asyncio.wait_for(self._take_turn(), SQLITE_GATE_TIMEOUT_SECONDS))
-            conn.info["hearth_gate"] = True
-        if hasattr(cursor, "begin_immediate"):
-            cursor.begin_immediate = True  # BEGIN goes with the statement, in one hop
-            return
-        try:
-            cursor.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self.end(conn)
-            raise
+        # SQLAlchemy's asyncio engine runs this in its greenlet: await_only waits on the loop.
+        await_only(asyncio.wait_for(self._take_turn(), SQLITE_GATE_TIMEOUT_SECONDS))
+        conn.info["hearth_gate"] = True
+        cursor.begin_immediate = True  # BEGIN goes with the statement, in one trip
 
     def end(self, conn: Any) -> None:
         conn.info.pop("hearth_deferred", None)
-        if not conn.info.pop("hearth_gate", False):
-            return
-        driver = conn.connection.dbapi_connection
-        if hasattr(driver, "after_end"):  # hand over once the COMMIT/ROLLBACK has run
-            driver.after_end = self._release
-        else:
-            self._release()
+        if conn.info.pop("hearth_gate", False):
+            # The turn passes on once the COMMIT/ROLLBACK has run (these events fire before).
+            conn.connection.dbapi_connection.after_end = self._release
 
     def _release(self) -> None:
         if self._processes is not None:
