@@ -71,21 +71,12 @@ class GenerationJob:
 
 
 @dataclass
-class _Billing:
-    """What the usage hook is told when the reply is stored: settle `usage`, or release."""
-
-    usage: Usage | None  # None: nothing billable happened
-    cost: float = 0.0
-    provider: str | None = None
-    model_id: str | None = None
-
-
-@dataclass
 class _Final:
     job: GenerationJob
     values: dict[str, Any]
     counted: int
-    billing: _Billing
+    # What the usage hook settles when the reply is stored; None: release (nothing billable).
+    settlement: Settlement | None
     done: asyncio.Future[dict[str, Any]]
 
 
@@ -305,13 +296,12 @@ class GenerationRunner:
         # A send counts its user message, and its reply once complete; a regenerated or
         # continued reply is not a new message.
         counted = job.new_messages + (1 if status == "complete" and job.new_messages else 0)
-        billable = served is not None and (completion_tokens > 0 or end is not None)
-        billing = (
-            _Billing(usage, cost, served.provider if served else None, model_id)
-            if billable
-            else _Billing(None)
+        settlement = (
+            Settlement(job.reservation, usage, cost, job.message_id, served.provider, model_id)
+            if served is not None and (completion_tokens > 0 or end is not None)
+            else None
         )
-        final = _Final(job, values, counted, billing, asyncio.get_running_loop().create_future())
+        final = _Final(job, values, counted, settlement, asyncio.get_running_loop().create_future())
         self._finals.append(final)
         self._finals_ready.set()
         return await asyncio.shield(final.done)
@@ -388,21 +378,10 @@ class GenerationRunner:
         # here can fail the whole end-of-reply write, replies included (PostgreSQL aborts
         # the transaction): the price of one transaction for all replies that ended.
         hook = self._usage_hook()
-        settlements = [
-            Settlement(
-                final.job.reservation,
-                final.billing.usage,
-                final.billing.cost,
-                message_id=final.job.message_id,
-                provider=final.billing.provider,
-                model_id=final.billing.model_id,
-            )
-            for final in batch
-            if final.billing.usage is not None
-        ]
+        settlements = [final.settlement for final in batch if final.settlement is not None]
         try:
             for final in batch:
-                if final.billing.usage is None:
+                if final.settlement is None:
                     await hook.release(final.job.reservation, session=session)
             await hook.settle_all(settlements, session=session)
         except Exception:

@@ -63,13 +63,17 @@ async def newest_message_id(db: AsyncSession, chat_id: uuid.UUID) -> uuid.UUID |
 # -- loading with ownership ------------------------------------------------------------
 
 
-async def get_chat(
-    db: AsyncSession, user: User, chat_id: uuid.UUID, *, for_update: bool = False
-) -> Chat:
-    chat = await db.get(Chat, chat_id, with_for_update=for_update)
+def _ensure_owner(chat: Chat | None, user: User) -> Chat:
+    """Another user's chat is as missing as one that does not exist (404, never 403)."""
     if chat is None or chat.user_id != user.id:
         raise ChatNotFound()
     return chat
+
+
+async def get_chat(
+    db: AsyncSession, user: User, chat_id: uuid.UUID, *, for_update: bool = False
+) -> Chat:
+    return _ensure_owner(await db.get(Chat, chat_id, with_for_update=for_update), user)
 
 
 async def get_live_chat(db: AsyncSession, user: User, chat_id: uuid.UUID) -> Chat:
@@ -78,14 +82,15 @@ async def get_live_chat(db: AsyncSession, user: User, chat_id: uuid.UUID) -> Cha
     Its character comes in the same query (`character_for_turn` then finds it in the
     session): every caller goes on to a turn, and that is one round trip fewer before it.
     """
-    chat = await db.scalar(
-        select(Chat)
-        .outerjoin(Chat.character)
-        .options(contains_eager(Chat.character))
-        .where(Chat.id == chat_id)
+    chat = _ensure_owner(
+        await db.scalar(
+            select(Chat)
+            .outerjoin(Chat.character)
+            .options(contains_eager(Chat.character))
+            .where(Chat.id == chat_id)
+        ),
+        user,
     )
-    if chat is None or chat.user_id != user.id:
-        raise ChatNotFound()
     if chat.deleted_at is not None:
         raise ChatInTrash()
     return chat
