@@ -81,20 +81,20 @@ class ProcessMeter:
                 )
         return tree
 
-    def _stat(self, pid: int) -> list[str]:
-        try:
-            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # exited meanwhile
-            return []
+    def stats(self) -> list[list[str]]:
+        """/proc/<pid>/stat of each live process of the tree, the fields after the name."""
+        out = []
+        for pid in self.pids():
+            with contextlib.suppress(OSError):  # exited meanwhile
+                out.append(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split())
+        return out
 
     def cpu_seconds(self) -> float:
-        stats = [fields for fields in map(self._stat, self.pids()) if fields]
-        return sum(int(f[11]) + int(f[12]) for f in stats) / self.tick
+        return sum(int(f[11]) + int(f[12]) for f in self.stats()) / self.tick  # utime + stime
 
     def rss_mb(self) -> float:
-        # Field 22 (after the name) is RSS in pages.
-        stats = [fields for fields in map(self._stat, self.pids()) if fields]
-        return sum(int(f[21]) for f in stats) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        pages = sum(int(f[21]) for f in self.stats())  # rss
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
     async def _sample(self) -> None:
         while True:
