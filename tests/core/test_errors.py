@@ -62,6 +62,16 @@ async def test_every_response_carries_a_request_id(client: httpx.AsyncClient) ->
     assert unsafe.headers["X-Request-ID"] != "bad id\twith spaces"
 
 
+async def test_access_log_records_status_and_time_taken(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="hearth.access"):
+        await client.get("/no/such/thing")
+    (line,) = [r for r in caplog.records if r.name == "hearth.access"]
+    assert line.__dict__["status"] == 404
+    assert 0 <= line.__dict__["duration_ms"] < 10_000
+
+
 async def test_openapi_document_describes_the_api(client: httpx.AsyncClient) -> None:
     response = await client.get("http://test/openapi.json")
     paths = response.json()["paths"]

@@ -33,12 +33,12 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
-        started = False
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, started
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status, started = message["status"], True
+                status, responded = message["status"], True
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
@@ -51,7 +51,7 @@ class RequestContextMiddleware:
             # Handled here, inside the request's context, so the log line carries its id
             # and the client still gets the id header; never the trace.
             log.exception("unhandled error", extra={"path": scope["path"]})
-            if status == 500 and not started:
+            if status == 500 and not responded:
                 await _send_internal_error(scope, send_with_id)
         finally:
             # The path only: query strings may carry tokens (verification links).
