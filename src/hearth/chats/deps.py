@@ -10,11 +10,11 @@ from hearth.chats.engine import ChatEngine
 from hearth.storage.backend import Storage
 
 
-def get_engine(request: Request) -> ChatEngine:
+async def get_engine(request: Request) -> ChatEngine:
     return cast(ChatEngine, request.app.state.chat_engine)
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     return cast(Storage, request.app.state.storage)
 
 

@@ -14,12 +14,12 @@ from hearth.core.deps import LimiterDep, SettingsDep, client_ip
 from hearth.limits.counters import DatabaseCounters, UnitCounters
 
 
-def get_counters(request: Request) -> UnitCounters:
+async def get_counters(request: Request) -> UnitCounters:
     counters = getattr(request.app.state, "quota_counters", None)
     return cast(UnitCounters, counters) if counters is not None else DatabaseCounters()
 
 
-def get_clock(request: Request) -> Callable[[], datetime]:
+async def get_clock(request: Request) -> Callable[[], datetime]:
     hook = getattr(request.app.state, "usage_hook", None)
     return cast(Callable[[], datetime], getattr(hook, "clock", utcnow))
 

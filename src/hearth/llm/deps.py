@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from hearth.llm.gateway import LLMGateway
 
 
-def get_gateway(request: Request) -> LLMGateway:
+async def get_gateway(request: Request) -> LLMGateway:
     gateway: LLMGateway = request.app.state.llm
     return gateway
 

@@ -10,7 +10,7 @@ from hearth.core.errors import PayloadTooLarge
 from hearth.storage.backend import Storage
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     return cast(Storage, request.app.state.storage)
 
 
