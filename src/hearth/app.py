@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
             # full collections 1.2 s in all, the longest 270-340 ms; frozen, 0.4 s and
             # 160 ms). After the SDK imports, which are most of that heap.
             preload.add_done_callback(lambda _: gc.freeze())
+        checkpoints = asyncio.create_task(app.state.db.keep_checkpointing(), name="checkpoints")
         try:
             yield
         finally:
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
             if app.state.redis is not None:
                 await app.state.redis.aclose()
             await close_storage(app.state.storage)
+            checkpoints.cancel()
             await app.state.db.dispose()
 
     app = FastAPI(

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+import aiosqlite
+import fastapi.dependencies.utils
 import httpx
+import pytest
+from fastapi import FastAPI
 
 from tests.chats.helpers import deltas_text, messages, new_chat, send_json, send_sse
 from tests.factories import create_account
@@ -94,3 +101,53 @@ async def test_failed_reply_with_accept_json_carries_the_error(
     assert body["user_message"]["content"] == "hi"
     assert body["assistant_message"]["status"] == "error"
     assert body["assistant_message"]["error"]["code"] == "llm_bad_request"
+
+
+async def test_a_send_and_its_reply_never_wait_on_a_worker_thread(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hot path stays on the event loop: no SQLite statement goes to a connection's
+    thread, no dependency to the threadpool (each trip costs a loop turn under load)."""
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["warm"]))
+    await send_json(client, me, chat["id"])  # the pools open their connections
+    trips: list[str] = []
+
+    def counting(owner: Any, name: str) -> None:
+        real = getattr(owner, name)
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            trips.append(name)
+            return await real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counted)
+
+    counting(aiosqlite.Connection, "_execute")
+    counting(fastapi.dependencies.utils, "run_in_threadpool")
+    fake_llm.script(Reply(tokens=["Hi", " again"]))
+
+    response = await send_json(client, me, chat["id"], "Hello again")
+
+    assert response.json()["assistant_message"]["content"] == "Hi again"
+    assert trips == []
+
+
+async def test_a_json_send_waiting_for_its_reply_holds_no_database_connection(
+    app: FastAPI, client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    """Bots wait for whole replies, which can take minutes: a connection held meanwhile
+    would let a few dozen of them exhaust the pool for everyone."""
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["late"], first_token_delay=0.5))
+    database = app.state.db
+
+    waiting = asyncio.create_task(send_json(client, me, chat["id"]))
+    await asyncio.sleep(0.25)
+    engines = {database.engine, database.inline_engine, database.read_engine}
+    held = sum(engine.pool.checkedout() for engine in engines)
+    response = await waiting
+
+    assert response.json()["assistant_message"]["content"] == "late"
+    assert held == 0

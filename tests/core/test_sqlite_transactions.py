@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +25,24 @@ notes = Table(
 )
 # Long enough for a test that waits on a lock it should never meet to fail, not hang.
 NEVER = 5.0
+
+
+@contextlib.asynccontextmanager
+async def loop_ticks() -> AsyncIterator[Callable[[], int]]:
+    """Counts the turns of a 10 ms sleeper: they stop while something blocks the loop."""
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    clock = asyncio.create_task(ticker())
+    try:
+        yield lambda: ticks
+    finally:
+        clock.cancel()
 
 
 @pytest.fixture
@@ -115,22 +137,17 @@ async def test_another_processs_writer_waits_its_turn_without_the_busy_handler(
         "connect",
         lambda dbapi_connection, _record: dbapi_connection.execute("PRAGMA busy_timeout=0"),
     )
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.01)
-
-    clock = asyncio.create_task(ticker())
     try:
-        async with database.sessionmaker() as first, other.sessionmaker() as second:
+        async with (
+            loop_ticks() as ticks,
+            database.sessionmaker() as first,
+            other.sessionmaker() as second,
+        ):
             await first.execute(insert(notes).values(id=2, text="first"))
             waiting = asyncio.create_task(second.execute(insert(notes).values(id=3, text="second")))
             await asyncio.sleep(0.2)
             assert not waiting.done()
-            ticks_while_waiting = ticks
+            ticks_while_waiting = ticks()
             await first.commit()
             await asyncio.wait_for(waiting, NEVER)
             await second.commit()
@@ -139,5 +156,81 @@ async def test_another_processs_writer_waits_its_turn_without_the_busy_handler(
             rows = await session.execute(select(notes.c.id, notes.c.text).order_by(notes.c.id))
             assert rows.all() == [(1, "one"), (2, "first"), (3, "second")]
     finally:
-        clock.cancel()
         await other.dispose()
+
+
+async def test_inline_sessions_run_statements_on_the_loop_and_share_the_writers_queue(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trips = 0
+    real_execute = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any) -> Any:
+        nonlocal trips
+        trips += 1
+        return await real_execute(self, fn, *args)
+
+    async with database.inline_sessionmaker() as warm:  # the pool's first connect is a trip
+        await warm.scalar(select(notes.c.id))
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    async with database.sessionmaker() as threaded, database.inline_sessionmaker() as inline:
+        await threaded.execute(insert(notes).values(id=2, text="threaded"))
+        trips_before = trips
+        waiting = asyncio.create_task(inline.execute(insert(notes).values(id=3, text="inline")))
+        await asyncio.sleep(0.1)
+        assert not waiting.done()  # one writer at a time, whichever way it runs
+        await threaded.commit()
+        await asyncio.wait_for(waiting, NEVER)
+        assert await inline.scalar(select(notes.c.text).where(notes.c.id == 2)) == "threaded"
+        await inline.commit()
+        assert trips == trips_before + 1  # the threaded COMMIT; none for the inline session
+    async with database.sessionmaker() as session:
+        rows = await session.execute(select(notes.c.id).order_by(notes.c.id))
+        assert rows.scalars().all() == [1, 2, 3]
+
+
+async def test_inline_writer_waits_on_its_thread_for_a_lock_held_outside_hearth(
+    database: Database, tmp_path: Path
+) -> None:
+    outsider = sqlite3.connect(tmp_path / "notes.db", isolation_level=None)
+    outsider.execute("BEGIN IMMEDIATE")
+    outsider.execute("INSERT INTO notes (id, text) VALUES (2, 'outsider')")
+    try:
+        async with loop_ticks() as ticks, database.inline_sessionmaker() as session:
+            waiting = asyncio.create_task(session.execute(insert(notes).values(id=3, text="in")))
+            await asyncio.sleep(0.2)
+            assert not waiting.done()
+            assert ticks() >= 5  # it waits on the thread, not on the event loop
+            outsider.execute("COMMIT")
+            await asyncio.wait_for(waiting, NEVER)
+            await session.commit()
+        async with database.inline_sessionmaker() as session:
+            rows = await session.execute(select(notes.c.text).order_by(notes.c.id))
+            assert rows.scalars().all() == ["one", "outsider", "in"]
+    finally:
+        outsider.close()
+
+
+async def test_the_checkpointer_moves_inline_commits_into_the_database_file(
+    database: Database, tmp_path: Path
+) -> None:
+    def in_file() -> list[str]:
+        # `immutable` reads the database file alone, not its write-ahead log.
+        uri = f"file:{tmp_path / 'notes.db'}?immutable=1"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as raw:
+            return [row[0] for row in raw.execute("SELECT text FROM notes ORDER BY id")]
+
+    await database.checkpoint()
+    async with database.inline_sessionmaker() as session:
+        await session.execute(insert(notes), [{"text": f"n{n}"} for n in range(2000)])
+        await session.commit()
+    assert len(in_file()) == 1  # inline commits leave the log to the checkpointer
+    await database.checkpoint()
+    assert len(in_file()) == 2001
+
+
+async def test_inline_connections_serve_the_async_connection_api(database: Database) -> None:
+    async with database.inline_engine.begin() as conn:
+        await conn.exec_driver_sql("INSERT INTO notes (id, text) VALUES (2, 'two')")
+        result = await conn.execute(select(notes.c.text).order_by(notes.c.id))
+        assert result.scalars().all() == ["one", "two"]

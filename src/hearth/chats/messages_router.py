@@ -33,7 +33,7 @@ from hearth.chats.schemas import (
 )
 from hearth.chats.sse import HEARTBEAT_SECONDS, batched, parse_last_event_id, sse_response
 from hearth.chats.usage import Settlement, UsageRequest
-from hearth.core.deps import DatabaseDep, DbDep
+from hearth.core.deps import DatabaseDep, DbDep, short_statements
 from hearth.core.errors import NotFound
 from hearth.core.pagination import Page
 from hearth.limits.deps import SendRateLimit
@@ -102,6 +102,7 @@ async def _launch(engine: ChatEngine, prepared: turns.PreparedGeneration) -> str
 
 
 @router.post("", responses=STREAM_RESPONSES, dependencies=[SendRateLimit, ModerateMessage])
+@short_statements
 async def send_message(
     chat_id: uuid.UUID,
     body: MessageCreate,
@@ -169,6 +170,7 @@ async def _rerun(
 
 
 @router.post("/{message_id}/regenerate", responses=STREAM_RESPONSES, dependencies=[SendRateLimit])
+@short_statements
 async def regenerate(
     chat_id: uuid.UUID,
     message_id: uuid.UUID,
@@ -182,6 +184,7 @@ async def regenerate(
 
 
 @router.post("/{message_id}/continue", responses=STREAM_RESPONSES, dependencies=[SendRateLimit])
+@short_statements
 async def continue_reply(
     chat_id: uuid.UUID,
     message_id: uuid.UUID,

@@ -334,7 +334,7 @@ class GenerationRunner:
 
     async def _write_finals(self, batch: list[_Final]) -> dict[uuid.UUID, dict[str, Any]]:
         now = utcnow()
-        async with self.database.sessionmaker() as session:
+        async with self.database.inline_sessionmaker() as session:
             ids = [final.job.message_id for final in batch]
             found = {
                 m.id: m for m in await session.scalars(select(Message).where(Message.id.in_(ids)))
@@ -408,7 +408,7 @@ class GenerationRunner:
             .where(table.c.id == bindparam("b_id"), table.c.status == "streaming")
             .values(content=bindparam("b_content"))
         )
-        async with self.database.sessionmaker() as session:
+        async with self.database.inline_sessionmaker() as session:
             await session.execute(statement, rows)
             await session.commit()
         for live, chars in marks:

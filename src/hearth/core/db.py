@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +22,10 @@ from sqlalchemy.types import TypeDecorator
 
 from hearth.core.sqlite_async import one_hop_dbapi
 from hearth.core.sqlite_writers import SQLiteWriterGate
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_SECONDS = 1.0
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -59,17 +65,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    if dbapi_connection.inline:
+        # Nothing that waits or writes to disk on the event loop (see core.sqlite_async).
+        cursor.execute("PRAGMA busy_timeout=0")
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
+    else:
+        cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
-def build_engine(url: str, *, echo: bool = False, reader: bool = False) -> AsyncEngine:
-    """An engine; on SQLite a `reader` one leaves out the write lock taken at BEGIN."""
+def build_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    reader: bool = False,
+    inline: bool = False,
+    gate: SQLiteWriterGate | None = None,
+) -> AsyncEngine:
+    """An engine; on SQLite a `reader` one leaves out the write lock taken at BEGIN, and an
+    `inline` one runs statements on the event loop (writers of one database share a `gate`).
+    """
     is_sqlite = url.startswith("sqlite")
     kwargs: dict[str, Any] = {"echo": echo}
     if is_sqlite:
         kwargs["connect_args"] = {"timeout": 30}
-        kwargs["module"] = one_hop_dbapi()
+        kwargs["module"] = one_hop_dbapi(inline=inline)
     else:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
@@ -87,7 +107,7 @@ def build_engine(url: str, *, echo: bool = False, reader: bool = False) -> Async
             # would come at the first INSERT/UPDATE, without the writer queue).
             dbapi_connection.isolation_level = None
 
-        gate = SQLiteWriterGate(make_url(url).database)
+        gate = gate or SQLiteWriterGate(make_url(url).database)
         event.listen(sync_engine, "begin", gate.begin)
         event.listen(sync_engine, "before_cursor_execute", gate.before_execute)
         event.listen(sync_engine, "commit", gate.end)
@@ -96,30 +116,61 @@ def build_engine(url: str, *, echo: bool = False, reader: bool = False) -> Async
 
 
 class Database:
-    """The engine and session factory of one running app, built in its lifespan."""
+    """The engine and session factory of one running app, built in its lifespan.
+
+    On SQLite: `read_sessionmaker` for reads, which need no writer's turn, and
+    `inline_sessionmaker` for the hot path's few short statements, run on the event loop
+    (`core.sqlite_async`). On PostgreSQL all three are the one engine's.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = build_engine(url)
+        if url.startswith("sqlite"):
+            gate = SQLiteWriterGate(make_url(url).database)
+            self.engine = build_engine(url, gate=gate)
+            self.inline_engine = build_engine(url, inline=True, gate=gate)
+            self.read_engine = build_engine(url, reader=True)
+        else:
+            self.engine = self.inline_engine = self.read_engine = build_engine(url)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.read_engine = build_engine(url, reader=True) if self.is_sqlite else self.engine
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self.inline_sessionmaker = async_sessionmaker(self.inline_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     async def dispose(self) -> None:
-        await self.engine.dispose()
-        if self.read_engine is not self.engine:
-            await self.read_engine.dispose()
+        for engine in {self.engine, self.read_engine, self.inline_engine}:
+            await engine.dispose()
 
-    async def session(self, *, read_mostly: bool = False) -> AsyncIterator[AsyncSession]:
+    async def checkpoint(self) -> None:
+        """Copy SQLite's write-ahead log into the database file, on a thread, without
+        waiting for readers or writers (inline connections leave this to it)."""
+        if self.is_sqlite:
+            async with self.read_engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+    async def keep_checkpointing(self, every: float = CHECKPOINT_SECONDS) -> None:
+        """For the app's lifetime, on SQLite; a checkpoint with nothing to copy is cheap."""
+        while self.is_sqlite:
+            await asyncio.sleep(every)
+            try:
+                await self.checkpoint()
+            except Exception:  # e.g. a full disk; the log grows meanwhile, nothing is lost
+                log.warning("db.checkpoint_failed", exc_info=True)
+
+    async def session(
+        self, *, read_mostly: bool = False, inline: bool = False
+    ) -> AsyncIterator[AsyncSession]:
         """One request, one transaction: commit on success, roll back on error.
 
-        `read_mostly` sessions (GET requests) do not queue behind SQLite's writers.
+        `read_mostly` sessions (GET requests) do not queue behind SQLite's writers; `inline`
+        ones are for requests of a few short statements (see the class).
         """
         maker = self.read_sessionmaker if read_mostly else self.sessionmaker
+        if inline:
+            maker = self.inline_sessionmaker
         async with maker() as session:
             try:
                 yield session

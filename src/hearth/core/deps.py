@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated, cast
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,26 +13,44 @@ from hearth.core.db import Database
 from hearth.core.mail import Mailer
 from hearth.limits.rate import RateLimiter
 
+# Dependencies that only read app.state are `async def`: FastAPI runs a plain `def` one in a
+# worker thread, a trip per request for nothing.
 
-def get_settings(request: Request) -> Settings:
+
+async def get_settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return cast(Database, request.app.state.db)
+
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def short_statements(endpoint: Endpoint) -> Endpoint:
+    """Marks an endpoint whose statements (its dependencies' included) are few, indexed and
+    bounded: on SQLite they run on the event loop, without a trip to a thread each.
+
+    For the chat's hot path only; anything that may scan or write many rows stays off it.
+    """
+    endpoint.hearth_inline = True  # type: ignore[attr-defined]
+    return endpoint
 
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     read_mostly = request.method in ("GET", "HEAD")
-    async for session in get_database(request).session(read_mostly=read_mostly):
+    inline = getattr(request.scope.get("endpoint"), "hearth_inline", False)
+    database = await get_database(request)
+    async for session in database.session(read_mostly=read_mostly, inline=inline):
         yield session
 
 
-def get_mailer(request: Request) -> Mailer:
+async def get_mailer(request: Request) -> Mailer:
     return cast(Mailer, request.app.state.mailer)
 
 
-def get_limiter(request: Request) -> RateLimiter:
+async def get_limiter(request: Request) -> RateLimiter:
     return cast(RateLimiter, request.app.state.limiter)
 
 
