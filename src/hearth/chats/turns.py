@@ -6,11 +6,12 @@ then hands the job to the runner, so the user's message is durable before the LL
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, Table, Update, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -82,6 +83,18 @@ class Window:
     newest_id: uuid.UUID | None  # the newest message of the range, hidden ones included
 
 
+@functools.cache
+def _window_page(bounded: bool, through: bool) -> Executable:
+    """A page of the window, newest first, built once per shape (every turn reads one)."""
+    query = select(Message.id, Message.role, Message.content, Message.hidden, Message.status)
+    query = query.where(Message.chat_id == bindparam("chat_id"))
+    if bounded:
+        query = query.where(Message.id < bindparam("below"))
+    if through:
+        query = query.where(Message.id <= bindparam("through"))
+    return query.order_by(Message.id.desc()).limit(PAGE)
+
+
 async def read_window(
     db: AsyncSession,
     chat_id: uuid.UUID,
@@ -98,22 +111,16 @@ async def read_window(
     """
     picked: list[HistoryItem] = []
     spent = 0
-    cursor_id: uuid.UUID | None = None
+    below = before
     newest: uuid.UUID | None = None
-    columns = (Message.id, Message.role, Message.content, Message.hidden, Message.status)
     while True:
-        query = select(*columns).where(Message.chat_id == chat_id)
-        if before is not None:
-            query = query.where(Message.id < before)
-        if through is not None:
-            query = query.where(Message.id <= through)
-        if cursor_id is not None:
-            query = query.where(Message.id < cursor_id)
-        page = (await db.execute(query.order_by(Message.id.desc()).limit(PAGE))).all()
+        query = _window_page(below is not None, through is not None)
+        parameters = {"chat_id": chat_id, "below": below, "through": through}
+        page = (await db.execute(query, parameters)).all()
         if newest is None and page:
             newest = page[0].id
         for message_id, role, content, hidden, status in page:
-            cursor_id = message_id
+            below = message_id
             if hidden or status == "streaming":
                 continue
             item = HistoryItem(cast(Role, role), content)
@@ -178,20 +185,34 @@ def params_for(turn: Turn) -> GenerationParams:
     )
 
 
+def _lock_statement(*, new_turn: bool) -> Update:
+    table = cast(Table, Chat.__table__)  # Core: the result has a rowcount
+    values: dict[str, Any] = {
+        "active_message_id": bindparam("b_message"),
+        "last_message_at": bindparam("b_now"),
+    }
+    if new_turn:
+        values["turns"] = table.c.turns + 1
+    return (
+        update(table)
+        .where(table.c.id == bindparam("b_chat"), table.c.active_message_id.is_(None))
+        .values(values)
+    )
+
+
+# Built once: they are on the way to every reply's first token.
+_LOCK, _LOCK_NEW_TURN = _lock_statement(new_turn=False), _lock_statement(new_turn=True)
+_INSERT_MESSAGE = insert(cast(Table, Message.__table__))
+
+
 async def _lock_chat(
     db: AsyncSession, chat: Chat, message_id: uuid.UUID, *, new_turn: bool
 ) -> None:
     """The one-generation-per-chat lock: a conditional UPDATE, atomic on every backend."""
     now = utcnow()
-    values: dict[str, Any] = {"active_message_id": message_id, "last_message_at": now}
-    if new_turn:
-        values["turns"] = Chat.turns + 1
-    result = await db.execute(
-        update(Chat)
-        .where(Chat.id == chat.id, Chat.active_message_id.is_(None))
-        .values(values)
-        .execution_options(synchronize_session=False)
-    )
+    statement = _LOCK_NEW_TURN if new_turn else _LOCK
+    parameters = {"b_chat": chat.id, "b_message": message_id, "b_now": now}
+    result = await db.execute(statement, parameters)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise GenerationInProgress()
     # Mirror the row without marking the object dirty (no second UPDATE at flush).
@@ -276,34 +297,41 @@ async def prepare_send(
     user_id, assistant_id = service.ids_after(window.newest_id, 2)
     now = utcnow()
     await _lock_or_release(db, chat, assistant_id, hook, reservation, new_turn=True)
-    # Both rows set the same columns, so they go out as one multi-row INSERT.
-    common: dict[str, Any] = {"chat_id": chat.id, "created_at": now, "hidden": False}
-    user_message = Message(
-        id=user_id,
-        role="user",
-        content=content,
-        status="complete",
-        swipes=None,
-        swipe_index=0,
-        model=None,
-        prompt_snapshot=None,
-        worker_id=None,
-        **common,
-    )
-    assistant = Message(
-        id=assistant_id,
-        role="assistant",
-        content="",
-        status="streaming",
-        swipes=[""],
-        swipe_index=0,
-        model=turn.model_id,
-        prompt_snapshot=prompt.snapshot(),
-        worker_id=worker_id,
-        **common,
-    )
-    db.add_all([user_message, assistant])
-    await db.flush()
+    # One Core INSERT for both rows (the ORM's flush cost several times the statement);
+    # the objects stay outside the session, for the response and the job.
+    common: dict[str, Any] = {
+        "chat_id": chat.id,
+        "created_at": now,
+        "updated_at": now,
+        "hidden": False,
+        "swipe_index": 0,
+    }
+    rows = [
+        {
+            **common,
+            "id": user_id,
+            "role": "user",
+            "content": content,
+            "status": "complete",
+            "swipes": None,
+            "model": None,
+            "prompt_snapshot": None,
+            "worker_id": None,
+        },
+        {
+            **common,
+            "id": assistant_id,
+            "role": "assistant",
+            "content": "",
+            "status": "streaming",
+            "swipes": [""],
+            "model": turn.model_id,
+            "prompt_snapshot": prompt.snapshot(),
+            "worker_id": worker_id,
+        },
+    ]
+    await db.execute(_INSERT_MESSAGE, rows)
+    user_message, assistant = Message(**rows[0]), Message(**rows[1])
     # The character's message counter is bumped when the reply ends (one statement fewer
     # on the way to the first token): the user's message, and the reply if it completes.
     job = _job(turn, user, assistant, prompt, reservation, new_messages=1)

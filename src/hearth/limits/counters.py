@@ -7,6 +7,7 @@ UPDATE of the user's row for the day; the Redis version is one Lua script on a h
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,6 +60,29 @@ def _insert(db: AsyncSession) -> Any:
     return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+@functools.cache
+def _reserve_statement(insert: Any, limited: bool) -> Any:
+    """The reservation upsert, built once per dialect (it is on the way to every reply).
+
+    A new row holds `units`; an existing one grows only if there is room (the condition is
+    re-evaluated on the locked row by PostgreSQL, so concurrent holds cannot overshoot). No
+    row written means no room.
+    """
+    table = UsageCounter.__table__  # Core, not ORM: its result has a rowcount
+    statement = insert(table).values(
+        user_id=bindparam("user_id"),
+        day=bindparam("day"),
+        used_units=0,
+        reserved_units=bindparam("units"),
+    )
+    grown = table.c.reserved_units + statement.excluded.reserved_units
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.user_id, table.c.day],
+        set_={"reserved_units": grown},
+        where=table.c.used_units + grown <= bindparam("limit") if limited else None,
+    )
+
+
 class DatabaseCounters:
     """Counters in `usage_counters`, changed inside the caller's transaction."""
 
@@ -69,21 +93,9 @@ class DatabaseCounters:
     ) -> bool:
         if limit is not None and units > limit:
             return False
-        # One statement: a new row holds `units`; an existing one grows only if there is
-        # room (the condition is re-evaluated on the locked row by PostgreSQL, so concurrent
-        # holds cannot overshoot). No row written means no room.
-        insert = _insert(db)(UsageCounter).values(
-            user_id=user_id, day=day, used_units=0, reserved_units=units
-        )
-        grown = UsageCounter.reserved_units + insert.excluded.reserved_units
-        room = None if limit is None else UsageCounter.used_units + grown <= limit
-        result = await db.execute(
-            insert.on_conflict_do_update(
-                index_elements=[UsageCounter.user_id, UsageCounter.day],
-                set_={"reserved_units": grown},
-                where=room,
-            )
-        )
+        statement = _reserve_statement(_insert(db), limit is not None)
+        parameters = {"user_id": user_id, "day": day, "units": units, "limit": limit}
+        result = await db.execute(statement, parameters)
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def settle(self, db: AsyncSession, charges: Sequence[Charge]) -> None:

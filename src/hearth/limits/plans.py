@@ -6,7 +6,17 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, cast, literal, null, select, union_all, update
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    bindparam,
+    cast,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.config import Settings
@@ -23,7 +33,7 @@ class Allowance:
     requires_balance: bool
 
 
-def _allowance_query(user_id: uuid.UUID) -> Select[Any]:
+def _allowance_query() -> Select[Any]:
     """Rank 0: the user's own row (override, and their plan if any); rank 1: the default plan."""
     own = (
         select(
@@ -35,7 +45,7 @@ def _allowance_query(user_id: uuid.UUID) -> Select[Any]:
         )
         .select_from(UserPlan)
         .outerjoin(Plan, Plan.id == UserPlan.plan_id)
-        .where(UserPlan.user_id == user_id)
+        .where(UserPlan.user_id == bindparam("user_id"))
     )
     default = (
         select(
@@ -53,10 +63,13 @@ def _allowance_query(user_id: uuid.UUID) -> Select[Any]:
     return select(both).order_by(both.c.rank)
 
 
+_ALLOWANCE = _allowance_query()  # built once: it is on the way to every reply
+
+
 async def allowance_of(db: AsyncSession, settings: Settings, user_id: uuid.UUID) -> Allowance:
     """The user's own override, else their plan's limit, else the default plan's, else
     HEARTH_DAILY_UNITS. One statement: it is on the way to every reply's first token."""
-    rows = (await db.execute(_allowance_query(user_id))).all()
+    rows = (await db.execute(_ALLOWANCE, {"user_id": user_id})).all()
     own = next((row for row in rows if row.rank == 0), None)
     plan = own if own is not None and own.name is not None else None
     if plan is None:
