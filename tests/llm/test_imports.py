@@ -23,3 +23,44 @@ def test_importing_does_not_import_provider_sdks(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+FIRST_REPLY = """
+import asyncio, sys
+from hearth.llm.sdk_import import import_sdk
+from hearth.llm.types import ChatMessage, GenerationParams
+from tests.fakes import {fake}
+from tests.llm.conftest import {make}
+
+async def main():
+    await import_sdk({kind!r})
+    with {fake}() as server:
+        provider = {make}(server)
+        before = set(sys.modules)
+        await provider.complete(
+            [ChatMessage("user", "Hi")], model="fake-model", params=GenerationParams()
+        )
+        await provider.aclose()
+    print(",".join(sorted(set(sys.modules) - before)))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "fake", "make"),
+    [
+        ("openai", "FakeOpenAI", "openai_provider"),
+        ("anthropic", "FakeAnthropic", "anthropic_provider"),
+        ("gemini", "FakeGemini", "gemini_provider"),
+    ],
+)
+def test_after_the_preload_a_first_reply_imports_nothing_on_the_event_loop(
+    kind: str, fake: str, make: str
+) -> None:
+    code = FIRST_REPLY.format(kind=kind, fake=fake, make=make)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    imported = {name for name in result.stdout.strip().split(",") if name}
+    assert imported <= {"importlib.readers"}  # the standard library's, imported in 0.1 ms
