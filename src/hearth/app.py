@@ -147,14 +147,16 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     app.add_middleware(RequestContextMiddleware)
 
     api = APIRouter(prefix=API_PREFIX)
+    # Routes are tried in this order: the chat's hot path (send, stream) first. No other
+    # router serves paths under /chats/{chat_id}/messages, so the order changes no match.
     for router in (
+        messages_router,
         health_router,
         auth_router,
         me_router,
         usage_router,
         characters_router,
         chats_router,
-        messages_router,
         impersonate_router,
         models_router,
         reports_router,
