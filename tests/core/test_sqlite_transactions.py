@@ -189,6 +189,21 @@ async def test_inline_sessions_run_statements_on_the_loop_and_share_the_writers_
         assert rows.scalars().all() == [1, 2, 3]
 
 
+async def test_an_inline_write_on_a_free_queue_runs_without_yielding_to_the_loop(
+    database: Database,
+) -> None:
+    # A writer that paused here would hold the turn while every other task ran: under load
+    # a whole loop iteration, milliseconds, for each write transaction.
+    others_ran = asyncio.Event()
+    async with database.inline_sessionmaker() as session:
+        await session.execute(select(notes))  # connected (opening a connection may yield)
+        asyncio.get_running_loop().call_soon(others_ran.set)
+        await session.execute(insert(notes).values(id=2, text="two"))
+        await session.commit()
+        assert not others_ran.is_set()
+    await asyncio.wait_for(others_ran.wait(), NEVER)
+
+
 async def test_inline_writer_waits_on_its_thread_for_a_lock_held_outside_hearth(
     database: Database, tmp_path: Path
 ) -> None:

@@ -101,16 +101,20 @@ class SQLiteWriterGate:
         conn.info["hearth_deferred"] = True
 
     async def _take_turn(self) -> None:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        await self._lock.acquire()
-        if self._processes is None:
-            return
-        try:
-            await self._processes.acquire()
-        except BaseException:
-            self._lock.release()
-            raise
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for runs the wait as a task of
+        # its own, so even a free turn cost two loop iterations, with the turn already held
+        # for the second (under load, a whole iteration of every stream's work, ms each).
+        async with asyncio.timeout(SQLITE_GATE_TIMEOUT_SECONDS):
+            if self._lock is None:
+                self._lock = asyncio.Lock()
+            await self._lock.acquire()
+            if self._processes is None:
+                return
+            try:
+                await self._processes.acquire()
+            except BaseException:
+                self._lock.release()
+                raise
 
     def before_execute(
         self,
@@ -125,7 +129,7 @@ class SQLiteWriterGate:
             return
         del conn.info["hearth_deferred"]
         # SQLAlchemy's asyncio engine runs this in its greenlet: await_only waits on the loop.
-        await_only(asyncio.wait_for(self._take_turn(), SQLITE_GATE_TIMEOUT_SECONDS))
+        await_only(self._take_turn())
         conn.info["hearth_gate"] = True
         cursor.begin_immediate = True  # BEGIN goes with the statement, in one trip
 
