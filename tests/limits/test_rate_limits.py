@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ from PIL import Image
 
 from hearth.app import create_app
 from hearth.config import Settings
+from hearth.limits.rate import RateLimiter
 from tests.chats.helpers import create_character, create_chat, send_json
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
@@ -130,3 +132,25 @@ async def test_limits_in_redis_are_shared_by_workers(redis_apps: tuple[FastAPI, 
 
     assert not verdict.allowed
     assert 1 <= verdict.retry_after <= 60
+
+
+async def test_in_memory_limits_count_on_the_event_loop_without_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each send passes the per-address limit, which all clients behind one proxy share: a
+    # hit that waited for a thread (or for a lock held across one) queued every send.
+    trips: list[object] = []
+    real_to_thread = asyncio.to_thread
+
+    async def counting(func: Callable[..., object], /, *args: object) -> object:
+        trips.append(func)
+        return await real_to_thread(func, *args)
+
+    monkeypatch.setattr(asyncio, "to_thread", counting)
+    limiter = RateLimiter()
+    for n in range(50):
+        await limiter.enforce("50/minute", "send-user", str(n))
+        await limiter.enforce("50/minute", "send-ip", "203.0.113.7")
+    await asyncio.sleep(0.05)  # the storage's expiry pass, if any, runs meanwhile
+    assert trips == []
+    assert not (await limiter.check("50/minute", "send-ip", "203.0.113.7")).allowed  # full

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from hearth.core.errors import TooManyRequests
 
@@ -33,7 +33,12 @@ class RateLimiter:
             )
         else:
             self.storage = MemoryStorage()
-        self.strategy = MovingWindowRateLimiter(self.storage)
+        # A sliding window counter (this window's count plus the last one's, weighted by
+        # how much of it still overlaps): close to an exact moving window, in O(1). The
+        # library's in-memory moving window expires its entries with a trip to a thread per
+        # key, holding that key's lock meanwhile; under load every send waited for it on
+        # the shared per-address key (200-chat bench, one worker: 67 ms at p50).
+        self.strategy = SlidingWindowCounterRateLimiter(self.storage)
         self._items: dict[str, RateLimitItem] = {}
 
     def _item(self, limit: str) -> RateLimitItem:
