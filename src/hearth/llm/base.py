@@ -36,6 +36,10 @@ class Provider(Protocol):
         """Models this provider offers; may ask the server. Raises `LLMError` on failure."""
         ...
 
+    async def warm_up(self) -> None:
+        """Build the SDK client off the event loop, before the first request needs it."""
+        ...
+
     async def aclose(self) -> None: ...
 
 

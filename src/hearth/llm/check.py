@@ -44,8 +44,9 @@ async def check_provider(
     model_id = gateway.default_model_for(name)
     provider, model = gateway.resolve(model_id)
     config = gateway.provider_config(name)
-    if config is not None:
-        await import_sdk(config.kind)  # not part of the measured latency
+    if config is not None:  # not part of the measured latency
+        await import_sdk(config.kind)
+        await provider.warm_up()
     started = time.perf_counter()
     try:
         async with asyncio.timeout(wait_seconds):

@@ -149,6 +149,10 @@ class LLMGateway:
             raise UnknownModel(f"provider {name!r} is not configured", name)
         return entry.provider, model
 
+    def provider(self, name: str) -> Provider | None:
+        entry = self._entries.get(name)
+        return entry.provider if entry else None
+
     def provider_config(self, name: str) -> ProviderConfig | None:
         entry = self._entries.get(name)
         return entry.config if entry else None

@@ -34,9 +34,13 @@ async def start_gateway(
 
 
 async def preload_sdks(gateway: LLMGateway) -> None:
-    """The SDKs of the configured providers, imported while the app already answers."""
-    for kind in sorted({config.kind for config in gateway.provider_configs}):
+    """The SDKs of the configured providers, imported and their clients built off the event
+    loop, while the app already answers."""
+    for config in gateway.provider_configs:
+        provider = gateway.provider(config.name)
         try:
-            await import_sdk(kind)
-        except Exception:  # the first request will import it, and say what is wrong
-            log.warning("llm.preload_failed kind=%s", kind, exc_info=True)
+            await import_sdk(config.kind)
+            if provider is not None:
+                await provider.warm_up()
+        except Exception:  # the first request will do it again, and say what is wrong
+            log.warning("llm.preload_failed provider=%s", config.name, exc_info=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hearth.llm.adapters.http_client import build_http_client, transport_error
+from hearth.llm.adapters.http_client import build_http_client, built_off_loop, transport_error
 from hearth.llm.adapters.status_map import connection_failed, from_status, timed_out
 from hearth.llm.adapters.turns import alternate
 from hearth.llm.base import collect
@@ -76,18 +76,26 @@ class AnthropicProvider:
 
     def _sdk(self) -> AsyncAnthropic:
         if self._client is None:
-            from anthropic import AsyncAnthropic
-
-            self._client = AsyncAnthropic(
-                api_key=self._api_key,
-                base_url=self.base_url,
-                max_retries=0,
-                timeout=self._timeout,
-                http_client=build_http_client(
-                    proxy=self._proxy, timeout=self._timeout, transport="anthropic-aiohttp"
-                ),
-            )
+            self._client = self._new_client()
         return self._client
+
+    def _new_client(self) -> AsyncAnthropic:
+        from anthropic import AsyncAnthropic
+
+        return AsyncAnthropic(
+            api_key=self._api_key,
+            base_url=self.base_url,
+            max_retries=0,
+            timeout=self._timeout,
+            http_client=build_http_client(
+                proxy=self._proxy, timeout=self._timeout, transport="anthropic-aiohttp"
+            ),
+        )
+
+    async def warm_up(self) -> None:
+        if self._client is None:
+            client = await built_off_loop(self._new_client)
+            self._client = self._client or client  # a request may have built one meanwhile
 
     def _request(
         self, messages: Sequence[ChatMessage], model: str, params: GenerationParams

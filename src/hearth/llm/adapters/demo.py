@@ -147,6 +147,9 @@ class DemoProvider:
     async def list_models(self) -> list[ModelInfo]:
         return [demo_model_info()]
 
+    async def warm_up(self) -> None:
+        return None
+
     async def aclose(self) -> None:
         return None
 

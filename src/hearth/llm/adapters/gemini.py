@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hearth.llm.adapters.http_client import build_http_client, transport_error
+from hearth.llm.adapters.http_client import build_http_client, built_off_loop, transport_error
 from hearth.llm.adapters.status_map import connection_failed, from_status, timed_out
 from hearth.llm.adapters.turns import alternate
 from hearth.llm.base import collect
@@ -66,21 +66,29 @@ class GeminiProvider:
 
     def _sdk(self) -> Client:
         if self._client is None:
-            from google import genai
-            from google.genai import types
-
-            # Handing over our httpx2 client also keeps the SDK off aiohttp, which would
-            # bypass the proxy and timeout settings.
-            self._client = genai.Client(
-                api_key=self._api_key,
-                http_options=types.HttpOptions(
-                    base_url=self.base_url,
-                    api_version=self._api_version,
-                    timeout=int(self._timeout * 1000),  # per request; None would mean never
-                    httpx_async_client=build_http_client(proxy=self._proxy, timeout=self._timeout),
-                ),
-            )
+            self._client = self._new_client()
         return self._client
+
+    def _new_client(self) -> Client:
+        from google import genai
+        from google.genai import types
+
+        # Handing over our httpx2 client also keeps the SDK off aiohttp, which would bypass
+        # the proxy and timeout settings.
+        return genai.Client(
+            api_key=self._api_key,
+            http_options=types.HttpOptions(
+                base_url=self.base_url,
+                api_version=self._api_version,
+                timeout=int(self._timeout * 1000),  # per request; None would mean never
+                httpx_async_client=build_http_client(proxy=self._proxy, timeout=self._timeout),
+            ),
+        )
+
+    async def warm_up(self) -> None:
+        if self._client is None:
+            client = await built_off_loop(self._new_client)
+            self._client = self._client or client  # a request may have built one meanwhile
 
     def _request(self, messages: Sequence[ChatMessage], params: GenerationParams) -> dict[str, Any]:
         from google.genai import types

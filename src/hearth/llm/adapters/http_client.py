@@ -12,7 +12,9 @@ server's work. Requests, errors and retries still go through the SDK as before.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 if TYPE_CHECKING:
     import httpx2
@@ -25,6 +27,7 @@ CONNECT_TIMEOUT_CAP = 10.0
 MAX_CONNECTIONS = 2000
 
 Transport = Literal["httpx", "openai-aiohttp", "anthropic-aiohttp"]
+Client = TypeVar("Client")
 
 
 def build_http_client(
@@ -52,6 +55,13 @@ def build_http_client(
             max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
         ),
     )
+
+
+async def built_off_loop(factory: Callable[[], Client]) -> Client:
+    """`factory()` in a worker thread. An SDK client's TLS context loads the CA bundle: 30-60
+    ms the event loop would otherwise stop for at a worker's first request. An unused client
+    needs no closing: its connections (and aiohttp session) open at its first request."""
+    return await asyncio.to_thread(factory)
 
 
 def transport_error(exc: BaseException) -> str | None:

@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hearth.llm.adapters.http_client import build_http_client, transport_error
+from hearth.llm.adapters.http_client import build_http_client, built_off_loop, transport_error
 from hearth.llm.adapters.status_map import connection_failed, from_status, timed_out
 from hearth.llm.base import collect
 from hearth.llm.catalog import Catalog
@@ -68,21 +68,29 @@ class OpenAICompatProvider:
 
     def _sdk(self) -> AsyncOpenAI:
         if self._client is None:
-            from openai import AsyncOpenAI
-
-            self._client = AsyncOpenAI(
-                # Local servers usually need no key, but the SDK refuses to start without one.
-                api_key=self._api_key or "no-key",
-                base_url=self.base_url,
-                project=self._folder_id if self.kind == "yandex" else None,
-                max_retries=0,  # the gateway retries, and only before the first token
-                timeout=self._timeout,
-                default_headers=self._headers or None,
-                http_client=build_http_client(
-                    proxy=self._proxy, timeout=self._timeout, transport="openai-aiohttp"
-                ),
-            )
+            self._client = self._new_client()
         return self._client
+
+    def _new_client(self) -> AsyncOpenAI:
+        from openai import AsyncOpenAI
+
+        return AsyncOpenAI(
+            # Local servers usually need no key, but the SDK refuses to start without one.
+            api_key=self._api_key or "no-key",
+            base_url=self.base_url,
+            project=self._folder_id if self.kind == "yandex" else None,
+            max_retries=0,  # the gateway retries, and only before the first token
+            timeout=self._timeout,
+            default_headers=self._headers or None,
+            http_client=build_http_client(
+                proxy=self._proxy, timeout=self._timeout, transport="openai-aiohttp"
+            ),
+        )
+
+    async def warm_up(self) -> None:
+        if self._client is None:
+            client = await built_off_loop(self._new_client)
+            self._client = self._client or client  # a request may have built one meanwhile
 
     def wire_model(self, model: str) -> str:
         """Yandex wants `gpt://<folder>/<model>/latest`; everyone else takes the name as is."""
