@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hearth.llm.adapters.http_client import build_http_client, built_off_loop, transport_error
+from hearth.llm.adapters.http_client import LazyClient, build_http_client, transport_error
 from hearth.llm.adapters.status_map import connection_failed, from_status, timed_out
 from hearth.llm.adapters.turns import alternate
 from hearth.llm.base import collect
@@ -72,12 +72,10 @@ class AnthropicProvider:
         self._catalog = catalog
         self._proxy = proxy
         self._timeout = timeout
-        self._client: AsyncAnthropic | None = None
+        self._client = LazyClient(self._new_client)
 
     def _sdk(self) -> AsyncAnthropic:
-        if self._client is None:
-            self._client = self._new_client()
-        return self._client
+        return self._client.get()
 
     def _new_client(self) -> AsyncAnthropic:
         from anthropic import AsyncAnthropic
@@ -93,9 +91,7 @@ class AnthropicProvider:
         )
 
     async def warm_up(self) -> None:
-        if self._client is None:
-            client = await built_off_loop(self._new_client)
-            self._client = self._client or client  # a request may have built one meanwhile
+        await self._client.warm_up()
 
     def _request(
         self, messages: Sequence[ChatMessage], model: str, params: GenerationParams
@@ -167,9 +163,9 @@ class AnthropicProvider:
         ]
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        client = self._client.take()
+        if client is not None:
+            await client.close()
 
     def _map(self, exc: BaseException, *, mid_stream: bool = False) -> LLMError:
         import anthropic

@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hearth.llm.adapters.http_client import build_http_client, built_off_loop, transport_error
+from hearth.llm.adapters.http_client import LazyClient, build_http_client, transport_error
 from hearth.llm.adapters.status_map import connection_failed, from_status, timed_out
 from hearth.llm.adapters.turns import alternate
 from hearth.llm.base import collect
@@ -62,12 +62,10 @@ class GeminiProvider:
         self._proxy = proxy
         self._timeout = timeout
         self._api_version = api_version
-        self._client: Client | None = None
+        self._client = LazyClient(self._new_client)
 
     def _sdk(self) -> Client:
-        if self._client is None:
-            self._client = self._new_client()
-        return self._client
+        return self._client.get()
 
     def _new_client(self) -> Client:
         from google import genai
@@ -86,9 +84,7 @@ class GeminiProvider:
         )
 
     async def warm_up(self) -> None:
-        if self._client is None:
-            client = await built_off_loop(self._new_client)
-            self._client = self._client or client  # a request may have built one meanwhile
+        await self._client.warm_up()
 
     def _request(self, messages: Sequence[ChatMessage], params: GenerationParams) -> dict[str, Any]:
         from google.genai import types
@@ -168,9 +164,9 @@ class GeminiProvider:
         return [self._catalog.info("gemini", self.name, model) for model in known]
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aio.aclose()
-            self._client = None
+        client = self._client.take()
+        if client is not None:
+            await client.aio.aclose()
 
     def _map(self, exc: BaseException, *, mid_stream: bool = False) -> LLMError:
         from google.genai import errors

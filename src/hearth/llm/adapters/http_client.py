@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 if TYPE_CHECKING:
     import httpx2
@@ -57,11 +57,33 @@ def build_http_client(
     )
 
 
-async def built_off_loop(factory: Callable[[], Client]) -> Client:
-    """`factory()` in a worker thread. An SDK client's TLS context loads the CA bundle: 30-60
-    ms the event loop would otherwise stop for at a worker's first request. An unused client
-    needs no closing: its connections (and aiohttp session) open at its first request."""
-    return await asyncio.to_thread(factory)
+class LazyClient(Generic[Client]):
+    """An adapter's SDK client: built at its first request, or ahead of it in a thread.
+
+    Building one costs 30-60 ms (its TLS context loads the CA bundle), which the event loop
+    would otherwise stop for at a worker's first reply: the app's start-up calls `warm_up`.
+    """
+
+    def __init__(self, build: Callable[[], Client]) -> None:
+        self._build = build
+        self._client: Client | None = None
+
+    def get(self) -> Client:
+        if self._client is None:
+            self._client = self._build()
+        return self._client
+
+    async def warm_up(self) -> None:
+        if self._client is None:
+            client = await asyncio.to_thread(self._build)
+            # A request may have built one meanwhile; this one then goes unused, which needs
+            # no closing (connections, and the aiohttp session, open at the first request).
+            self._client = self._client or client
+
+    def take(self) -> Client | None:
+        """The client, if built, for closing; the next request builds a new one."""
+        client, self._client = self._client, None
+        return client
 
 
 def transport_error(exc: BaseException) -> str | None:

@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from hearth.llm.adapters.http_client import build_http_client, built_off_loop, transport_error
+from hearth.llm.adapters.http_client import LazyClient, build_http_client, transport_error
 from hearth.llm.adapters.status_map import connection_failed, from_status, timed_out
 from hearth.llm.base import collect
 from hearth.llm.catalog import Catalog
@@ -64,12 +64,10 @@ class OpenAICompatProvider:
         self._timeout = timeout
         self._headers = dict(headers or {})
         self._folder_id = folder_id
-        self._client: AsyncOpenAI | None = None
+        self._client = LazyClient(self._new_client)
 
     def _sdk(self) -> AsyncOpenAI:
-        if self._client is None:
-            self._client = self._new_client()
-        return self._client
+        return self._client.get()
 
     def _new_client(self) -> AsyncOpenAI:
         from openai import AsyncOpenAI
@@ -88,9 +86,7 @@ class OpenAICompatProvider:
         )
 
     async def warm_up(self) -> None:
-        if self._client is None:
-            client = await built_off_loop(self._new_client)
-            self._client = self._client or client  # a request may have built one meanwhile
+        await self._client.warm_up()
 
     def wire_model(self, model: str) -> str:
         """Yandex wants `gpt://<folder>/<model>/latest`; everyone else takes the name as is."""
@@ -203,9 +199,9 @@ class OpenAICompatProvider:
         return self._catalog.info(self.kind, self.name, model)
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        client = self._client.take()
+        if client is not None:
+            await client.close()
 
     def _scrub(self, text: str) -> str:
         return scrub(text, [self._api_key])
