@@ -293,12 +293,12 @@ async def prepare_send(
     window = await read_window(db, chat.id, budget=budget)
     history = [*window.history, HistoryItem("user", content)]
     prompt = build(turn, history, window.has_older, "reply", turn_number=chat.turns + 1)
-    reservation = await _reserve(db, hook, user, turn, prompt)
     user_id, assistant_id = service.ids_after(window.newest_id, 2)
     now = utcnow()
-    await _lock_or_release(db, chat, assistant_id, hook, reservation, new_turn=True)
     # One Core INSERT for both rows (the ORM's flush cost several times the statement);
-    # the objects stay outside the session, for the response and the job.
+    # the objects stay outside the session, for the response and the job. All is built
+    # before the first write, which takes the database's write turn (on SQLite, one for
+    # every writer of the file): the turn is held for the three writes and the commit.
     common: dict[str, Any] = {
         "chat_id": chat.id,
         "created_at": now,
@@ -330,8 +330,10 @@ async def prepare_send(
             "worker_id": worker_id,
         },
     ]
-    await db.execute(_INSERT_MESSAGE, rows)
     user_message, assistant = Message(**rows[0]), Message(**rows[1])
+    reservation = await _reserve(db, hook, user, turn, prompt)
+    await _lock_or_release(db, chat, assistant_id, hook, reservation, new_turn=True)
+    await db.execute(_INSERT_MESSAGE, rows)
     # The character's message counter is bumped when the reply ends (one statement fewer
     # on the way to the first token): the user's message, and the reply if it completes.
     job = _job(turn, user, assistant, prompt, reservation, new_messages=1)
