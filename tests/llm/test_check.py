@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+import sys
+import traceback
+
 import pytest
 from typer.testing import CliRunner
 
@@ -102,9 +107,25 @@ async def test_check_passes_on_every_adapter_when_the_servers_answer(
             gemini_base_url=gemini_fake.base_url,
         )
     )
-    checks = await check_providers(gateway)
+    # Once in CI the OpenAI probe got no answer in 30 s (not reproduced since): should it
+    # happen again, the failure shows where every task and thread was waiting at 25 s.
+    stuck: list[str] = []
+    watch = asyncio.get_running_loop().call_later(25, lambda: stuck.append(_stacks()))
+    try:
+        checks = await check_providers(gateway)
+    finally:
+        watch.cancel()
     assert [(c.provider, c.status) for c in checks] == [
         ("openai", "OK"),
         ("anthropic", "OK"),
         ("gemini", "OK"),
-    ]
+    ], "\n".join(stuck)
+
+
+def _stacks() -> str:
+    out = io.StringIO()
+    for task in asyncio.all_tasks():
+        task.print_stack(file=out)
+    for thread_id, frame in sys._current_frames().items():
+        out.write(f"thread {thread_id}:\n{''.join(traceback.format_stack(frame))}")
+    return out.getvalue()
