@@ -27,16 +27,15 @@ def test_importing_does_not_import_provider_sdks(module: str) -> None:
 
 FIRST_REPLY = """
 import asyncio, sys
-from hearth.llm.sdk_import import import_sdk
+from hearth.llm.sdk_import import prepare_provider
 from hearth.llm.types import ChatMessage, GenerationParams
 from tests.fakes import {fake}
 from tests.llm.conftest import {make}
 
 async def main():
-    await import_sdk({kind!r})
     with {fake}() as server:
         provider = {make}(server)
-        await provider.warm_up()
+        await prepare_provider({kind!r}, provider)
         adapter = sys.modules[type(provider).__module__]
         built = []
         adapter.build_http_client = lambda **options: built.append(options)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from hearth.llm.errors import LLMError
 from hearth.llm.gateway import LLMGateway
-from hearth.llm.sdk_import import import_sdk
+from hearth.llm.sdk_import import prepare_provider
 from hearth.llm.types import ChatMessage, GenerationParams
 
 PROBE = [ChatMessage("user", "Reply with the single word: OK")]
@@ -45,8 +45,7 @@ async def check_provider(
     provider, model = gateway.resolve(model_id)
     config = gateway.provider_config(name)
     if config is not None:  # not part of the measured latency
-        await import_sdk(config.kind)
-        await provider.warm_up()
+        await prepare_provider(config.kind, provider)
     started = time.perf_counter()
     try:
         async with asyncio.timeout(wait_seconds):

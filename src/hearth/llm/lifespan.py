@@ -7,7 +7,7 @@ import logging
 from hearth.config import Settings
 from hearth.core.db import Database
 from hearth.llm.gateway import LLMGateway
-from hearth.llm.sdk_import import import_sdk
+from hearth.llm.sdk_import import prepare_provider
 from hearth.llm.secret_box import SecretBox
 from hearth.llm.settings import LLMSettings
 from hearth.llm.store import load_stored_providers
@@ -39,8 +39,7 @@ async def preload_sdks(gateway: LLMGateway) -> None:
     for config in gateway.provider_configs:
         provider = gateway.provider(config.name)
         try:
-            await import_sdk(config.kind)
             if provider is not None:
-                await provider.warm_up()
+                await prepare_provider(config.kind, provider)
         except Exception:  # the first request will do it again, and say what is wrong
             log.warning("llm.preload_failed provider=%s", config.name, exc_info=True)

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:
+    from hearth.llm.base import Provider
+
+# Imported by an SDK's first request, not by importing it: the HTTP client's transport and
+# TLS modules, and for OpenAI the chat resource (70-80 ms on the loop otherwise).
+_HTTP = ("httpcore2", "truststore")
 _OPENAI = (
     "openai",
-    # Imported by the SDK's first request, not by `import openai`: the chat resource, and
-    # the HTTP client's transport and TLS modules (70-80 ms on the loop otherwise).
     "openai.resources.chat.chat",
     "openai.resources.chat.completions.completions",
-    "httpcore2",
-    "truststore",
+    *_HTTP,
 )
 
 # What each kind of provider imports on first use.
@@ -26,14 +30,13 @@ SDK_MODULES: dict[str, tuple[str, ...]] = {
     "openrouter": _OPENAI,
     "yandex": _OPENAI,
     "local": _OPENAI,
-    "anthropic": ("anthropic", "opentelemetry.propagate", "httpcore2", "truststore"),
+    "anthropic": ("anthropic", "opentelemetry.propagate", *_HTTP),
     "gemini": (
         "google.genai",
         "google.auth.aio.credentials",
         "anyio._backends._asyncio",
         "anyio.streams.stapled",
-        "httpcore2",
-        "truststore",
+        *_HTTP,
     ),
 }
 
@@ -42,6 +45,12 @@ async def import_sdk(kind: str) -> None:
     """Import the SDK of a provider `kind` in a thread (nothing for kinds without one)."""
     if kind in SDK_MODULES:
         await asyncio.to_thread(_import_all, SDK_MODULES[kind])
+
+
+async def prepare_provider(kind: str, provider: Provider) -> None:
+    """Its SDK imported and its client built, both off the event loop."""
+    await import_sdk(kind)
+    await provider.warm_up()
 
 
 def _import_all(modules: tuple[str, ...]) -> None:
