@@ -81,7 +81,7 @@ async def test_counters_never_go_negative(client: httpx.AsyncClient, app: FastAP
     key = uuid.UUID(character["id"])
     async with app.state.db.sessionmaker() as session, session.begin():
         await counters.bump_chats(session, key, 2)
-        await counters.bump_messages(session, key, 5)
+        await counters.bump_messages(session, {key: 5})
         await counters.bump_chats(session, key, -3)
     stats = (await client.get(f"/characters/{character['id']}")).json()["stats"]
     assert stats == {"chats": 0, "messages": 5, "likes": 0}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -9,7 +10,6 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hearth.auth import service
-from hearth.auth.models import AuthSession
 from hearth.core.deps import DbDep, SettingsDep
 from hearth.core.errors import Forbidden, NotAuthenticated
 from hearth.users.models import User
@@ -21,14 +21,14 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 @dataclass(frozen=True)
 class Principal:
     user: User
-    session: AuthSession
+    session_id: uuid.UUID
 
 
 async def get_principal(db: DbDep, settings: SettingsDep, credentials: BearerDep) -> Principal:
     if credentials is None:
         raise NotAuthenticated()
-    user, session = await service.authenticate(db, settings, credentials.credentials)
-    return Principal(user, session)
+    user, session_id = await service.authenticate(db, settings, credentials.credentials)
+    return Principal(user, session_id)
 
 
 async def get_optional_principal(

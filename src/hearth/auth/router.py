@@ -115,6 +115,6 @@ async def reset_password(body: ResetIn, db: DbDep) -> Response:
 @router.post("/password/change", status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(body: ChangePasswordIn, principal: PrincipalDep, db: DbDep) -> Response:
     await service.change_password(
-        db, principal.user, principal.session.id, body.current_password, body.new_password
+        db, principal.user, principal.session_id, body.current_password, body.new_password
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -18,7 +18,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,6 +94,22 @@ class _Live:
         if len(self.parts) > 1:
             self.parts[:] = ["".join(self.parts)]
         return self.job.base_text + (self.parts[0] if self.parts else "")
+
+
+# Built once: every reply's end runs them.
+_FINAL_MESSAGES = select(Message).where(Message.id.in_(bindparam("ids", expanding=True)))
+_CHATS = cast(Table, Chat.__table__)
+_END_GENERATION = (
+    update(_CHATS)
+    .where(_CHATS.c.id == bindparam("b_chat"), _CHATS.c.active_message_id == bindparam("b_message"))
+    .values(active_message_id=None, last_message_at=bindparam("b_now"))
+)
+_MESSAGES = cast(Table, Message.__table__)
+_FLUSH_TEXT = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("b_id"), _MESSAGES.c.status == "streaming")
+    .values(content=bindparam("b_content"))
+)
 
 
 def llm_error_body(exc: LLMError) -> dict[str, str]:
@@ -336,9 +352,7 @@ class GenerationRunner:
         now = utcnow()
         async with self.database.inline_sessionmaker() as session:
             ids = [final.job.message_id for final in batch]
-            found = {
-                m.id: m for m in await session.scalars(select(Message).where(Message.id.in_(ids)))
-            }
+            found = {m.id: m for m in await session.scalars(_FINAL_MESSAGES, {"ids": ids})}
             bumps: Counter[uuid.UUID] = Counter()
             chats: list[dict[str, Any]] = []
             for final in batch:
@@ -355,19 +369,8 @@ class GenerationRunner:
                 chats.append({"b_chat": final.job.chat_id, "b_message": message.id, "b_now": now})
             await session.flush()
             if chats:
-                table = Chat.__table__
-                assert isinstance(table, Table)
-                await session.execute(
-                    update(table)
-                    .where(
-                        table.c.id == bindparam("b_chat"),
-                        table.c.active_message_id == bindparam("b_message"),
-                    )
-                    .values(active_message_id=None, last_message_at=bindparam("b_now")),
-                    chats,
-                )
-            for character_id, count in bumps.items():
-                await bump_messages(session, character_id, count)
+                await session.execute(_END_GENERATION, chats)
+            await bump_messages(session, bumps)
             # The charges land in the same transaction as the replies they pay for.
             await self._bill(session, batch)
             await session.commit()
@@ -401,15 +404,8 @@ class GenerationRunner:
             rows.append({"b_id": live.job.message_id, "b_content": live.text()})
         if not rows:
             return 0
-        table = Message.__table__
-        assert isinstance(table, Table)
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"), table.c.status == "streaming")
-            .values(content=bindparam("b_content"))
-        )
         async with self.database.inline_sessionmaker() as session:
-            await session.execute(statement, rows)
+            await session.execute(_FLUSH_TEXT, rows)
             await session.commit()
         for live, chars in marks:
             live.flushed_chars = chars

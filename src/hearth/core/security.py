@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import secrets
 import uuid
@@ -103,6 +104,21 @@ def issue_access_token(
 
 
 def read_access_token(secret: str, token: str) -> AccessClaims:
+    """The claims of a valid, unexpired access token; InvalidToken otherwise.
+
+    A token is verified once: every request of a client carries the same token, and checking
+    its signature again each time was most of the cost of authenticating. Only tokens that
+    passed are remembered, keyed by the whole token (its signature included), and their
+    expiry is checked on every use.
+    """
+    claims = _verified_claims(secret, token)
+    if claims.expires_at <= utcnow():
+        raise InvalidToken(expired=True)
+    return claims
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified_claims(secret: str, token: str) -> AccessClaims:
     try:
         # The algorithm list is pinned: a token claiming `none` or RS256 is refused.
         claims = jwt.decode(

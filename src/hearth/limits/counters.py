@@ -83,6 +83,23 @@ def _reserve_statement(insert: Any, limited: bool) -> Any:
     )
 
 
+@functools.cache
+def _settle_statement(insert: Any) -> Any:
+    """One upsert for a whole batch of settlements (executemany), built once per dialect:
+    the use is recorded even if the row is missing."""
+    table = UsageCounter.__table__
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.user_id, table.c.day],
+        set_={
+            "reserved_units": _minus(
+                table.c.reserved_units, bindparam("b_reserved", type_=Integer)
+            ),
+            "used_units": table.c.used_units + statement.excluded.used_units,
+        },
+    )
+
+
 class DatabaseCounters:
     """Counters in `usage_counters`, changed inside the caller's transaction."""
 
@@ -101,21 +118,8 @@ class DatabaseCounters:
     async def settle(self, db: AsyncSession, charges: Sequence[Charge]) -> None:
         if not charges:
             return
-        # One upsert for the whole batch (executemany): the use is recorded even if the
-        # row is missing, and the batch costs one trip while the write lock is held.
-        table = UsageCounter.__table__
-        insert = _insert(db)(table)
-        statement = insert.on_conflict_do_update(
-            index_elements=[table.c.user_id, table.c.day],
-            set_={
-                "reserved_units": _minus(
-                    table.c.reserved_units, bindparam("b_reserved", type_=Integer)
-                ),
-                "used_units": table.c.used_units + insert.excluded.used_units,
-            },
-        )
         await db.execute(
-            statement,
+            _settle_statement(_insert(db)),
             [
                 {
                     "user_id": charge.user_id,

@@ -15,15 +15,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_CEILING, Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import Table, event, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.chats.usage import Settlement
 from hearth.config import Settings
 from hearth.core.clock import utcnow
 from hearth.core.db import Database
+from hearth.core.ids import uuid7
 from hearth.limits import balance
 from hearth.limits.counters import Charge, UnitCounters
 from hearth.limits.errors import InsufficientBalance, QuotaExceeded
@@ -32,6 +33,8 @@ from hearth.limits.period import quota_day, reset_at
 from hearth.limits.plans import allowance_of
 
 log = logging.getLogger(__name__)
+
+_INSERT_ENTRY = insert(cast(Table, UsageEntry.__table__))
 
 
 PriceOf = Callable[[str], Any]  # model id -> an object with input/output_per_million
@@ -98,7 +101,7 @@ class QuotaHook:
     async def settle_all(
         self, settlements: Sequence[Settlement], *, session: AsyncSession | None = None
     ) -> None:
-        charges: list[tuple[Reservation, UsageEntry]] = []
+        charges: list[tuple[Reservation, dict[str, Any]]] = []
         for settlement in settlements:
             reservation = settlement.reservation
             if isinstance(reservation, Reservation) and reservation.state in ("held", "pending"):
@@ -113,22 +116,25 @@ class QuotaHook:
             await self._charge(db, charges)
             await db.commit()
 
-    def _entry(self, reservation: Reservation, settlement: Settlement) -> UsageEntry:
+    def _entry(self, reservation: Reservation, settlement: Settlement) -> dict[str, Any]:
+        """A row of the ledger (`usage_entries`)."""
         model = settlement.model_id or reservation.model_id
         usage = settlement.usage
         prompt, completion = int(usage.prompt_tokens), int(usage.completion_tokens)
-        return UsageEntry(
-            user_id=reservation.user_id,
-            chat_id=reservation.chat_id,
-            message_id=settlement.message_id,
-            provider=settlement.provider or model.partition("/")[0],
-            model=model,
-            prompt_tokens=prompt,
-            completion_tokens=completion,
-            cost_micros=self._cost_micros(model, prompt, completion, settlement.cost),
-            units=self.units_for(model, prompt + completion),
-            day=reservation.day,
-        )
+        return {
+            "id": uuid7(),
+            "user_id": reservation.user_id,
+            "chat_id": reservation.chat_id,
+            "message_id": settlement.message_id,
+            "provider": settlement.provider or model.partition("/")[0],
+            "model": model,
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "cost_micros": self._cost_micros(model, prompt, completion, settlement.cost),
+            "units": self.units_for(model, prompt + completion),
+            "day": reservation.day,
+            "created_at": utcnow(),
+        }
 
     async def release(self, reservation: object, *, session: AsyncSession | None = None) -> None:
         if not isinstance(reservation, Reservation):
@@ -192,15 +198,16 @@ class QuotaHook:
         return reservation
 
     async def _charge(
-        self, db: AsyncSession, charges: Sequence[tuple[Reservation, UsageEntry]]
+        self, db: AsyncSession, charges: Sequence[tuple[Reservation, dict[str, Any]]]
     ) -> None:
         await self.counters.settle(
-            db, [Charge(r.user_id, r.day, r.units, entry.units) for r, entry in charges]
+            db, [Charge(r.user_id, r.day, r.units, entry["units"]) for r, entry in charges]
         )
-        db.add_all(entry for _, entry in charges)
+        # Core rows, not ORM objects: the ledger is written and never read back here.
+        await db.execute(_INSERT_ENTRY, [entry for _, entry in charges])
         for reservation, entry in charges:
             if reservation.hold_micros:
-                await self._true_up(db, reservation, entry.cost_micros)
+                await self._true_up(db, reservation, entry["cost_micros"])
 
     def _cost_micros(self, model: str, prompt: int, completion: int, cost: float) -> int:
         try:

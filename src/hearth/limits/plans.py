@@ -34,28 +34,31 @@ class Allowance:
 
 
 def _allowance_query() -> Select[Any]:
-    """Rank 0: the user's own row (override, and their plan if any); rank 1: the default plan."""
+    """Rank 0: the user's own row (override, and their plan if any); rank 1: the default plan.
+
+    Core columns, not ORM attributes: the ORM's per-execution setup cost more than the read.
+    """
+    plan, user_plan = Plan.__table__.c, UserPlan.__table__.c
     own = (
         select(
             literal(0).label("rank"),
-            UserPlan.daily_units.label("own_units"),
-            Plan.name,
-            Plan.daily_units,
-            Plan.requires_balance,
+            user_plan.daily_units.label("own_units"),
+            plan.name,
+            plan.daily_units,
+            plan.requires_balance,
         )
-        .select_from(UserPlan)
-        .outerjoin(Plan, Plan.id == UserPlan.plan_id)
-        .where(UserPlan.user_id == bindparam("user_id"))
+        .select_from(UserPlan.__table__.outerjoin(Plan.__table__, plan.id == user_plan.plan_id))
+        .where(user_plan.user_id == bindparam("user_id"))
     )
     default = (
         select(
             literal(1).label("rank"),
             cast(null(), BigInteger).label("own_units"),
-            Plan.name,
-            Plan.daily_units,
-            Plan.requires_balance,
+            plan.name,
+            plan.daily_units,
+            plan.requires_balance,
         )
-        .where(Plan.is_default.is_(True))
+        .where(plan.is_default.is_(True))
         .limit(1)
         .subquery()
     )

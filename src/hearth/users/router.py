@@ -85,6 +85,6 @@ async def delete_persona(persona_id: uuid.UUID, user: CurrentUser, db: DbDep) ->
 async def list_sessions(principal: PrincipalDep, db: DbDep) -> list[SessionOut]:
     sessions = await service.list_sessions(db, principal.user)
     return [
-        SessionOut.model_validate(s).model_copy(update={"current": s.id == principal.session.id})
+        SessionOut.model_validate(s).model_copy(update={"current": s.id == principal.session_id})
         for s in sessions
     ]
