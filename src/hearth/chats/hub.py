@@ -80,11 +80,15 @@ class _Stream:
         return item
 
     def after(self, last: int) -> list[HubEvent]:
-        if not self.events or self.events[-1].id <= last:
+        events = self.events
+        if not events or events[-1].id <= last:
             return []
-        first = self.events[0].id
-        start = max(0, last + 1 - first)
-        return list(islice(self.events, start, None))
+        # Taken from the right end: a live follower wants the newest few events, and
+        # walking a long reply's buffer from the left made every wake cost O(length).
+        count = min(len(events), events[-1].id - last)
+        newest = list(islice(reversed(events), count))
+        newest.reverse()
+        return newest
 
     def wait(self) -> asyncio.Future[None]:
         waiter = asyncio.get_running_loop().create_future()

@@ -19,9 +19,13 @@ SSE_HEADERS = {
 }
 
 
+# One encoder for every frame: json.dumps with options builds a new one per call, per token.
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
 def frame(event: str, event_id: int | None, data: dict[str, Any]) -> bytes:
-    """One SSE frame; the JSON is on one line (json.dumps never emits newlines)."""
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    """One SSE frame; the JSON is on one line (the encoder never emits newlines)."""
+    body = _to_json(data)
     head = f"event: {event}\n" + (f"id: {event_id}\n" if event_id is not None else "")
     return f"{head}data: {body}\n\n".encode()
 

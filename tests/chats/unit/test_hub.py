@@ -67,6 +67,17 @@ async def test_memory_hub_buffer_is_bounded() -> None:
     assert replay[-1].event == "done"
 
 
+async def test_memory_hub_replay_after_an_id_of_a_long_bounded_stream() -> None:
+    hub = MemoryHub(max_events=10)
+    await publish_run(hub, "m1", [str(n) for n in range(100)])  # ids 1..102, 93..102 kept
+
+    middle = await collect(hub.subscribe("m1", after=97))
+    forgotten = await collect(hub.subscribe("m1", after=40))
+
+    assert [e.id for e in middle] == [98, 99, 100, 101, 102]
+    assert [e.id for e in forgotten] == list(range(93, 103))  # what is left, in order
+
+
 @pytest.fixture
 async def redis_client() -> AsyncIterator[Any]:
     import redis.asyncio as redis
