@@ -54,6 +54,17 @@ async def test_another_worker_reattaches_from_redis_after_an_event_id(
     assert deltas_text(events) == "abcd"
 
 
+async def first_words_written(runner: GenerationRunner, seconds: float = 10) -> uuid.UUID:
+    """The running generation's id, once it has streamed some text (a busy machine may take
+    longer than any fixed sleep to get there)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not any(live.chars for live in runner._live.values()):
+        assert loop.time() < deadline, "no generation started streaming"
+        await asyncio.sleep(0.02)
+    return next(iter(runner._live))
+
+
 async def test_stop_from_another_worker_reaches_the_generation(
     client: httpx.AsyncClient, app: FastAPI, fake_llm: FakeOpenAI
 ) -> None:
@@ -67,9 +78,8 @@ async def test_stop_from_another_worker_reaches_the_generation(
             headers={**me.headers, "Accept": "application/json"},
         )
     )
-    await asyncio.sleep(0.4)
     engine: Any = app.state.chat_engine
-    message_id = next(iter(engine.runner._live))
+    message_id = await first_words_written(engine.runner)
     elsewhere = GenerationRunner(
         app.state.db,
         other_worker_hub(app),
