@@ -78,6 +78,43 @@ async def test_memory_hub_replay_after_an_id_of_a_long_bounded_stream() -> None:
     assert [e.id for e in forgotten] == list(range(93, 103))  # what is left, in order
 
 
+async def test_memory_hub_finished_stream_replays_the_same_events_from_any_id() -> None:
+    hub = MemoryHub()
+    words = [f"w{n} " for n in range(30)]
+    await hub.open("m1")
+    await hub.publish("m1", "user_message", {"id": "u1", "content": "Hi"})
+    await hub.publish("m1", "start", {"message_id": "m1"})
+    for word in words:
+        await hub.publish("m1", "delta", {"text": word})
+    await hub.publish("m1", "done", {"content": "".join(words)})
+    expected = [
+        (1, "user_message", {"id": "u1", "content": "Hi"}),
+        (2, "start", {"message_id": "m1"}),
+        *((3 + n, "delta", {"text": word}) for n, word in enumerate(words)),
+        (33, "done", {"content": "".join(words)}),
+    ]
+
+    for after in range(len(expected) + 1):
+        replay = await collect(hub.subscribe("m1", after=after))
+        assert [(e.id, e.event, e.data) for e in replay] == expected[after:]
+
+
+async def test_memory_hub_follower_waiting_at_the_end_gets_the_last_words_and_done() -> None:
+    hub = MemoryHub()
+    await hub.open("m1")
+    await hub.publish("m1", "start", {"message_id": "m1"})
+    await hub.publish("m1", "delta", {"text": "a"})
+    follower = asyncio.create_task(collect(hub.subscribe("m1", after=2)))
+    await asyncio.sleep(0)  # the follower now waits for the next event
+    for word in ("b", "c"):
+        await hub.publish("m1", "delta", {"text": word})
+    await hub.publish("m1", "done", {"content": "abc"})
+
+    replay = await follower
+    assert [(e.id, e.event) for e in replay] == [(3, "delta"), (4, "delta"), (5, "done")]
+    assert [e.data.get("text") for e in replay[:2]] == ["b", "c"]
+
+
 @pytest.fixture
 async def redis_client() -> AsyncIterator[Any]:
     import redis.asyncio as redis
