@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from hearth.characters.models import Character
 from tests.factories import Account
+from tests.fakes.http_server import FakeHTTPServer
 
 
 @dataclass
@@ -115,6 +116,16 @@ async def wait_status(
         if loop.time() > deadline:
             raise AssertionError(f"message still streaming: {found}")
         await asyncio.sleep(0.05)
+
+
+async def llm_called(fake: FakeHTTPServer, seconds: float = 10) -> None:
+    """Until the fake LLM has received a request: the send before it has committed and its
+    generation runs (a busy machine may take longer than any fixed sleep to get there)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not fake.requests:  # the fake records them from its own thread
+        assert loop.time() < deadline, "the LLM was never called"
+        await asyncio.sleep(0.01)
 
 
 async def set_character(app: FastAPI, character_id: str, **values: Any) -> None:

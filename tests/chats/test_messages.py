@@ -7,7 +7,7 @@ import asyncio
 
 import httpx
 
-from tests.chats.helpers import messages, new_chat, send_json
+from tests.chats.helpers import llm_called, messages, new_chat, send_json
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
@@ -257,7 +257,7 @@ async def test_second_send_while_one_runs_is_409(
     fake_llm.script(Reply(tokens=["slow", " reply"], first_token_delay=0.5))
 
     first = asyncio.create_task(send_json(client, me, chat["id"], "one"))
-    await asyncio.sleep(0.15)
+    await llm_called(fake_llm)
     second = await send_json(client, me, chat["id"], "two")
     done = await first
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.chats.helpers import deltas_text, messages, new_chat, send_json, send_sse
+from tests.chats.helpers import deltas_text, llm_called, messages, new_chat, send_json, send_sse
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
@@ -144,7 +144,7 @@ async def test_a_json_send_waiting_for_its_reply_holds_no_database_connection(
     database = app.state.db
 
     waiting = asyncio.create_task(send_json(client, me, chat["id"]))
-    await asyncio.sleep(0.25)
+    await llm_called(fake_llm)
     engines = {database.engine, database.inline_engine, database.read_engine}
     held = sum(engine.pool.checkedout() for engine in engines)
     response = await waiting
