@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from tests.admin.helpers import make_admin
 from tests.chats.conftest import fake_llm, fake_llm_server, live_client, llm
-from tests.chats.helpers import new_chat
+from tests.chats.helpers import llm_called, new_chat
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
@@ -32,8 +32,7 @@ async def test_blocking_a_user_stops_their_running_reply_and_keeps_its_text(
             headers={**user.headers, "Accept": "application/json"},
         )
     )
-    while not fake_llm.requests:  # noqa: ASYNC110 - the fake records from its own thread
-        await asyncio.sleep(0.02)
+    await llm_called(fake_llm)
     await asyncio.sleep(0.3)  # a few words written
 
     blocked = await live_client.post(f"/admin/users/{user.user['id']}/block", headers=boss.headers)
