@@ -24,7 +24,6 @@ from hearth.chats.usage import Settlement
 from hearth.config import Settings
 from hearth.core.clock import utcnow
 from hearth.core.db import Database
-from hearth.core.ids import uuid7
 from hearth.limits import balance
 from hearth.limits.counters import Charge, UnitCounters
 from hearth.limits.errors import InsufficientBalance, QuotaExceeded
@@ -117,12 +116,11 @@ class QuotaHook:
             await db.commit()
 
     def _entry(self, reservation: Reservation, settlement: Settlement) -> dict[str, Any]:
-        """A row of the ledger (`usage_entries`)."""
+        """A row of the ledger (`usage_entries`); its id and time come from the column defaults."""
         model = settlement.model_id or reservation.model_id
         usage = settlement.usage
         prompt, completion = int(usage.prompt_tokens), int(usage.completion_tokens)
         return {
-            "id": uuid7(),
             "user_id": reservation.user_id,
             "chat_id": reservation.chat_id,
             "message_id": settlement.message_id,
@@ -133,7 +131,6 @@ class QuotaHook:
             "cost_micros": self._cost_micros(model, prompt, completion, settlement.cost),
             "units": self.units_for(model, prompt + completion),
             "day": reservation.day,
-            "created_at": utcnow(),
         }
 
     async def release(self, reservation: object, *, session: AsyncSession | None = None) -> None:
