@@ -73,14 +73,15 @@ async def make_chat(db: Database, user: User, character: Character, size: int) -
 async def build_once(db: Database, turn: Turn) -> tuple[float, int]:
     started = time.perf_counter()
     async with db.sessionmaker() as session:
-        window = await read_window(session, turn.chat.id, budget=CONTEXT - RESERVE)
+        budget = turn.context_length - turn.reply_reserve
+        window = await read_window(session, turn.chat.id, budget=budget)
         history = window.history
         prompt = build(turn, history, window.has_older, "reply", turn_number=1)
         await session.rollback()
     return (time.perf_counter() - started) * 1000, prompt.history_count
 
 
-async def run(rounds: int) -> dict[str, object]:
+async def run(rounds: int, context: int) -> dict[str, object]:
     workdir = Path(tempfile.mkdtemp(prefix="hearth-prompt-bench-"))
     url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     await create_schema(url)
@@ -116,7 +117,7 @@ async def run(rounds: int) -> dict[str, object]:
             user_name="Sam",
             persona_description="",
             model_id="local/fake",
-            context_length=CONTEXT,
+            context_length=context,
             reply_reserve=RESERVE,
         )
         for name, chat in (("100", short), ("100000", long))
@@ -135,6 +136,7 @@ async def run(rounds: int) -> dict[str, object]:
     medians = {name: statistics.median(values) for name, values in times.items()}
     return {
         "rounds": rounds,
+        "context_tokens": context,
         "history_messages_in_prompt": counts,
         "median_ms": {k: round(v, 3) for k, v in medians.items()},
         "ratio_100000_to_100": round(medians["100000"] / medians["100"], 3),
@@ -146,10 +148,13 @@ async def run(rounds: int) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument(
+        "--context", type=int, default=CONTEXT, help="the model's context, in tokens"
+    )
     args = parser.parse_args()
     import json
 
-    print(json.dumps(asyncio.run(run(args.rounds)), indent=2))
+    print(json.dumps(asyncio.run(run(args.rounds, args.context)), indent=2))
 
 
 if __name__ == "__main__":

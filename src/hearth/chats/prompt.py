@@ -20,7 +20,12 @@ from typing import Any, Literal
 
 from hearth.chats.lorebook import Lorebook, LoreEntry, select_entries
 from hearth.chats.macros import MacroContext, expand, with_original
-from hearth.llm.tokens import REPLY_PRIMING, estimate_message_tokens, estimate_tokens
+from hearth.llm.tokens import (
+    MESSAGE_OVERHEAD,
+    REPLY_PRIMING,
+    estimate_message_tokens,
+    estimate_tokens,
+)
 from hearth.llm.types import ChatMessage, Role
 
 Mode = Literal["reply", "continue", "impersonate"]
@@ -72,10 +77,18 @@ class CharacterSheet:
         return self.nickname or self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HistoryItem:
     role: Role
     content: str
+    # Its estimated tokens as a message, when the reader already counted them (the window
+    # read does, to know where to stop): a prompt of a long-context model has ~1000 items.
+    tokens: int | None = None
+
+    def cost(self) -> int:
+        if self.tokens is not None:
+            return self.tokens
+        return estimate_tokens(self.content) + MESSAGE_OVERHEAD
 
 
 @dataclass(frozen=True)
@@ -149,6 +162,11 @@ def _message(role: Role, content: str) -> ChatMessage:
     return ChatMessage(role=role, content=content)
 
 
+def _expanded(item: HistoryItem, ctx: MacroContext) -> HistoryItem:
+    content = expand(item.content, ctx)
+    return item if content is item.content else HistoryItem(item.role, content)
+
+
 def _tokens(message: ChatMessage | None) -> int:
     return estimate_message_tokens(message) if message is not None else 0
 
@@ -167,7 +185,7 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
         return expand(text, ctx).strip()
 
     # Chat messages keep their own whitespace; only their macros are filled.
-    history = [HistoryItem(item.role, expand(item.content, ctx)) for item in request.history]
+    history = [_expanded(item, ctx) for item in request.history]
     lore: list[LoreEntry] = []
     if card.lorebook is not None:
         lore = select_entries(card.lorebook, [h.content for h in history], estimate_tokens)
@@ -222,8 +240,7 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
         if item.role == "user":
             pinned = back + 1
             break
-    messages_of_history = [_message(h.role, h.content) for h in history]
-    costs = [estimate_message_tokens(m) for m in messages_of_history]
+    costs = [h.cost() for h in history]
 
     budget = history_read_budget(request.context_length, request.reply_reserve)
     fixed = (
@@ -252,7 +269,7 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
             break
         room -= cost
         kept += 1
-    window = messages_of_history[len(messages_of_history) - kept :]
+    window = [_message(h.role, h.content) for h in history[len(history) - kept :]]
     history_tokens = sum(costs[len(costs) - kept :])
 
     if note_message is not None:
@@ -277,7 +294,8 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
         PromptPart("post_history_instructions", _tokens(post_history)),
         PromptPart("instruction", _tokens(instruction)),
     ]
-    total = sum(estimate_message_tokens(m) for m in messages) + REPLY_PRIMING
+    # Every message of `messages` is in exactly one part.
+    total = sum(part.tokens for part in parts) + REPLY_PRIMING
     return AssembledPrompt(
         messages=messages,
         parts=parts,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
+
 from hearth.chats.lorebook import Lorebook
 from hearth.chats.prompt import (
     DEFAULT_MAIN_PROMPT,
@@ -12,8 +14,15 @@ from hearth.chats.prompt import (
     AuthorNote,
     CharacterSheet,
     HistoryItem,
+    Mode,
     PromptRequest,
     assemble_prompt,
+)
+from hearth.llm.tokens import (
+    MESSAGE_OVERHEAD,
+    REPLY_PRIMING,
+    estimate_prompt_tokens,
+    estimate_tokens,
 )
 
 CARD = CharacterSheet(
@@ -176,3 +185,39 @@ def test_impersonate_and_continue_add_an_instruction_last() -> None:
     cont = assemble_prompt(request(mode="continue"))
     assert "Write Sam's next message" in impersonate.messages[-1].content
     assert "Continue Aria's last message" in cont.messages[-1].content
+
+
+@pytest.mark.parametrize("mode", ["reply", "continue", "impersonate"])
+def test_total_and_parts_count_every_message_sent(mode: Mode) -> None:
+    lore = Lorebook.from_card({"entries": [{"keys": ["storm"], "content": "Storms are rare."}]})
+    card = dataclasses.replace(
+        CARD,
+        lorebook=lore,
+        example_dialogue="{{char}}: Welcome!",
+        post_history_instructions="Be brief.",
+    )
+    counted = [*history(6)[:-1], HistoryItem("user", "A storm, {{char}}?", tokens=999)]
+    prompt = assemble_prompt(
+        request(
+            character=card,
+            history=counted,
+            author_note=AuthorNote("[NOTE]", depth=1),
+            turn=1,
+            mode=mode,
+        )
+    )
+
+    # A count the reader gave is dropped once macros change the text.
+    assert prompt.messages[-2 if mode == "reply" else -3].content == "A storm, Aria?"
+    assert prompt.total_tokens == estimate_prompt_tokens(prompt.messages)
+    assert sum(p.tokens for p in prompt.parts) + REPLY_PRIMING == prompt.total_tokens
+
+
+def test_a_count_given_with_a_history_item_is_used_as_is() -> None:
+    plain = assemble_prompt(request(history=[HistoryItem("user", "hello")]))
+    given = assemble_prompt(request(history=[HistoryItem("user", "hello", tokens=500)]))
+    history_tokens = {p.name: p.tokens for p in given.parts}["history"]
+    assert history_tokens == 500
+    assert given.total_tokens - plain.total_tokens == 500 - (
+        estimate_tokens("hello") + MESSAGE_OVERHEAD
+    )
