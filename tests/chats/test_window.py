@@ -14,7 +14,7 @@ from hearth.chats.models import Message
 from hearth.chats.service import ids_after
 from hearth.chats.turns import read_window
 from hearth.core.clock import utcnow
-from hearth.llm.tokens import MESSAGE_OVERHEAD, estimate_tokens
+from hearth.llm.tokens import estimate_content_tokens
 from tests.chats.helpers import new_chat
 from tests.factories import create_account
 
@@ -64,7 +64,7 @@ def expected_window(
     for row in stored:
         if row.hidden or row.status == "streaming":
             continue
-        tokens = estimate_tokens(row.content) + MESSAGE_OVERHEAD
+        tokens = estimate_content_tokens(row.content)
         picked.append((row.role, row.content, tokens))
         spent += tokens
         if spent >= budget:

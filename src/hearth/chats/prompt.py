@@ -21,8 +21,8 @@ from typing import Any, Literal
 from hearth.chats.lorebook import Lorebook, LoreEntry, select_entries
 from hearth.chats.macros import MacroContext, expand, with_original
 from hearth.llm.tokens import (
-    MESSAGE_OVERHEAD,
     REPLY_PRIMING,
+    estimate_content_tokens,
     estimate_message_tokens,
     estimate_tokens,
 )
@@ -86,9 +86,7 @@ class HistoryItem:
     tokens: int | None = None
 
     def cost(self) -> int:
-        if self.tokens is not None:
-            return self.tokens
-        return estimate_tokens(self.content) + MESSAGE_OVERHEAD
+        return self.tokens if self.tokens is not None else estimate_content_tokens(self.content)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from hearth.chats.runner import GenerationJob
 from hearth.chats.usage import UsageHook, UsageRequest
 from hearth.core.clock import utcnow
 from hearth.llm.gateway import LLMGateway
-from hearth.llm.tokens import MESSAGE_OVERHEAD, estimate_tokens
+from hearth.llm.tokens import estimate_content_tokens
 from hearth.llm.types import GenerationParams, Role
 from hearth.users.models import User
 
@@ -117,9 +117,9 @@ async def read_window(
 
     Reads newest-first in pages and stops once the budget is spent, so the cost depends on
     the context size, never on the length of the chat. Only the columns a prompt needs are
-    read (no ORM objects, no JSON columns to decode). Each page is twice the last: a
-    long-context window (~1000 messages at 128k tokens) takes 5 statements, not 16, and
-    never reads more than twice what it keeps.
+    read (no ORM objects, no JSON columns to decode). Pages double (64, 128, ... 1024): a
+    long-context window (~1000 messages at 128k tokens) takes 5 statements, not 16, while
+    a short one still reads a single page of 64.
     """
     picked: list[HistoryItem] = []
     spent = 0
@@ -138,7 +138,7 @@ async def read_window(
         for _, role, content, hidden, status in page:
             if hidden or status == "streaming":
                 continue
-            tokens = estimate_tokens(content) + MESSAGE_OVERHEAD
+            tokens = estimate_content_tokens(content)
             picked.append(HistoryItem(cast(Role, role), content, tokens))
             spent += tokens
             if spent >= budget:

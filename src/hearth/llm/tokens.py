@@ -24,7 +24,12 @@ def estimate_tokens(text: str) -> int:
 
 
 def estimate_message_tokens(message: ChatMessage) -> int:
-    return estimate_tokens(message.content) + MESSAGE_OVERHEAD
+    return estimate_content_tokens(message.content)
+
+
+def estimate_content_tokens(content: str) -> int:
+    """Tokens of a chat message with this content, its role marker and separators included."""
+    return estimate_tokens(content) + MESSAGE_OVERHEAD
 
 
 def estimate_prompt_tokens(messages: Iterable[ChatMessage]) -> int:

@@ -18,12 +18,7 @@ from hearth.chats.prompt import (
     PromptRequest,
     assemble_prompt,
 )
-from hearth.llm.tokens import (
-    MESSAGE_OVERHEAD,
-    REPLY_PRIMING,
-    estimate_prompt_tokens,
-    estimate_tokens,
-)
+from hearth.llm.tokens import REPLY_PRIMING, estimate_content_tokens, estimate_prompt_tokens
 
 CARD = CharacterSheet(
     name="Aria",
@@ -218,6 +213,4 @@ def test_a_count_given_with_a_history_item_is_used_as_is() -> None:
     given = assemble_prompt(request(history=[HistoryItem("user", "hello", tokens=500)]))
     history_tokens = {p.name: p.tokens for p in given.parts}["history"]
     assert history_tokens == 500
-    assert given.total_tokens - plain.total_tokens == 500 - (
-        estimate_tokens("hello") + MESSAGE_OVERHEAD
-    )
+    assert given.total_tokens - plain.total_tokens == 500 - estimate_content_tokens("hello")
