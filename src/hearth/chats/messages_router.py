@@ -98,9 +98,6 @@ async def _launch(engine: ChatEngine, prepared: turns.PreparedGeneration) -> str
         await engine.hub.publish(key, "user_message", message_json(prepared.user_message))
     await engine.hub.publish(key, "start", {"message_id": key, "model": prepared.job.model_id})
     engine.runner.launch(prepared.job)
-    # One loop turn: the generation runs up to its request to the provider before this
-    # request goes on to build its response, which nobody needs before the first token.
-    await asyncio.sleep(0)
     return key
 
 
