@@ -152,8 +152,8 @@ async def read_window(
 
 
 def _as_uuid(value: Any) -> uuid.UUID:
-    """A raw id: a hex string from SQLite, a UUID (asyncpg's own subclass) from PostgreSQL."""
-    return value if type(value) is uuid.UUID else uuid.UUID(str(value))
+    """A raw id: a hex string from SQLite, asyncpg's own UUID subclass from PostgreSQL."""
+    return uuid.UUID(str(value))
 
 
 def character_sheet(character: Character) -> CharacterSheet:
