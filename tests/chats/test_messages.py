@@ -249,6 +249,33 @@ async def test_prompt_inspector_shows_the_exact_prompt_with_token_counts(
     assert body["total_tokens"] > 0
 
 
+async def test_prompt_inspector_after_a_regeneration_shows_the_new_prompt(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    pair = (await send_json(client, me, chat["id"], "Helo")).json()
+    reply = pair["assistant_message"]
+    await client.patch(
+        f"/chats/{chat['id']}/messages/{pair['user_message']['id']}",
+        json={"content": "Hello again"},
+        headers=me.headers,
+    )
+
+    await client.post(
+        f"/chats/{chat['id']}/messages/{reply['id']}/regenerate",
+        headers={**me.headers, "Accept": "application/json"},
+    )
+    response = await client.get(
+        f"/chats/{chat['id']}/messages/{reply['id']}/prompt", headers=me.headers
+    )
+
+    assert response.status_code == 200
+    sent = fake_llm.requests[-1].json()["messages"]
+    assert response.json()["messages"] == sent
+    assert sent[-1]["content"] == "Hello again"
+
+
 async def test_second_send_while_one_runs_is_409(
     client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:

@@ -189,6 +189,27 @@ async def test_text_is_persisted_while_it_streams(
     assert len(stored["content"]) >= len(deltas_text(seen))
 
 
+async def test_prompt_of_a_reply_is_recorded_while_it_streams(
+    live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    fake_llm.script(Reply(tokens=TOKENS, delay=0.1))
+
+    async with await open_send(live_client, me.headers, chat["id"], "Tell me a story") as response:
+        seen = await read_events(response, count=3)  # user_message, start, one delta
+        await asyncio.sleep(0.6)  # one flush interval (0.5 s) and a margin
+        message_id = seen[1].data["message_id"]
+        inspected = await live_client.get(
+            f"/chats/{chat['id']}/messages/{message_id}/prompt", headers=me.headers
+        )
+        await read_events(response)
+
+    assert inspected.status_code == 200, inspected.text
+    assert inspected.json()["messages"] == fake_llm.requests[-1].json()["messages"]
+    assert inspected.json()["messages"][-1]["content"] == "Tell me a story"
+
+
 async def test_reattach_after_the_hub_forgot_replays_done_from_the_database(
     live_client: httpx.AsyncClient, app: FastAPI, fake_llm: FakeOpenAI
 ) -> None:

@@ -3,7 +3,8 @@
 A client may disconnect, re-attach or stop; the task goes on. Text reaches the database
 progressively: one flush loop writes the text of every running generation in ONE short
 transaction every `flush_interval` seconds (never per token), so at most that much text is
-at risk in a crash and the database load does not grow with tokens per second. Each
+at risk in a crash and the database load does not grow with tokens per second. The same
+loop stores each generation's prompt for the inspector, after its request is out. Each
 generation ends with its own transaction (status, usage, cost, latency), then the terminal
 hub event, so a client that sees `done` can read the stored message.
 """
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hearth.characters.counters import bump_messages
 from hearth.chats.hub import StreamHub
 from hearth.chats.models import Chat, Message
+from hearth.chats.prompt import AssembledPrompt
 from hearth.chats.schemas import message_json
 from hearth.chats.usage import Settlement, UsageHook
 from hearth.core.clock import utcnow
@@ -68,6 +70,9 @@ class GenerationJob:
     reservation: object = None
     # New messages this turn made before the reply (the user's), for the character's counter.
     new_messages: int = 0
+    # For the prompt inspector; its snapshot is written by the flush loop, after the request
+    # has gone out (a long-context prompt's JSON is hundreds of kB: no cost before the reply).
+    prompt: AssembledPrompt | None = None
 
 
 @dataclass
@@ -78,6 +83,8 @@ class _Final:
     # What the usage hook settles when the reply is stored; None: release (nothing billable).
     settlement: Settlement | None
     done: asyncio.Future[dict[str, Any]]
+    # The prompt's snapshot, when no flush has written it yet (a reply that ended quickly).
+    snapshot: dict[str, Any] | None = None
 
 
 @dataclass
@@ -88,7 +95,12 @@ class _Live:
     flushed_chars: int = 0
     stop_requested: bool = False
     finishing: bool = False
+    snapshot_written: bool = False
     task: asyncio.Task[None] | None = None
+
+    def snapshot(self) -> dict[str, Any] | None:
+        prompt = self.job.prompt
+        return None if prompt is None or self.snapshot_written else prompt.snapshot()
 
     def text(self) -> str:
         if len(self.parts) > 1:
@@ -128,6 +140,11 @@ _FINAL_COLUMNS = (
     "swipes",
 )
 _m = _MESSAGES.c
+_WRITE_SNAPSHOT = (
+    update(_MESSAGES)
+    .where(_m.id == bindparam("b_id"))
+    .values(prompt_snapshot=bindparam("b_snapshot", type_=_m.prompt_snapshot.type))
+)
 _READ_FINALS = select(
     _m.id, _m.chat_id, _m.role, _m.swipes, _m.swipe_index, _m.hidden, _m.rating, _m.created_at
 ).where(_m.id.in_(bindparam("ids", expanding=True)))
@@ -343,7 +360,14 @@ class GenerationRunner:
             if served is not None and (completion_tokens > 0 or end is not None)
             else None
         )
-        final = _Final(job, values, counted, settlement, asyncio.get_running_loop().create_future())
+        final = _Final(
+            job,
+            values,
+            counted,
+            settlement,
+            asyncio.get_running_loop().create_future(),
+            live.snapshot(),
+        )
         self._finals.append(final)
         self._finals_ready.set()
         return await asyncio.shield(final.done)
@@ -398,6 +422,13 @@ class GenerationRunner:
             if rows:
                 await session.execute(_WRITE_FINAL, rows)
                 await session.execute(_END_GENERATION, chats)
+            snapshots = [
+                {"b_id": final.job.message_id, "b_snapshot": final.snapshot}
+                for final in batch
+                if final.snapshot is not None and final.job.message_id in found
+            ]
+            if snapshots:
+                await session.execute(_WRITE_SNAPSHOT, snapshots)
             await bump_messages(session, bumps)
             # The charges land in the same transaction as the replies they pay for.
             await self._bill(session, batch)
@@ -422,22 +453,35 @@ class GenerationRunner:
             )
 
     async def flush(self) -> int:
-        """Write the text of every running generation that grew; returns how many."""
-        rows: list[dict[str, Any]] = []
+        """Write the text of every running generation that grew, and the prompt snapshots
+        not written yet; returns how many texts."""
+        texts: list[dict[str, Any]] = []
         marks: list[tuple[_Live, int]] = []
+        snapshots: list[dict[str, Any]] = []
+        fresh: list[_Live] = []
         for live in list(self._live.values()):
-            if live.finishing or live.chars == live.flushed_chars:
+            if live.finishing:
                 continue
-            marks.append((live, live.chars))
-            rows.append({"b_id": live.job.message_id, "b_content": live.text()})
-        if not rows:
+            snapshot = live.snapshot()
+            if snapshot is not None:
+                fresh.append(live)
+                snapshots.append({"b_id": live.job.message_id, "b_snapshot": snapshot})
+            if live.chars != live.flushed_chars:
+                marks.append((live, live.chars))
+                texts.append({"b_id": live.job.message_id, "b_content": live.text()})
+        if not texts and not snapshots:
             return 0
         async with self.database.inline_sessionmaker() as session:
-            await session.execute(_FLUSH_TEXT, rows)
+            if texts:
+                await session.execute(_FLUSH_TEXT, texts)
+            if snapshots:
+                await session.execute(_WRITE_SNAPSHOT, snapshots)
             await session.commit()
         for live, chars in marks:
             live.flushed_chars = chars
-        return len(rows)
+        for live in fresh:
+            live.snapshot_written = True
+        return len(texts)
 
     async def _flush_loop(self) -> None:
         beat = 0.0

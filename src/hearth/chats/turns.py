@@ -295,6 +295,7 @@ def _job(
         base_text=base_text,
         reservation=reservation,
         new_messages=new_messages,
+        prompt=prompt,
     )
 
 
@@ -348,7 +349,7 @@ async def prepare_send(
             "status": "streaming",
             "swipes": [""],
             "model": turn.model_id,
-            "prompt_snapshot": prompt.snapshot(),
+            "prompt_snapshot": None,  # written once the request is out (the runner)
             "worker_id": worker_id,
         },
     ]
@@ -404,7 +405,7 @@ async def prepare_rerun(
     message.status = "streaming"
     message.error = None
     message.model = turn.model_id
-    message.prompt_snapshot = prompt.snapshot()
+    message.prompt_snapshot = None  # the runner writes this generation's
     message.worker_id = worker_id
     await db.flush()
     return PreparedGeneration(_job(turn, user, message, prompt, reservation, base_text), message)
