@@ -118,6 +118,11 @@ async def wait_status(
         await asyncio.sleep(0.05)
 
 
+def as_sent(inspection: dict[str, Any]) -> list[dict[str, str]]:
+    """The prompt inspector's messages as the LLM received them."""
+    return [{"role": m["role"], "content": m["content"]} for m in inspection["messages"]]
+
+
 async def llm_called(fake: FakeHTTPServer, seconds: float = 10) -> None:
     """Until the fake LLM has received a request: the send before it has committed and its
     generation runs (a busy machine may take longer than any fixed sleep to get there)."""

@@ -4,11 +4,17 @@ branch, the prompt inspector, one generation at a time."""
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
+from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
 
-from tests.chats.helpers import llm_called, messages, new_chat, send_json
-from tests.factories import create_account
+from hearth.chats.models import Message
+from tests.chats.helpers import as_sent, llm_called, messages, new_chat, send_json
+from tests.factories import Account, create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
 
@@ -243,7 +249,8 @@ async def test_prompt_inspector_shows_the_exact_prompt_with_token_counts(
 
     assert response.status_code == 200
     body = response.json()
-    assert body["messages"] == fake_llm.requests[-1].json()["messages"]
+    assert as_sent(body) == fake_llm.requests[-1].json()["messages"]
+    assert all(m["changed"] is None for m in body["messages"])
     parts = {p["name"]: p["tokens"] for p in body["parts"]}
     assert parts["system"] > 0 and parts["history"] > 0
     assert body["total_tokens"] > 0
@@ -272,8 +279,81 @@ async def test_prompt_inspector_after_a_regeneration_shows_the_new_prompt(
 
     assert response.status_code == 200
     sent = fake_llm.requests[-1].json()["messages"]
-    assert response.json()["messages"] == sent
+    assert as_sent(response.json()) == sent
     assert sent[-1]["content"] == "Hello again"
+
+
+async def inspect(client: httpx.AsyncClient, me: Account, chat_id: str, message_id: str) -> Any:
+    response = await client.get(
+        f"/chats/{chat_id}/messages/{message_id}/prompt", headers=me.headers
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_prompt_inspector_marks_messages_changed_since_the_reply(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    one = (await send_json(client, me, chat["id"], "one")).json()
+    two = (await send_json(client, me, chat["id"], "two")).json()
+    sent = fake_llm.requests[-1].json()["messages"]
+
+    await client.patch(
+        f"/chats/{chat['id']}/messages/{one['user_message']['id']}",
+        json={"content": "one, rewritten"},
+        headers=me.headers,
+    )
+    await client.delete(
+        f"/chats/{chat['id']}/messages/{one['assistant_message']['id']}", headers=me.headers
+    )
+    body = await inspect(client, me, chat["id"], two["assistant_message"]["id"])
+
+    changed = {m["content"]: m["changed"] for m in body["messages"] if m["changed"]}
+    assert changed == {"one, rewritten": "edited", "": "deleted"}
+    unchanged = [m for m in body["messages"] if not m["changed"]]
+    assert [m["content"] for m in unchanged][-1] == "two"
+    assert len(body["messages"]) == len(sent)
+
+
+async def test_prompt_snapshot_refers_to_the_chat_instead_of_copying_it(
+    app: FastAPI, client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    long_message = "A long story about the storm. " * 50
+    await send_json(client, me, chat["id"], long_message)
+    reply = (await send_json(client, me, chat["id"], "And then?")).json()["assistant_message"]
+
+    async with app.state.db.sessionmaker() as session:
+        stored = await session.scalar(
+            select(Message.prompt_snapshot).where(Message.id == uuid.UUID(reply["id"]))
+        )
+    body = await inspect(client, me, chat["id"], reply["id"])
+
+    assert long_message not in json.dumps(stored)
+    assert long_message in [m["content"] for m in body["messages"]]
+    assert as_sent(body) == fake_llm.requests[-1].json()["messages"]
+
+
+async def test_prompt_of_a_continued_reply_keeps_the_text_it_continued(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["Once upon"]), Reply(tokens=[" a time."]))
+    reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
+    await client.post(
+        f"/chats/{chat['id']}/messages/{reply['id']}/continue",
+        headers={**me.headers, "Accept": "application/json"},
+    )
+
+    body = await inspect(client, me, chat["id"], reply["id"])
+
+    assert as_sent(body) == fake_llm.requests[-1].json()["messages"]
+    assert "Once upon" in [m["content"] for m in body["messages"]]
+    assert all(m["changed"] is None for m in body["messages"])
 
 
 async def test_second_send_while_one_runs_is_409(

@@ -16,6 +16,7 @@ from hearth.chats.models import Message
 from hearth.core.ids import uuid7
 from tests.chats.helpers import (
     Event,
+    as_sent,
     deltas_text,
     messages,
     new_chat,
@@ -206,7 +207,7 @@ async def test_prompt_of_a_reply_is_recorded_while_it_streams(
         await read_events(response)
 
     assert inspected.status_code == 200, inspected.text
-    assert inspected.json()["messages"] == fake_llm.requests[-1].json()["messages"]
+    assert as_sent(inspected.json()) == fake_llm.requests[-1].json()["messages"]
     assert inspected.json()["messages"][-1]["content"] == "Tell me a story"
 
 

@@ -119,6 +119,11 @@ async def test_chat_tools_from_greeting_swipes_to_trash(
     await last_ai(page).hover()
     await last_ai(page).locator(".act-inspect").click()
     await page.wait_for_selector(".prompt-parts li")
+    # The greeting was swiped after this reply: the prompt said something else then.
+    await page.click(".prompt-messages summary")
+    changed = page.locator(".prompt-message .prompt-changed")
+    assert await changed.count() == 1
+    assert "Changed since this reply" in await changed.inner_text()
     await shot(page, artifacts / "chat-prompt-inspector-desktop.png")
     await page.keyboard.press("Escape")
 

@@ -23,6 +23,7 @@ DYNAMIC_KEYS = {
     "rating.": ("sfw", "moderate", "nsfw"),
     "visibility.": ("public", "unlisted", "private"),
     "catalog.sort_": ("popular", "new", "likes"),
+    "chat.prompt_": ("edited", "deleted"),
     "admin.tab_": (
         "stats",
         "users",

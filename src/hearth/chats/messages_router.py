@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from hearth.auth.deps import CurrentUser
-from hearth.chats import editing, service, turns
+from hearth.chats import editing, inspection, service, turns
 from hearth.chats.deps import EngineDep, wants_json
 from hearth.chats.engine import ChatEngine
 from hearth.chats.errors import GenerationInProgress, ModelFailed, NotGenerating
@@ -363,16 +363,11 @@ async def inspect_prompt(
     """The exact prompt that produced this reply, with tokens per part (owner only)."""
     chat = await service.get_chat(db, user, chat_id)
     message = await service.get_message(db, chat, message_id)
-    snapshot = await service.prompt_snapshot(db, message.id)
-    if not snapshot:
+    recorded = await inspection.recorded_prompt(db, chat, message)
+    if recorded is None:
         raise NotFound("No prompt was recorded for this message.", code="prompt_not_recorded")
-    return PromptInspection(
-        message_id=message.id,
-        model=message.model,
-        messages=snapshot.get("messages", []),
-        parts=snapshot.get("parts", []),
-        total_tokens=snapshot.get("total_tokens", 0),
-        budget=snapshot.get("budget"),
+    return PromptInspection.model_validate(
+        {**recorded, "message_id": message.id, "model": message.model}
     )
 
 

@@ -14,6 +14,7 @@ oldest history; the system part and the latest user message are never dropped.
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -84,6 +85,9 @@ class HistoryItem:
     # Its estimated tokens as a message, when the reader already counted them (the window
     # read does, to know where to stop): a prompt of a long-context model has ~1000 items.
     tokens: int | None = None
+    # The id of the stored message this is (as the driver returns it), or None for text that
+    # exists only in this prompt. The prompt's snapshot refers to it instead of copying it.
+    source: Any = None
 
     def cost(self) -> int:
         return self.tokens if self.tokens is not None else estimate_content_tokens(self.content)
@@ -129,17 +133,42 @@ class AssembledPrompt:
     budget: int
     history_count: int
     example_dialogue_dropped: bool
+    # Per message: the id of the stored message it repeats word for word, else None.
+    sources: list[Any] = field(default_factory=list)
 
     def snapshot(self) -> dict[str, Any]:
-        """What the prompt inspector shows: the exact messages and tokens per part."""
+        """What the prompt inspector shows: the messages and tokens per part.
+
+        A message that repeats a stored one is kept as its id and a checksum of its text
+        (`hearth.chats.inspection` reads it back and tells if it changed since). A
+        long-context prompt holds about a thousand of them: copied, every reply of such a
+        chat stored about 500 kB.
+        """
+        sources = self.sources or [None] * len(self.messages)
         return {
-            "messages": [{"role": m.role, "content": m.content} for m in self.messages],
+            "messages": [
+                _snapshot_entry(m, source) for m, source in zip(self.messages, sources, strict=True)
+            ],
             "parts": [{"name": p.name, "tokens": p.tokens} for p in self.parts],
             "total_tokens": self.total_tokens,
             "budget": self.budget,
             "history_count": self.history_count,
             "example_dialogue_dropped": self.example_dialogue_dropped,
         }
+
+
+def text_checksum(text: str) -> int:
+    """Tells whether a stored message still says what a prompt sent (not a security hash)."""
+    return zlib.crc32(text.encode())
+
+
+def _snapshot_entry(message: ChatMessage, source: Any) -> dict[str, Any]:
+    if source is None:
+        return {"role": message.role, "content": message.content}
+    # The id as the driver gave it (SQLite: hex; PostgreSQL: a UUID): any form `uuid.UUID`
+    # reads back, without a conversion per message.
+    ref = source if isinstance(source, str) else str(source)
+    return {"role": message.role, "ref": ref, "checksum": text_checksum(message.content)}
 
 
 def history_read_budget(context_length: int, reply_reserve: int) -> int:
@@ -267,21 +296,22 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
             break
         room -= cost
         kept += 1
-    window = [_message(h.role, h.content) for h in history[len(history) - kept :]]
+    kept_items = history[len(history) - kept :]
+    window = [_message(h.role, h.content) for h in kept_items]
+    window_sources = [h.source for h in kept_items]
     history_tokens = sum(costs[len(costs) - kept :])
 
     if note_message is not None:
-        depth = max(0, min(note.depth if note else 0, len(window)))
-        window.insert(len(window) - depth, note_message)
+        at = len(window) - max(0, min(note.depth if note else 0, len(window)))
+        window.insert(at, note_message)
+        window_sources.insert(at, None)
 
-    messages = [system]
+    head = [system]
     if keep_example and example_message is not None:
-        messages.append(example_message)
-    messages.extend(window)
-    if post_history is not None:
-        messages.append(post_history)
-    if instruction is not None:
-        messages.append(instruction)
+        head.append(example_message)
+    tail = [m for m in (post_history, instruction) if m is not None]
+    messages = [*head, *window, *tail]
+    sources = [*([None] * len(head)), *window_sources, *([None] * len(tail))]
 
     parts = [
         PromptPart("system", _tokens(system) - lore_tokens),
@@ -301,4 +331,5 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
         budget=budget,
         history_count=kept,
         example_dialogue_dropped=example_message is not None and not keep_example,
+        sources=sources,
     )

@@ -202,10 +202,18 @@ class PromptPartOut(BaseModel):
     tokens: int
 
 
+class PromptMessageOut(BaseModel):
+    role: str
+    content: str
+    # Set when the chat's message has changed since this prompt was sent: `content` is then
+    # its text now ("edited"), or empty ("deleted").
+    changed: Literal["edited", "deleted"] | None = None
+
+
 class PromptInspection(BaseModel):
     message_id: uuid.UUID
     model: str | None
-    messages: list[dict[str, str]]
+    messages: list[PromptMessageOut]
     parts: list[PromptPartOut]
     total_tokens: int
     budget: int | None = None

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,10 +100,6 @@ async def get_message(db: AsyncSession, chat: Chat, message_id: uuid.UUID) -> Me
     if message is None or message.chat_id != chat.id:
         raise MessageNotFound()
     return message
-
-
-async def prompt_snapshot(db: AsyncSession, message_id: uuid.UUID) -> dict[str, Any] | None:
-    return await db.scalar(select(Message.prompt_snapshot).where(Message.id == message_id))
 
 
 async def character_for_turn(db: AsyncSession, user: User, chat: Chat) -> Character:

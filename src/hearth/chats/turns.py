@@ -135,11 +135,11 @@ async def read_window(
         if newest is None:
             newest = _as_uuid(page[0][0])
         below = _as_uuid(page[-1][0])
-        for _, role, content, hidden, status in page:
+        for raw_id, role, content, hidden, status in page:
             if hidden or status == "streaming":
                 continue
             tokens = estimate_content_tokens(content)
-            picked.append(HistoryItem(cast(Role, role), content, tokens))
+            picked.append(HistoryItem(cast(Role, role), content, tokens, raw_id))
             spent += tokens
             if spent >= budget:
                 picked.reverse()
@@ -314,9 +314,9 @@ async def prepare_send(
     turn = await open_turn(db, user, chat, gateway)
     budget = history_read_budget(turn.context_length, turn.reply_reserve)
     window = await read_window(db, chat.id, budget=budget)
-    history = [*window.history, HistoryItem("user", content)]
-    prompt = build(turn, history, window.has_older, "reply", turn_number=chat.turns + 1)
     user_id, assistant_id = service.ids_after(window.newest_id, 2)
+    history = [*window.history, HistoryItem("user", content, source=user_id)]
+    prompt = build(turn, history, window.has_older, "reply", turn_number=chat.turns + 1)
     now = utcnow()
     # One Core INSERT for both rows (the ORM's flush cost several times the statement);
     # the objects stay outside the session, for the response and the job. All is built
@@ -388,9 +388,11 @@ async def prepare_rerun(
     budget = history_read_budget(turn.context_length, turn.reply_reserve)
     if mode == "continue":
         window = await read_window(db, chat.id, budget=budget, through=message.id)
+        history = _unlinked(window.history, message.id)
     else:
         window = await read_window(db, chat.id, budget=budget, before=message.id)
-    prompt = build(turn, window.history, window.has_older, mode, turn_number=chat.turns)
+        history = window.history
+    prompt = build(turn, history, window.has_older, mode, turn_number=chat.turns)
     reservation = await _reserve(db, hook, user, turn, prompt)
     await _lock_or_release(db, chat, message.id, hook, reservation)
     base_text = ""
@@ -409,6 +411,15 @@ async def prepare_rerun(
     message.worker_id = worker_id
     await db.flush()
     return PreparedGeneration(_job(turn, user, message, prompt, reservation, base_text), message)
+
+
+def _unlinked(history: list[HistoryItem], message_id: uuid.UUID) -> list[HistoryItem]:
+    """The continued message goes into the prompt's snapshot as text: the continuation is
+    about to change the stored one."""
+    if history and history[-1].source is not None and _as_uuid(history[-1].source) == message_id:
+        last = history[-1]
+        return [*history[:-1], HistoryItem(last.role, last.content, last.tokens)]
+    return history
 
 
 async def impersonate_prompt(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from hearth.chats.prompt import (
     Mode,
     PromptRequest,
     assemble_prompt,
+    text_checksum,
 )
 from hearth.llm.tokens import REPLY_PRIMING, estimate_content_tokens, estimate_prompt_tokens
 
@@ -214,3 +216,34 @@ def test_a_count_given_with_a_history_item_is_used_as_is() -> None:
     history_tokens = {p.name: p.tokens for p in given.parts}["history"]
     assert history_tokens == 500
     assert given.total_tokens - plain.total_tokens == 500 - estimate_content_tokens("hello")
+
+
+def test_snapshot_refers_to_stored_messages_and_copies_only_prompt_text() -> None:
+    # As the drivers give them: hex text from SQLite, UUIDs from PostgreSQL.
+    ids: list[object] = [uuid.uuid4().hex, uuid.uuid4(), uuid.uuid4().hex, uuid.uuid4()]
+    items = [
+        HistoryItem(h.role, h.content, source=i) for h, i in zip(history(3), ids, strict=False)
+    ]
+    items.append(HistoryItem("user", "A storm, {{char}}?", source=ids[3]))
+    note = AuthorNote("Thunder rolls.", depth=1)
+
+    prompt = assemble_prompt(request(history=items, author_note=note))
+    entries = prompt.snapshot()["messages"]
+
+    assert len(entries) == len(prompt.messages)
+    by_role_text = {(e["role"], e.get("content")): e for e in entries}
+    assert by_role_text[("system", "Thunder rolls.")] == {
+        "role": "system",
+        "content": "Thunder rolls.",
+    }
+    refs = [e for e in entries if "ref" in e]
+    # The macro-filled message was only ever in this prompt: its text is kept.
+    assert [uuid.UUID(e["ref"]) for e in refs] == [uuid.UUID(str(i)) for i in ids[:3]]
+    assert entries[-1] == {"role": "user", "content": "A storm, Aria?"}
+    for entry, item in zip(refs, items, strict=False):
+        assert entry == {
+            "role": item.role,
+            "ref": str(item.source),
+            "checksum": text_checksum(item.content),
+        }
+    assert entries[0]["role"] == "system" and "Aria runs the inn." in entries[0]["content"]

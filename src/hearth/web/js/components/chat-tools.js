@@ -64,7 +64,7 @@ export async function promptInspector(chatId, messageId) {
         { class: 'prompt-parts' },
         data.parts.map((p) => h('li', {}, h('span', { class: 'prompt-part-name', text: p.name }), h('span', { class: 'prompt-part-bar' }, h('span', { style: { width: `${(100 * p.tokens) / max}%` } })), h('span', { class: 'prompt-part-tokens', text: formatNumber(p.tokens, {}) }))),
       ),
-      h('details', { class: 'prompt-messages' }, h('summary', { text: t('chat.prompt_messages', { count: data.messages.length }) }), data.messages.map((m) => h('div', { class: 'prompt-message' }, h('b', { text: m.role }), h('pre', { text: m.content })))),
+      h('details', { class: 'prompt-messages' }, h('summary', { text: t('chat.prompt_messages', { count: data.messages.length }) }), data.messages.map((m) => h('div', { class: 'prompt-message' }, h('b', { text: m.role }), m.changed ? h('p', { class: 'small muted prompt-changed', text: t(`chat.prompt_${m.changed}`) }) : null, h('pre', { text: m.content })))),
       h('div', { class: 'form-actions' }, h('button', { class: 'btn', type: 'button', text: t('common.close'), onclick: () => close() })),
     );
   }, { wide: true, label: t('chat.prompt_title') });
