@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from bench.calibrate import calibration_ms
 from bench.fake_llm import reply_tokens
 from bench.sse_client import HTTPFailure, stream_events
 
@@ -266,6 +267,7 @@ def summary(stats: Stats) -> dict[str, Any]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     load_before = [round(x, 2) for x in os.getloadavg()]
+    speed = calibration_ms()
     workdir = Path(tempfile.mkdtemp(prefix="hearth-bench-"))
     fake_port, hearth_port = free_port(), free_port()
     expected = "".join(reply_tokens(args.tokens))
@@ -364,6 +366,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "workers": args.workers,
             "cpus": os.cpu_count(),
             "load_average": load_before,
+            "calibration_ms": speed,
         },
         "hearth": h,
         "direct": d,

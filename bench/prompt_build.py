@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from tests.database import create_schema
 
+from bench.calibrate import calibration_ms
 from hearth.characters.models import Character
 from hearth.chats.models import Chat, Message
 from hearth.chats.service import ids_after
@@ -142,6 +143,7 @@ async def run(rounds: int, context: int) -> dict[str, object]:
         "ratio_100000_to_100": round(medians["100000"] / medians["100"], 3),
         "target_ratio": 1.2,
         "estimated_tokens_per_message": estimate_tokens(TEXT),
+        "calibration_ms": calibration_ms(),
     }
 
 
