@@ -7,6 +7,7 @@ then hands the job to the runner, so the user's message is durable before the LL
 from __future__ import annotations
 
 import functools
+import math
 import uuid
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -117,12 +118,15 @@ async def read_window(
 
     Reads newest-first in pages and stops once the budget is spent, so the cost depends on
     the context size, never on the length of the chat. Only the columns a prompt needs are
-    read (no ORM objects, no JSON columns to decode). Pages double (64, 128, ... 1024): a
+    read (no ORM objects, no JSON columns to decode). Pages grow (64, 128, ... 1024): a
     long-context window (~1000 messages at 128k tokens) takes 5 statements, not 16, while
-    a short one still reads a single page of 64.
+    a short one still reads a single page of 64. A page is no bigger than what is left of
+    the budget needs at the tokens per row read so far (and a margin): a plain doubling
+    read 1,984 rows for a window of 999.
     """
     picked: list[HistoryItem] = []
     spent = 0
+    rows = 0
     below = before
     newest: uuid.UUID | None = None
     size = PAGE
@@ -146,9 +150,18 @@ async def read_window(
                 return Window(picked, True, newest)
         if len(page) < size:
             break
-        size = min(2 * size, MAX_PAGE)
+        rows += len(page)
+        size = _next_page(size, budget - spent, spent / rows)
     picked.reverse()
     return Window(picked, False, newest)
+
+
+def _next_page(size: int, left: int, tokens_per_row: float) -> int:
+    """Twice the last page at most; fewer rows when the budget left needs fewer."""
+    if tokens_per_row <= 0:  # only hidden rows so far: nothing to estimate from
+        return min(2 * size, MAX_PAGE)
+    needed = math.ceil(1.25 * left / tokens_per_row) + 1
+    return max(PAGE, min(2 * size, MAX_PAGE, needed))
 
 
 def _as_uuid(value: Any) -> uuid.UUID:
