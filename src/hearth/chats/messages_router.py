@@ -360,7 +360,8 @@ async def rate_message(
 async def inspect_prompt(
     chat_id: uuid.UUID, message_id: uuid.UUID, user: CurrentUser, db: DbDep
 ) -> PromptInspection:
-    """The exact prompt that produced this reply, with tokens per part (owner only)."""
+    """The prompt that produced this reply, with tokens per part (owner only). A message of
+    the chat edited or deleted since is marked in `changed`."""
     chat = await service.get_chat(db, user, chat_id)
     message = await service.get_message(db, chat, message_id)
     recorded = await inspection.recorded_prompt(db, chat, message)
