@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from fastapi import FastAPI
@@ -116,6 +116,17 @@ async def wait_status(
         if loop.time() > deadline:
             raise AssertionError(f"message still streaming: {found}")
         await asyncio.sleep(0.05)
+
+
+async def inspect_prompt(
+    client: httpx.AsyncClient, account: Account, chat_id: str, message_id: str
+) -> dict[str, Any]:
+    """The prompt inspector's answer for a reply (which must have one)."""
+    response = await client.get(
+        f"/chats/{chat_id}/messages/{message_id}/prompt", headers=account.headers
+    )
+    assert response.status_code == 200, response.text
+    return cast(dict[str, Any], response.json())
 
 
 def as_sent(inspection: dict[str, Any]) -> list[dict[str, str]]:

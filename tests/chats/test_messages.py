@@ -6,15 +6,21 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from hearth.chats.models import Message
-from tests.chats.helpers import as_sent, llm_called, messages, new_chat, send_json
-from tests.factories import Account, create_account
+from tests.chats.helpers import (
+    as_sent,
+    inspect_prompt,
+    llm_called,
+    messages,
+    new_chat,
+    send_json,
+)
+from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
 
@@ -273,22 +279,11 @@ async def test_prompt_inspector_after_a_regeneration_shows_the_new_prompt(
         f"/chats/{chat['id']}/messages/{reply['id']}/regenerate",
         headers={**me.headers, "Accept": "application/json"},
     )
-    response = await client.get(
-        f"/chats/{chat['id']}/messages/{reply['id']}/prompt", headers=me.headers
-    )
+    body = await inspect_prompt(client, me, chat["id"], reply["id"])
 
-    assert response.status_code == 200
     sent = fake_llm.requests[-1].json()["messages"]
-    assert as_sent(response.json()) == sent
+    assert as_sent(body) == sent
     assert sent[-1]["content"] == "Hello again"
-
-
-async def inspect(client: httpx.AsyncClient, me: Account, chat_id: str, message_id: str) -> Any:
-    response = await client.get(
-        f"/chats/{chat_id}/messages/{message_id}/prompt", headers=me.headers
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_prompt_inspector_marks_messages_changed_since_the_reply(
@@ -308,7 +303,7 @@ async def test_prompt_inspector_marks_messages_changed_since_the_reply(
     await client.delete(
         f"/chats/{chat['id']}/messages/{one['assistant_message']['id']}", headers=me.headers
     )
-    body = await inspect(client, me, chat["id"], two["assistant_message"]["id"])
+    body = await inspect_prompt(client, me, chat["id"], two["assistant_message"]["id"])
 
     changed = {m["content"]: m["changed"] for m in body["messages"] if m["changed"]}
     assert changed == {"one, rewritten": "edited", "": "deleted"}
@@ -330,7 +325,7 @@ async def test_prompt_snapshot_refers_to_the_chat_instead_of_copying_it(
         stored = await session.scalar(
             select(Message.prompt_snapshot).where(Message.id == uuid.UUID(reply["id"]))
         )
-    body = await inspect(client, me, chat["id"], reply["id"])
+    body = await inspect_prompt(client, me, chat["id"], reply["id"])
 
     assert long_message not in json.dumps(stored)
     assert long_message in [m["content"] for m in body["messages"]]
@@ -349,7 +344,7 @@ async def test_prompt_of_a_continued_reply_keeps_the_text_it_continued(
         headers={**me.headers, "Accept": "application/json"},
     )
 
-    body = await inspect(client, me, chat["id"], reply["id"])
+    body = await inspect_prompt(client, me, chat["id"], reply["id"])
 
     assert as_sent(body) == fake_llm.requests[-1].json()["messages"]
     assert "Once upon" in [m["content"] for m in body["messages"]]

@@ -18,6 +18,7 @@ from tests.chats.helpers import (
     Event,
     as_sent,
     deltas_text,
+    inspect_prompt,
     messages,
     new_chat,
     parse_sse,
@@ -201,14 +202,11 @@ async def test_prompt_of_a_reply_is_recorded_while_it_streams(
         seen = await read_events(response, count=3)  # user_message, start, one delta
         await asyncio.sleep(0.6)  # one flush interval (0.5 s) and a margin
         message_id = seen[1].data["message_id"]
-        inspected = await live_client.get(
-            f"/chats/{chat['id']}/messages/{message_id}/prompt", headers=me.headers
-        )
+        inspected = await inspect_prompt(live_client, me, chat["id"], message_id)
         await read_events(response)
 
-    assert inspected.status_code == 200, inspected.text
-    assert as_sent(inspected.json()) == fake_llm.requests[-1].json()["messages"]
-    assert inspected.json()["messages"][-1]["content"] == "Tell me a story"
+    assert as_sent(inspected) == fake_llm.requests[-1].json()["messages"]
+    assert inspected["messages"][-1]["content"] == "Tell me a story"
 
 
 async def test_reattach_after_the_hub_forgot_replays_done_from_the_database(
