@@ -134,7 +134,7 @@ class AssembledPrompt:
     history_count: int
     example_dialogue_dropped: bool
     # Per message: the id of the stored message it repeats word for word, else None.
-    sources: list[Any] = field(default_factory=list)
+    sources: list[Any]
 
     def snapshot(self) -> dict[str, Any]:
         """What the prompt inspector shows: the messages and tokens per part.
@@ -144,10 +144,10 @@ class AssembledPrompt:
         long-context prompt holds about a thousand of them: copied, every reply of such a
         chat stored about 500 kB.
         """
-        sources = self.sources or [None] * len(self.messages)
         return {
             "messages": [
-                _snapshot_entry(m, source) for m, source in zip(self.messages, sources, strict=True)
+                _snapshot_entry(m, source)
+                for m, source in zip(self.messages, self.sources, strict=True)
             ],
             "parts": [{"name": p.name, "tokens": p.tokens} for p in self.parts],
             "total_tokens": self.total_tokens,
