@@ -302,13 +302,11 @@ def _job(
         character_id=turn.character.id,
         user_id=user.id,
         model_id=turn.model_id,
-        messages=prompt.messages,
+        prompt=prompt,
         params=params_for(turn),
-        prompt_tokens_estimate=prompt.total_tokens,
         base_text=base_text,
         reservation=reservation,
         new_messages=new_messages,
-        prompt=prompt,
     )
 
 
