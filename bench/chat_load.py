@@ -118,6 +118,46 @@ class ProcessMeter:
         }
 
 
+async def start_fake(
+    port: int, ttft_ms: float, tps: float, tokens: int
+) -> tuple[asyncio.subprocess.Process, str]:
+    """The fake LLM server in its own process, and its base URL."""
+    fake = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.fake_llm",
+        "--port",
+        str(port),
+        "--ttft-ms",
+        str(ttft_ms),
+        "--tps",
+        str(tps),
+        "--tokens",
+        str(tokens),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert fake.stdout is not None
+    return fake, (await fake.stdout.readline()).decode().strip()
+
+
+def server_env(workdir: Path, fake_url: str) -> dict[str, str]:
+    """A Hearth server on SQLite in `workdir`, served by the fake, limits out of the way."""
+    return {
+        **os.environ,
+        "HEARTH_DATA_DIR": str(workdir / "data"),
+        "HEARTH_SECRET_KEY": "bench-secret-key-that-is-long-enough-for-hs256",
+        "HEARTH_LOCAL_LLM_BASE_URL": fake_url,
+        "HEARTH_LOCAL_LLM_MODEL": "fake-model",
+        "HEARTH_DEFAULT_MODEL": "local/fake-model",
+        "HEARTH_LOG_LEVEL": "WARNING",
+        "HEARTH_AUTH_RATE": "1000000/minute",
+        "HEARTH_SEND_RATE": "1000000/minute",
+        "HEARTH_SEND_IP_RATE": "1000000/minute",
+        "HEARTH_SEED_DEMO": "false",
+        "HEARTH_DAILY_UNITS": "1000000000",
+    }
+
+
 async def wait_http(url: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     async with httpx.AsyncClient() as http:
@@ -271,36 +311,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="hearth-bench-"))
     fake_port, hearth_port = free_port(), free_port()
     expected = "".join(reply_tokens(args.tokens))
-    fake = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.fake_llm",
-        "--port",
-        str(fake_port),
-        "--ttft-ms",
-        str(args.ttft_ms),
-        "--tps",
-        str(args.tps),
-        "--tokens",
-        str(args.tokens),
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert fake.stdout is not None
-    fake_url = (await fake.stdout.readline()).decode().strip()
-    env = {
-        **os.environ,
-        "HEARTH_DATA_DIR": str(workdir / "data"),
-        "HEARTH_SECRET_KEY": "bench-secret-key-that-is-long-enough-for-hs256",
-        "HEARTH_LOCAL_LLM_BASE_URL": fake_url,
-        "HEARTH_LOCAL_LLM_MODEL": "fake-model",
-        "HEARTH_DEFAULT_MODEL": "local/fake-model",
-        "HEARTH_LOG_LEVEL": "WARNING",
-        "HEARTH_AUTH_RATE": "1000000/minute",
-        "HEARTH_SEND_RATE": "1000000/minute",
-        "HEARTH_SEND_IP_RATE": "1000000/minute",
-        "HEARTH_SEED_DEMO": "false",
-        "HEARTH_DAILY_UNITS": "1000000000",
-    }
+    fake, fake_url = await start_fake(fake_port, args.ttft_ms, args.tps, args.tokens)
+    env = server_env(workdir, fake_url)
     hearth_bin = Path(sys.executable).with_name("hearth")
     serve = [str(hearth_bin), "serve", "--port", str(hearth_port), "--workers", str(args.workers)]
     if os.environ.get("BENCH_SERVE_CMD"):  # profiling hook: another way to start the server
