@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from hearth.auth.deps import CurrentUser
 from hearth.chats import editing, inspection, service, turns
-from hearth.chats.deps import EngineDep, wants_json
+from hearth.chats.deps import EngineDep, SendingUser, wants_json
 from hearth.chats.engine import ChatEngine
 from hearth.chats.errors import GenerationInProgress, ModelFailed, NotGenerating
 from hearth.chats.hub import HubEvent
@@ -101,13 +101,13 @@ async def _launch(engine: ChatEngine, prepared: turns.PreparedGeneration) -> str
     return key
 
 
-@router.post("", responses=STREAM_RESPONSES, dependencies=[SendRateLimit, ModerateMessage])
+@router.post("", responses=STREAM_RESPONSES)
 @short_statements
 async def send_message(
     chat_id: uuid.UUID,
     body: MessageCreate,
     request: Request,
-    user: CurrentUser,
+    user: SendingUser,
     db: DbDep,
     engine: EngineDep,
 ) -> Response:
