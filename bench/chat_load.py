@@ -393,15 +393,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def add_fake_options(parser: argparse.ArgumentParser) -> None:
+    """How the fake LLM server answers: --tokens, --tps, --ttft-ms."""
+    parser.add_argument("--tokens", type=int, default=60, help="tokens per reply")
+    parser.add_argument("--tps", type=float, default=30.0, help="fake tokens/s per stream")
+    parser.add_argument("--ttft-ms", type=float, default=200.0, help="fake time to first token")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--chats", type=int, default=200, help="concurrent chats")
     parser.add_argument("--turns", type=int, default=3, help="messages sent per chat")
-    parser.add_argument("--tokens", type=int, default=60, help="tokens per reply")
-    parser.add_argument("--tps", type=float, default=30.0, help="fake tokens/s per stream")
-    parser.add_argument("--ttft-ms", type=float, default=200.0, help="fake time to first token")
+    add_fake_options(parser)
     parser.add_argument(
         "--ramp-seconds",
         type=float,

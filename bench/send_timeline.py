@@ -29,7 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from bench.calibrate import calibration_ms
-from bench.chat_load import HOST, free_port, server_env, setup_chats, start_fake, wait_http
+from bench.chat_load import (
+    HOST,
+    add_fake_options,
+    free_port,
+    server_env,
+    setup_chats,
+    start_fake,
+    wait_http,
+)
 from bench.sse_client import stream_events
 
 STAGES = [
@@ -282,9 +290,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--turns", type=int, default=40, help="messages sent, one at a time")
-    parser.add_argument("--tokens", type=int, default=60, help="tokens per reply")
-    parser.add_argument("--tps", type=float, default=30.0, help="fake tokens/s")
-    parser.add_argument("--ttft-ms", type=float, default=200.0, help="fake time to first token")
+    add_fake_options(parser)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # the instrumented server
     parser.add_argument("--marks", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
