@@ -226,7 +226,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     migrate = await asyncio.create_subprocess_exec(
         str(hearth_bin), "migrate", env=env, stdout=asyncio.subprocess.DEVNULL
     )
-    await migrate.wait()
+    if await migrate.wait() != 0:
+        raise RuntimeError("hearth migrate failed")
     server = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
