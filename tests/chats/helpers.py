@@ -81,6 +81,20 @@ async def send_json(
     )
 
 
+async def rerun_json(
+    client: httpx.AsyncClient,
+    account: Account,
+    chat_id: str,
+    message_id: str,
+    action: str = "regenerate",
+) -> httpx.Response:
+    """Regenerate (or `continue`) a reply and wait for it: `Accept: application/json`."""
+    return await client.post(
+        f"/chats/{chat_id}/messages/{message_id}/{action}",
+        headers={**account.headers, "Accept": "application/json"},
+    )
+
+
 async def send_sse(
     client: httpx.AsyncClient, account: Account, chat_id: str, content: str = "Hello"
 ) -> list[Event]:

@@ -18,6 +18,7 @@ from tests.chats.helpers import (
     llm_called,
     messages,
     new_chat,
+    rerun_json,
     send_json,
 )
 from tests.factories import create_account
@@ -60,10 +61,7 @@ async def test_regenerate_adds_a_swipe_and_keeps_the_old_ones(
     fake_llm.script(Reply(tokens=["First"]), Reply(tokens=["Second"]))
     reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
 
-    response = await client.post(
-        f"/chats/{chat['id']}/messages/{reply['id']}/regenerate",
-        headers={**me.headers, "Accept": "application/json"},
-    )
+    response = await rerun_json(client, me, chat["id"], reply["id"])
 
     assert response.status_code == 200, response.text
     regenerated = response.json()
@@ -82,10 +80,7 @@ async def test_selecting_a_swipe_makes_it_current(
     chat = await new_chat(client, me)
     fake_llm.script(Reply(tokens=["First"]), Reply(tokens=["Second"]))
     reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
-    await client.post(
-        f"/chats/{chat['id']}/messages/{reply['id']}/regenerate",
-        headers={**me.headers, "Accept": "application/json"},
-    )
+    await rerun_json(client, me, chat["id"], reply["id"])
 
     response = await client.put(
         f"/chats/{chat['id']}/messages/{reply['id']}/swipe", json={"index": 0}, headers=me.headers
@@ -102,10 +97,7 @@ async def test_only_the_latest_reply_can_be_regenerated(
     me = await create_account(client)
     chat = await new_chat(client, me)
     await send_json(client, me, chat["id"])
-    response = await client.post(
-        f"/chats/{chat['id']}/messages/{chat['first_message']['id']}/regenerate",
-        headers={**me.headers, "Accept": "application/json"},
-    )
+    response = await rerun_json(client, me, chat["id"], chat["first_message"]["id"])
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "invalid_chat_operation"
 
@@ -116,10 +108,7 @@ async def test_continue_extends_the_reply(client: httpx.AsyncClient, fake_llm: F
     fake_llm.script(Reply(tokens=["Once upon"]), Reply(tokens=[" a time."]))
     reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
 
-    response = await client.post(
-        f"/chats/{chat['id']}/messages/{reply['id']}/continue",
-        headers={**me.headers, "Accept": "application/json"},
-    )
+    response = await rerun_json(client, me, chat["id"], reply["id"], "continue")
 
     assert response.status_code == 200, response.text
     assert response.json()["content"] == "Once upon a time."
@@ -275,10 +264,7 @@ async def test_prompt_inspector_after_a_regeneration_shows_the_new_prompt(
         headers=me.headers,
     )
 
-    await client.post(
-        f"/chats/{chat['id']}/messages/{reply['id']}/regenerate",
-        headers={**me.headers, "Accept": "application/json"},
-    )
+    await rerun_json(client, me, chat["id"], reply["id"])
     body = await inspect_prompt(client, me, chat["id"], reply["id"])
 
     sent = fake_llm.requests[-1].json()["messages"]
@@ -339,10 +325,7 @@ async def test_prompt_of_a_continued_reply_keeps_the_text_it_continued(
     chat = await new_chat(client, me)
     fake_llm.script(Reply(tokens=["Once upon"]), Reply(tokens=[" a time."]))
     reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
-    await client.post(
-        f"/chats/{chat['id']}/messages/{reply['id']}/continue",
-        headers={**me.headers, "Accept": "application/json"},
-    )
+    await rerun_json(client, me, chat["id"], reply["id"], "continue")
 
     body = await inspect_prompt(client, me, chat["id"], reply["id"])
 
