@@ -98,6 +98,9 @@ async def _launch(engine: ChatEngine, prepared: turns.PreparedGeneration) -> str
         await engine.hub.publish(key, "user_message", message_json(prepared.user_message))
     await engine.hub.publish(key, "start", {"message_id": key, "model": prepared.job.model_id})
     engine.runner.launch(prepared.job)
+    # The generation goes first, up to its request to the provider: the reply's first token
+    # waits on that request, while this response's headers and first events wait on nothing.
+    await asyncio.sleep(0)
     return key
 
 
