@@ -109,3 +109,15 @@ async def test_a_model_of_an_unknown_provider_is_refused(
         "/admin/models", json={"default_model": "nowhere/model"}, headers=admin.headers
     )
     assert response.status_code == 422
+
+
+async def test_a_provider_address_that_is_not_an_http_url_is_refused(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    bad = ["\x19http://127.0.0.1:9/v1", "http://local host/v1", "ftp://127.0.0.1/", "localhost"]
+
+    responses = [await _add(client, admin, base_url) for base_url in bad]
+
+    assert [r.status_code for r in responses] == [422] * len(bad)
+    listed = await client.get("/admin/providers", headers=admin.headers)
+    assert [p for p in listed.json() if p["name"] == "office"] == []

@@ -223,6 +223,38 @@ async def test_a_correction_cannot_take_the_balance_below_zero(
     assert (await client.get("/me/usage", headers=someone.headers)).json()["balance"] == 100
 
 
+async def test_figures_beyond_the_database_columns_are_refused_and_change_nothing(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    someone = await create_account(client)
+    user_path = f"/admin/users/{someone.user['id']}"
+    plan = (
+        await client.post(
+            "/admin/plans", json={"name": "pro", "daily_units": 50_000}, headers=admin.headers
+        )
+    ).json()
+    huge = 10**27  # wider than a 64-bit integer column
+
+    responses = [
+        await client.post(
+            "/admin/plans", json={"name": "big", "daily_units": huge}, headers=admin.headers
+        ),
+        await client.patch(
+            f"/admin/plans/{plan['id']}", json={"daily_units": huge}, headers=admin.headers
+        ),
+        await client.put(f"{user_path}/plan", json={"daily_units": huge}, headers=admin.headers),
+        await client.post(f"{user_path}/deposit", json={"amount": huge}, headers=admin.headers),
+        await client.post(f"{user_path}/deposit", json={"amount": -huge}, headers=admin.headers),
+    ]
+
+    assert [r.status_code for r in responses] == [422] * 5
+    assert all(r.json()["error"]["code"] == "validation_error" for r in responses)
+    plans = (await client.get("/admin/plans", headers=admin.headers)).json()
+    assert [(p["name"], p["daily_units"]) for p in plans] == [("pro", 50_000)]
+    usage = (await client.get("/me/usage", headers=someone.headers)).json()
+    assert usage["balance"] == 0
+
+
 async def test_admin_reads_any_chat_with_its_messages(
     app: FastAPI, client: httpx.AsyncClient, admin: Account
 ) -> None:

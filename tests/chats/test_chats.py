@@ -106,6 +106,25 @@ async def test_rename_pin_and_archive(client: httpx.AsyncClient) -> None:
     assert [c["id"] for c in archived.json()["items"]] == [chat["id"]]
 
 
+async def test_null_leaves_a_setting_that_always_has_a_value_unchanged(
+    client: httpx.AsyncClient,
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    note = {"text": "Keep it short.", "depth": 2, "frequency": 3}
+    await client.put(f"/chats/{chat['id']}/author-note", json=note, headers=me.headers)
+    nulls = ["title", "pinned", "author_note", "author_note_depth", "author_note_frequency"]
+
+    response = await client.patch(
+        f"/chats/{chat['id']}", json=dict.fromkeys(nulls), headers=me.headers
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["title"], body["pinned"]) == (chat["title"], False)
+    assert body["author_note"] == note
+
+
 async def test_search_finds_chats_by_message_text(
     client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:

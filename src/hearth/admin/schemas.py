@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    TypeAdapter,
+)
 
 from hearth.chats.schemas import MessageOut
-from hearth.limits.schemas import UsageOut
+from hearth.limits.schemas import MAX_AMOUNT_MICROS, DailyUnits, UsageOut
 
 
 class StatsOut(BaseModel):
@@ -69,13 +77,13 @@ class PlanAssignIn(BaseModel):
     """A plan (None: the default plan) and/or the user's own daily units (None: the plan's)."""
 
     plan_id: uuid.UUID | None = None
-    daily_units: int | None = Field(default=None, ge=0)
+    daily_units: DailyUnits | None = None
 
 
 class DepositIn(BaseModel):
     """Integer micro-units of money (1_000_000 = 1 USD); negative corrects (never below 0)."""
 
-    amount: int
+    amount: int = Field(ge=-MAX_AMOUNT_MICROS, le=MAX_AMOUNT_MICROS)
     note: str = Field(default="", max_length=500)
 
 
@@ -131,6 +139,21 @@ class AuditOut(BaseModel):
     created_at: datetime
 
 
+_HTTP_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
+
+
+def _http_address(value: str) -> str:
+    """An http(s) URL with a host, kept as written. The URL parser would quietly drop control
+    characters and spaces that the provider SDKs then refuse, so those are refused here."""
+    if not value.isprintable() or any(character.isspace() for character in value):
+        raise ValueError("must not contain spaces or control characters")
+    _HTTP_URL.validate_python(value)
+    return value
+
+
+ProviderAddress = Annotated[str, Field(max_length=500), AfterValidator(_http_address)]
+
+
 class ProviderOut(BaseModel):
     name: str
     kind: str
@@ -145,7 +168,7 @@ class ProviderOut(BaseModel):
 class ProviderIn(BaseModel):
     name: str = Field(min_length=1, max_length=32)
     kind: str
-    base_url: str | None = Field(default=None, max_length=500)
+    base_url: ProviderAddress | None = None
     api_key: SecretStr | None = None
     extra: dict[str, Any] | None = None
     enabled: bool = True
@@ -155,7 +178,7 @@ class ProviderUpdate(BaseModel):
     """Leave `api_key` out to keep the stored key; send null to remove it."""
 
     kind: str | None = None
-    base_url: str | None = Field(default=None, max_length=500)
+    base_url: ProviderAddress | None = None
     api_key: SecretStr | None = None
     extra: dict[str, Any] | None = None
     enabled: bool | None = None

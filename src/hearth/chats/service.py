@@ -285,12 +285,24 @@ async def chat_item(db: AsyncSession, chat: Chat) -> ChatListItem:
     return (await _with_summaries(db, [chat]))[0]
 
 
+# A chat always has these; null in an update leaves them as they are (model and persona_id
+# are different: null there means the default model, no persona).
+_ALWAYS_SET = (
+    "title",
+    "pinned",
+    "archived",
+    "author_note",
+    "author_note_depth",
+    "author_note_frequency",
+)
+
+
 async def update_chat(db: AsyncSession, user: User, chat: Chat, body: ChatUpdate) -> Chat:
     values = body.model_dump(exclude_unset=True)
     new_persona = values.get("persona_id")
     if new_persona is not None and await persona_of(db, user, new_persona) is None:
         raise ValidationFailed.field("persona_id", "No such persona.")
-    for name in ("title", "pinned", "archived"):
+    for name in _ALWAYS_SET:
         if name in values and values[name] is None:
             values.pop(name)
     for name, value in values.items():

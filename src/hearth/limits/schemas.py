@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# Far above any real plan or payment, far below the 64-bit columns that keep them: a larger
+# figure is a typo, and the database would refuse it only after the request was accepted.
+MAX_DAILY_UNITS = 10**12
+MAX_AMOUNT_MICROS = 10**12  # one million in money
+
+DailyUnits = Annotated[int, Field(ge=0, le=MAX_DAILY_UNITS)]
 
 
 class UsageOut(BaseModel):
@@ -48,13 +56,13 @@ class PlanOut(BaseModel):
 
 class PlanIn(BaseModel):
     name: str = Field(min_length=1, max_length=64)
-    daily_units: int | None = Field(default=None, ge=0)
+    daily_units: DailyUnits | None = None
     requires_balance: bool = False
     is_default: bool = False
 
 
 class PlanUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=64)
-    daily_units: int | None = Field(default=None, ge=0)
+    daily_units: DailyUnits | None = None
     requires_balance: bool | None = None
     is_default: bool | None = None
