@@ -192,6 +192,25 @@ async def test_rate_a_reply(client: httpx.AsyncClient, fake_llm: FakeOpenAI) -> 
     assert bad.status_code == 422
 
 
+async def test_nul_characters_are_dropped_from_stored_text_on_every_backend(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    """PostgreSQL's text cannot hold U+0000; a client or a model may still send one."""
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["Wel\x00come", " back."]))
+
+    response = await send_json(client, me, chat["id"], "Hel\x00lo")
+    await client.patch(f"/chats/{chat['id']}", json={"title": "Inn\x00"}, headers=me.headers)
+
+    assert response.status_code == 200, response.text
+    stored = await messages(client, me, chat["id"])
+    assert [m["content"] for m in stored[-2:]] == ["Hello", "Welcome back."]
+    assert stored[-1]["status"] == "complete"
+    renamed = await client.get(f"/chats/{chat['id']}", headers=me.headers)
+    assert renamed.json()["title"] == "Inn"
+
+
 async def test_impersonate_returns_a_draft_and_stores_nothing(
     client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:

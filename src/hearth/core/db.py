@@ -74,6 +74,45 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
+def _without_nul(
+    _connection: Any,
+    _cursor: Any,
+    statement: str,
+    parameters: Any,
+    _context: Any,
+    executemany: bool,
+) -> tuple[str, Any]:
+    """Text parameters without NUL (U+0000), which PostgreSQL's text cannot hold.
+
+    A client, an imported card or a model's reply may carry one; it never means anything.
+    Dropping it here, for every statement on every backend, keeps all of them storable and
+    the two backends alike, where checks at each of the many ways text comes in would miss
+    one (a NUL reached PostgreSQL as a 500 through a chat's author note).
+    """
+    if not parameters:
+        return statement, parameters
+    rows = parameters if executemany else (parameters,)
+    if not any(_has_nul(row) for row in rows):
+        return statement, parameters
+    if executemany:
+        return statement, type(parameters)(_strip_nul(row) for row in parameters)
+    return statement, _strip_nul(parameters)
+
+
+def _has_nul(row: Any) -> bool:
+    values = row.values() if isinstance(row, dict) else row
+    return any(type(value) is str and "\x00" in value for value in values)
+
+
+def _strip_nul(row: Any) -> Any:
+    def clean(value: Any) -> Any:
+        return value.replace("\x00", "") if type(value) is str else value
+
+    if isinstance(row, dict):
+        return {name: clean(value) for name, value in row.items()}
+    return type(row)(clean(value) for value in row)
+
+
 def build_engine(
     url: str,
     *,
@@ -93,6 +132,7 @@ def build_engine(
     else:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine, "before_cursor_execute", _without_nul, retval=True)
     if is_sqlite:
         sync_engine = engine.sync_engine
         event.listen(sync_engine, "connect", _sqlite_pragmas)
