@@ -41,7 +41,11 @@ from bench.chat_load import (
 from bench.sse_client import stream_events
 
 STAGES = [
+    "dependencies started",
+    "session opened",
+    "token read",
     "authenticated",
+    "rate limited",
     "message moderated",
     "chat loaded",
     "window read",
@@ -50,6 +54,7 @@ STAGES = [
     "chat locked",
     "committed",
     "provider request",
+    "request written",
     "first token in",
     "first delta out",
 ]
@@ -77,6 +82,17 @@ class Marks:
         self.arrived = 0.0
 
 
+def _before(marks: Marks, stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function`, marking `stage` when it is called."""
+
+    @functools.wraps(function)
+    async def wrapped(*args: Any, **kwargs: Any) -> Any:
+        marks.mark(stage)
+        return await function(*args, **kwargs)
+
+    return wrapped
+
+
 def _after(marks: Marks, stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
     """`function`, marking `stage` when it returns."""
     if inspect.iscoroutinefunction(function):
@@ -100,18 +116,25 @@ def _after(marks: Marks, stage: str, function: Callable[..., Any]) -> Callable[.
 
 def instrument(marks: Marks) -> None:
     import aiohttp
-    from aiohttp import client_proto
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from aiohttp import client_proto, http_writer
+    from fastapi import routing
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
     from uvicorn.protocols.http import httptools_impl
 
     from hearth.auth import service as auth_service
+    from hearth.chats import deps as chat_deps
     from hearth.chats import service as chat_service
     from hearth.chats import turns
     from hearth.llm.adapters.openai_compat import OpenAICompatProvider
     from hearth.safety.moderation import Moderator
 
+    # Middleware, routing and the request body come before FastAPI resolves dependencies.
+    routing.solve_dependencies = _before(marks, "dependencies started", routing.solve_dependencies)
     for owner, name, stage in [
+        (async_sessionmaker, "__call__", "session opened"),
+        (auth_service, "read_access_token", "token read"),
         (auth_service, "authenticate", "authenticated"),
+        (chat_deps, "limit_sends", "rate limited"),
         (Moderator, "check", "message moderated"),
         (chat_service, "get_live_chat", "chat loaded"),
         (turns, "read_window", "window read"),
@@ -126,6 +149,7 @@ def instrument(marks: Marks) -> None:
     message_begin, send = protocol.on_message_begin, cycle.send
     request = aiohttp.ClientSession._request
     data_received = client_proto.ResponseHandler.data_received
+    write_lines = http_writer.StreamWriter._writelines
     stream = OpenAICompatProvider.stream
 
     def on_message_begin(self: Any) -> None:
@@ -141,6 +165,11 @@ def instrument(marks: Marks) -> None:
     def provider_request(self: Any, *args: Any, **kwargs: Any) -> Any:
         marks.mark("provider request")
         return request(self, *args, **kwargs)
+
+    def request_out(self: Any, chunks: Any) -> None:
+        # aiohttp's own work on the request ends here: its bytes go to the socket.
+        marks.mark("request written")
+        write_lines(self, chunks)
 
     def on_data(self: Any, data: bytes) -> None:
         marks.last_read = time.perf_counter()
@@ -158,6 +187,7 @@ def instrument(marks: Marks) -> None:
     protocol.on_message_begin = on_message_begin  # type: ignore[method-assign]
     cycle.send = cycle_send  # type: ignore[method-assign]
     aiohttp.ClientSession._request = provider_request  # type: ignore[method-assign]
+    http_writer.StreamWriter._writelines = request_out  # type: ignore[method-assign]
     client_proto.ResponseHandler.data_received = on_data  # type: ignore[method-assign]
     OpenAICompatProvider.stream = provider_stream  # type: ignore[method-assign]
 
