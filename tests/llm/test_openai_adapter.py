@@ -15,7 +15,7 @@ from hearth.llm.errors import (
     Timeout,
     Unavailable,
 )
-from hearth.llm.types import GenerationParams, StreamEnd, TextDelta, Usage
+from hearth.llm.types import ChatMessage, GenerationParams, StreamEnd, TextDelta, Usage
 from tests.fakes import FakeOpenAI, Reply
 from tests.llm.collect import drain
 from tests.llm.conftest import MESSAGES, OPENAI_KEY, openai_provider
@@ -47,6 +47,18 @@ async def test_openai_request_asks_for_usage_and_sends_the_chat(openai_fake: Fak
     assert body["messages"][0] == {"role": "system", "content": MESSAGES[0].content}
     assert body["temperature"] == 0.7 and body["max_tokens"] == 64
     assert openai_fake.requests[-1].headers["authorization"] == f"Bearer {OPENAI_KEY}"
+
+
+async def test_openai_request_is_utf8_json_with_every_character_intact(
+    openai_fake: FakeOpenAI,
+) -> None:
+    text = 'Привет, "Лиса" \\ 🦊 ¿qué tal?\nnew line'
+    messages = [*MESSAGES, ChatMessage("user", text)]
+    await drain(openai_provider(openai_fake).stream(messages, model="m", params=PARAMS))
+    request = openai_fake.requests[-1]
+    assert request.headers["content-type"] == "application/json"
+    assert "Привет".encode() in request.body  # UTF-8 on the wire, not \u escapes
+    assert request.json()["messages"][-1] == {"role": "user", "content": text}
 
 
 async def test_openai_tolerates_null_choices_in_the_usage_chunk(openai_fake: FakeOpenAI) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from hearth.llm.adapters.http_client import LazyClient, build_http_client, transport_error
 from hearth.llm.adapters.status_map import connection_failed, from_status, timed_out
@@ -124,13 +125,15 @@ class OpenAICompatProvider:
         # the body against its type hints (5-10 ms of CPU for a long chat's messages, 0.15 ms
         # for the rest, on the way to every first token), and build a typed object per
         # chunk (~6x the CPU per token, most of a busy server's work while it streams).
+        # The body goes as bytes from orjson: with the SDK's own json.dumps, making the
+        # request of a 260 KB prompt (a long chat in a 64k context) took 1.14 ms, not 0.23.
         import httpx2
 
         try:
             response = await self._sdk().post(
                 CHAT_COMPLETIONS_PATH,
                 cast_to=httpx2.Response,
-                body=self._request(messages, model, params),
+                content=orjson.dumps(self._request(messages, model, params)),
                 stream=True,
             )
         except Exception as exc:
@@ -145,7 +148,7 @@ class OpenAICompatProvider:
                 data = line[5:].strip()
                 if data == "[DONE]":
                     break
-                chunk = json.loads(data)
+                chunk = orjson.loads(data)
                 if not isinstance(chunk, dict):
                     continue
                 if chunk.get("error"):
