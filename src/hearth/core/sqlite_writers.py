@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Any
 
-from sqlalchemy.util import await_only
+from sqlalchemy.util.concurrency import await_
 
 if sys.platform != "win32":  # no flock on Windows: one process per database file there
     import fcntl
@@ -128,8 +128,8 @@ class SQLiteWriterGate:
         if not conn.info.get("hearth_deferred") or not writes(statement, context):
             return
         del conn.info["hearth_deferred"]
-        # SQLAlchemy's asyncio engine runs this in its greenlet: await_only waits on the loop.
-        await_only(self._take_turn())
+        # SQLAlchemy's asyncio engine runs this in its greenlet: await_ waits on the loop.
+        await_(self._take_turn())
         conn.info["hearth_gate"] = True
         cursor.begin_immediate = True  # BEGIN goes with the statement, in one trip
 
