@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import uuid
 from typing import Any
 
@@ -139,10 +140,17 @@ async def test_provider_cut_mid_reply_keeps_the_partial_text_as_interrupted(
 ) -> None:
     me = await create_account(live_client)
     chat = await new_chat(live_client, me)
-    fake_llm.script(Reply(tokens=TOKENS, delay=0.01, cut_after=5))
+    read = threading.Event()
+    fake_llm.script(Reply(tokens=TOKENS, delay=0.01, cut_after=5, cut_when=read))
 
     async with await open_send(live_client, me.headers, chat["id"]) as response:
-        events = await read_events(response)
+        events: list[Event] = []
+        while deltas_text(events) != "".join(TOKENS[:5]):
+            more = await read_events(response, count=1)
+            assert more, f"the stream ended before five tokens: {events}"
+            events += more
+        read.set()  # the server has streamed those five tokens on: now the provider cuts
+        events += await read_events(response)
 
     last = events[-1]
     assert last.event == "error"

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from tests.fakes.script import RecordedRequest, Reply
 
 HANG_LIMIT_SECONDS = 120.0
+CUT_WAIT_SECONDS = 10.0
 REASONS = {
     200: "OK",
     400: "Bad Request",
@@ -269,6 +270,8 @@ async def play_stream(
         await asyncio.sleep(reply.first_token_delay)
     for index, text in enumerate([*reply.tokens, None]):
         if reply.cut_after == index:
+            if reply.cut_when is not None:
+                await asyncio.to_thread(reply.cut_when.wait, CUT_WAIT_SECONDS)
             response.cut()
             return
         if reply.error_after == index:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,10 @@ class Reply:
     error_message: str = "scripted failure"
     headers: dict[str, str] = field(default_factory=dict)  # e.g. {"retry-after": "2"}
     cut_after: int | None = None  # drop the connection after this many tokens
+    # With cut_after: cut only once the test sets this, i.e. once the client has read those
+    # tokens. aiohttp drops body bytes it has buffered but not yet handed out when the
+    # connection is reset, so an immediate cut would race the client's reading.
+    cut_when: threading.Event | None = None
     error_after: int | None = None  # send an in-band stream error after this many tokens
     hang: bool = False  # accept the request and never answer
     usage: bool = True  # report token usage at the end

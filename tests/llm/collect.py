@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -25,11 +26,17 @@ class Drained:
         return last
 
 
-async def drain(events: AsyncIterator[object]) -> Drained:
+async def drain(
+    events: AsyncIterator[object], *, once_read: tuple[str, threading.Event] | None = None
+) -> Drained:
+    """`once_read=(text, signal)` sets `signal` when the text read so far is `text`: a fake
+    scripted with `cut_when=signal` then cuts the connection after the client has it."""
     drained = Drained()
     try:
         async for event in events:
             drained.events.append(event)
+            if once_read is not None and drained.text == once_read[0]:
+                once_read[1].set()
     except LLMError as exc:
         drained.error = exc
     return drained

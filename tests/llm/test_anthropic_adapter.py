@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from hearth.llm.adapters.turns import OPENING_USER_TURN
@@ -124,9 +126,11 @@ async def test_anthropic_rate_limit_event_mid_stream_is_rate_limited(
 async def test_anthropic_cut_mid_stream_raises_after_partial_text(
     anthropic_fake: FakeAnthropic,
 ) -> None:
-    anthropic_fake.script(Reply(tokens=["one ", "two ", "three"], cut_after=2))
+    read = threading.Event()
+    anthropic_fake.script(Reply(tokens=["one ", "two ", "three"], cut_after=2, cut_when=read))
     result = await drain(
-        anthropic_provider(anthropic_fake).stream(MESSAGES, model="c", params=PARAMS)
+        anthropic_provider(anthropic_fake).stream(MESSAGES, model="c", params=PARAMS),
+        once_read=("one two ", read),
     )
     assert result.text == "one two "
     assert isinstance(result.error, Unavailable)

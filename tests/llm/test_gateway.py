@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -113,8 +114,12 @@ async def test_failure_before_first_token_falls_back_to_the_next_model(
 async def test_failure_after_first_token_propagates_without_switching(
     openai_fake: FakeOpenAI, anthropic_fake: FakeAnthropic
 ) -> None:
-    openai_fake.script(Reply(tokens=["Once ", "upon"], cut_after=1))
-    result = await drain(two_provider_gateway(openai_fake, anthropic_fake).stream(MESSAGES))
+    read = threading.Event()
+    openai_fake.script(Reply(tokens=["Once ", "upon"], cut_after=1, cut_when=read))
+    result = await drain(
+        two_provider_gateway(openai_fake, anthropic_fake).stream(MESSAGES),
+        once_read=("Once ", read),
+    )
     assert result.events[0] == StreamStart("openai", "gpt-4o-mini")
     assert result.text == "Once "
     assert isinstance(result.error, Unavailable)

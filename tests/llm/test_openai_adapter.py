@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from hearth.llm.errors import (
@@ -146,8 +148,12 @@ async def test_openai_hang_before_first_token_is_timeout(openai_fake: FakeOpenAI
 
 
 async def test_openai_cut_mid_stream_raises_after_the_partial_text(openai_fake: FakeOpenAI) -> None:
-    openai_fake.script(Reply(tokens=["one ", "two ", "three"], cut_after=2))
-    result = await drain(openai_provider(openai_fake).stream(MESSAGES, model="m", params=PARAMS))
+    read = threading.Event()
+    openai_fake.script(Reply(tokens=["one ", "two ", "three"], cut_after=2, cut_when=read))
+    result = await drain(
+        openai_provider(openai_fake).stream(MESSAGES, model="m", params=PARAMS),
+        once_read=("one two ", read),
+    )
     assert result.text == "one two "
     assert isinstance(result.error, Unavailable)
     assert not any(isinstance(e, StreamEnd) for e in result.events)
