@@ -14,6 +14,7 @@ from sqlalchemy import select
 from hearth.chats.models import Message
 from tests.chats.helpers import (
     as_sent,
+    create_character,
     inspect_prompt,
     llm_called,
     messages,
@@ -246,6 +247,54 @@ async def test_branch_copies_history_up_to_the_message(
     copied = [m["content"] for m in await messages(client, me, branch["id"])]
     assert copied == [chat["first_message"]["content"], "one", one["assistant_message"]["content"]]
     assert len(await messages(client, me, chat["id"])) == 5
+
+
+async def test_branch_of_a_long_chat_keeps_every_field_in_order_under_fresh_ids(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+    lines = [json.dumps({"user_name": "U", "character_name": "C", "chat_metadata": {}})]
+    for n in range(100):
+        row = {"name": "x", "is_user": n % 2 == 0, "mes": f"m{n}", "send_date": 1_700_000_000_000}
+        if n % 2:
+            row.update(swipes=[f"alt{n}", f"m{n}"], swipe_id=1)
+        if n % 7 == 0:
+            row["is_system"] = True  # hidden from the prompt
+        lines.append(json.dumps(row))
+    imported = await client.post(
+        "/chats/import",
+        files={"file": ("chat.jsonl", "\n".join(lines).encode())},
+        data={"character_id": character["id"]},
+        headers=me.headers,
+    )
+    original = await messages(client, me, imported.json()["id"])
+    point = original[79]
+    async with app.state.db.sessionmaker() as session:  # as if left mid-reply
+        stored = await session.get(Message, uuid.UUID(original[1]["id"]))
+        assert stored is not None
+        stored.status = "streaming"
+        await session.commit()
+
+    branches = []
+    for _ in range(2):
+        response = await client.post(
+            f"/chats/{imported.json()['id']}/branch",
+            json={"message_id": point["id"]},
+            headers=me.headers,
+        )
+        assert response.status_code == 201, response.text
+        branches.append(await messages(client, me, response.json()["id"]))
+
+    def fields(m: dict[str, object]) -> tuple[object, ...]:
+        return (m["role"], m["content"], m["swipes"], m["swipe_index"], m["hidden"])
+
+    for copied in branches:
+        assert [fields(m) for m in copied] == [fields(m) for m in original[:80]]
+        assert [m["status"] for m in copied[:3]] == ["complete", "interrupted", "complete"]
+        assert [uuid.UUID(m["id"]) for m in copied] == sorted(uuid.UUID(m["id"]) for m in copied)
+    ids = [{m["id"] for m in copied} for copied in branches]
+    assert not ids[0] & ids[1] and not ids[0] & {m["id"] for m in original}
 
 
 async def test_prompt_inspector_shows_the_exact_prompt_with_token_counts(

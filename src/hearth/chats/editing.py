@@ -3,20 +3,44 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, Uuid, case, cast, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.characters.counters import bump_chats
 from hearth.chats import service
 from hearth.chats.errors import GenerationInProgress, InvalidChatOperation
-from hearth.chats.models import Chat, Message
+from hearth.chats.models import MESSAGES, Chat, Message
 from hearth.core.clock import utcnow
+from hearth.core.db import UTCDateTime
 from hearth.core.errors import ValidationFailed
 from hearth.core.ids import uuid7
 from hearth.users.models import User
 
-BRANCH_BATCH = 500
+# What a branch copies of each message (and `status`, with `streaming` made `interrupted`):
+# not its rating (the original's reader gave it) nor its prompt snapshot (it refers to the
+# original chat's messages).
+_COPIED = [
+    getattr(Message, name)
+    for name in (
+        "role",
+        "content",
+        "swipes",
+        "swipe_index",
+        "hidden",
+        "model",
+        "provider",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost",
+        "ttft_ms",
+        "duration_ms",
+        "finish_reason",
+        "error",
+        "created_at",
+    )
+]
 
 
 def _not_streaming(chat: Chat, message: Message) -> None:
@@ -105,49 +129,30 @@ async def branch_chat(db: AsyncSession, user: User, chat: Chat, message_id: uuid
     )
     db.add(branch)
     await db.flush()
-    # Copied in bounded batches, oldest first, with fresh ordered ids.
-    previous: uuid.UUID | None = None
-    cursor: uuid.UUID | None = None
-    while True:
-        query = select(Message).where(Message.chat_id == chat.id, Message.id <= point.id)
-        if cursor is not None:
-            query = query.where(Message.id > cursor)
-        batch = list((await db.scalars(query.order_by(Message.id).limit(BRANCH_BATCH))).all())
-        if not batch:
-            break
-        ids = service.ids_after(previous, len(batch))
-        for new_id, source in zip(ids, batch, strict=True):
-            db.add(_copy(source, branch.id, new_id))
-        previous, cursor = ids[-1], batch[-1].id
-        await db.flush()
-        if len(batch) < BRANCH_BATCH:
-            break
+    # One INSERT ... SELECT: the database copies the rows. Through Python (read, convert,
+    # write back) a 50,000-message chat took 2.4 s, and on SQLite every other send waited
+    # for the write lock meanwhile.
+    source = select(
+        _copy_ids(db.get_bind().dialect.name),
+        literal(branch.id, Uuid),
+        *_COPIED,
+        case((Message.status == "streaming", "interrupted"), else_=Message.status),
+        literal(now, UTCDateTime()),
+    ).where(Message.chat_id == chat.id, Message.id <= point.id)
+    columns = ["id", "chat_id", *(c.key for c in _COPIED), "status", "updated_at"]
+    await db.execute(insert(MESSAGES).from_select(columns, source))
     await bump_chats(db, chat.character_id)
     return branch
 
 
-def _copy(source: Message, chat_id: uuid.UUID, new_id: uuid.UUID) -> Message:
-    status = "interrupted" if source.status == "streaming" else source.status
-    return Message(
-        id=new_id,
-        chat_id=chat_id,
-        role=source.role,
-        content=source.content,
-        status=status,
-        swipes=list(source.swipes) if source.swipes else None,
-        swipe_index=source.swipe_index,
-        hidden=source.hidden,
-        model=source.model,
-        provider=source.provider,
-        prompt_tokens=source.prompt_tokens,
-        completion_tokens=source.completion_tokens,
-        cost=source.cost,
-        ttft_ms=source.ttft_ms,
-        duration_ms=source.duration_ms,
-        finish_reason=source.finish_reason,
-        error=source.error,
-        created_at=source.created_at,
-    )
+def _copy_ids(dialect: str) -> ColumnElement[Any]:
+    """Fresh ids in the originals' order: a new uuid7's first 96 bits, then the row's
+    number among the copies (32 bits: more messages than a chat can hold)."""
+    prefix = uuid7().hex[:24]
+    number = func.row_number().over(order_by=Message.id)
+    if dialect == "postgresql":
+        return cast(literal(prefix) + func.lpad(func.to_hex(number), 8, "0"), Uuid)
+    return func.printf("%s%08x", prefix, number)  # SQLite keeps a UUID as 32 hex digits
 
 
 async def count_messages(db: AsyncSession, chat_id: uuid.UUID) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Table,
     Text,
     Uuid,
     false,
@@ -125,3 +126,8 @@ class Message(Base):
             postgresql_where=text("status = 'streaming'"),
         ),
     )
+
+
+# The tables for Core statements (the hot path's and bulk copies' rows, not entities).
+CHATS = cast(Table, Chat.__table__)
+MESSAGES = cast(Table, Message.__table__)

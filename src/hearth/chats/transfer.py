@@ -8,19 +8,20 @@ so a long chat is never held in memory whole.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth.characters import service as characters
 from hearth.characters.counters import bump_chats
 from hearth.chats import service
-from hearth.chats.models import Chat, Message
+from hearth.chats.models import MESSAGES, Chat, Message
 from hearth.core.clock import utcnow
 from hearth.core.errors import ValidationFailed
 from hearth.core.ids import uuid7
@@ -163,26 +164,41 @@ def _role(row: dict[str, Any]) -> tuple[str, bool]:
 
 async def import_jsonl(db: AsyncSession, user: User, character_id: uuid.UUID, data: bytes) -> Chat:
     character = await characters.get_for_chat(db, character_id, user)
-    header, rows = parse_jsonl(data)
+    chat_id, now = uuid7(), utcnow()
+    # Up to 20 MB of JSON, parsed and checked in a thread: on the event loop, a 50,000-line
+    # file stopped every stream of the process for 170 ms.
+    header, messages = await asyncio.to_thread(_parse_chat, data, chat_id, now)
     meta = header.get("chat_metadata") if isinstance(header.get("chat_metadata"), dict) else {}
     meta = meta or {}
     hearth_meta = meta.get("hearth") if isinstance(meta.get("hearth"), dict) else {}
-    now = utcnow()
     chat = Chat(
-        id=uuid7(),
+        id=chat_id,
         user_id=user.id,
         character_id=character.id,
         title=str((hearth_meta or {}).get("title") or f"{character.name} (imported)")[:200],
         author_note=str(meta.get("note_prompt") or ""),
         author_note_depth=_small_int(meta.get("note_depth"), 4),
         author_note_frequency=_small_int(meta.get("note_interval"), 1),
-        last_message_at=now,
+        last_message_at=max(messages[-1]["created_at"], now) if messages else now,
         created_at=now,
     )
     db.add(chat)
     await db.flush()
+    # Rows, not entities: 50,000 messages took 4 s through the ORM, with SQLite's write
+    # lock held (every other send waiting) all along.
+    for start in range(0, len(messages), BATCH):
+        await db.execute(insert(MESSAGES), messages[start : start + BATCH])
+    await bump_chats(db, character.id)
+    return chat
+
+
+def _parse_chat(
+    data: bytes, chat_id: uuid.UUID, now: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The file's header and its messages as rows of `chat_id`, oldest first."""
+    header, rows = parse_jsonl(data)
     ids = service.ids_after(None, len(rows))
-    last_at = now
+    messages: list[dict[str, Any]] = []
     for index, (new_id, row) in enumerate(zip(ids, rows, strict=True), start=1):
         content = row.get("mes")
         if not isinstance(content, str):
@@ -195,26 +211,21 @@ async def import_jsonl(db: AsyncSession, user: User, character_id: uuid.UUID, da
         swipe_index = _small_int(row.get("swipe_id"), 0)
         if swipes is None or swipe_index >= len(swipes):
             swipes, swipe_index = ([content] if role == "assistant" else None), 0
-        last_at = _send_date(row.get("send_date"))
-        db.add(
-            Message(
-                id=new_id,
-                chat_id=chat.id,
-                role=role,
-                content=content,
-                status="complete",
-                swipes=swipes,
-                swipe_index=swipe_index,
-                hidden=hidden,
-                created_at=last_at,
-            )
+        messages.append(
+            {
+                "id": new_id,
+                "chat_id": chat_id,
+                "role": role,
+                "content": content,
+                "status": "complete",
+                "swipes": swipes,
+                "swipe_index": swipe_index,
+                "hidden": hidden,
+                "created_at": _send_date(row.get("send_date")),
+                "updated_at": now,
+            }
         )
-        if index % BATCH == 0:
-            await db.flush()
-    chat.last_message_at = max(last_at, now) if rows else now
-    await db.flush()
-    await bump_chats(db, character.id)
-    return chat
+    return header, messages
 
 
 def _small_int(value: Any, default: int) -> int:

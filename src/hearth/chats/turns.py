@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from sqlalchemy import Executable, Table, Update, bindparam, insert, select, type_coerce, update
+from sqlalchemy import Executable, Update, bindparam, insert, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import NullType
@@ -21,7 +21,7 @@ from hearth.characters.models import Character
 from hearth.chats import service
 from hearth.chats.errors import GenerationInProgress, InvalidChatOperation
 from hearth.chats.lorebook import Lorebook
-from hearth.chats.models import Chat, Message
+from hearth.chats.models import CHATS, MESSAGES, Chat, Message
 from hearth.chats.prompt import (
     AssembledPrompt,
     AuthorNote,
@@ -92,7 +92,7 @@ def _window_page(bounded: bool, through: bool) -> Executable:
 
     Core columns, not ORM attributes: the ORM's per-execution setup cost more than the read.
     """
-    c = cast(Table, Message.__table__).c
+    c = MESSAGES.c
     # Ids as the driver returns them: only a page's first and last are used, and converting
     # all of them was a fifth of the read of a long-context window.
     raw_id = type_coerce(c.id, NullType())
@@ -221,7 +221,7 @@ def params_for(turn: Turn) -> GenerationParams:
 
 
 def _lock_statement(*, new_turn: bool) -> Update:
-    table = cast(Table, Chat.__table__)  # Core: the result has a rowcount
+    table = CHATS  # Core: the result has a rowcount
     values: dict[str, Any] = {
         "active_message_id": bindparam("b_message"),
         "last_message_at": bindparam("b_now"),
@@ -237,7 +237,7 @@ def _lock_statement(*, new_turn: bool) -> Update:
 
 # Built once: they are on the way to every reply's first token.
 _LOCK, _LOCK_NEW_TURN = _lock_statement(new_turn=False), _lock_statement(new_turn=True)
-_INSERT_MESSAGE = insert(cast(Table, Message.__table__))
+_INSERT_MESSAGE = insert(MESSAGES)
 
 
 async def _lock_chat(
