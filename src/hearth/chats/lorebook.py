@@ -4,16 +4,21 @@ Keys are looked for in the last `scan_depth` messages; `selective` entries also 
 their `secondary_keys`; `constant` entries are always in; `recursive_scanning` lets triggered
 entries' content trigger others. What is triggered is cut by `priority` at `token_budget`
 and then ordered by `insertion_order`. Regex keys (`use_regex`) come from card authors, so
-they are length-limited and run with a timeout (the `regex` engine), never unbounded.
+they are length-limited and run with a timeout (the `regex` engine), and all the matching
+of one prompt has a time budget: a card's lorebook never stops the server.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import regex
+
+log = logging.getLogger(__name__)
 
 Position = Literal["before_char", "after_char"]
 DEFAULT_SCAN_DEPTH = 4
@@ -21,6 +26,7 @@ DEFAULT_TOKEN_BUDGET = 512
 MAX_SCAN_DEPTH = 100
 MAX_REGEX_LENGTH = 256
 REGEX_TIMEOUT_SECONDS = 0.02
+SCAN_BUDGET_SECONDS = 0.025
 MAX_RECURSION = 5
 
 
@@ -100,7 +106,7 @@ def _entry(raw: Mapping[str, Any]) -> LoreEntry:
     )
 
 
-def _regex_matches(key: str, text: str, case_sensitive: bool) -> bool:
+def _regex_matches(key: str, text: str, case_sensitive: bool, timeout: float) -> bool:
     pattern, flags = key, 0
     if len(key) > 2 and key.startswith("/") and key.rfind("/") > 0:
         end = key.rfind("/")
@@ -113,47 +119,73 @@ def _regex_matches(key: str, text: str, case_sensitive: bool) -> bool:
     if len(pattern) > MAX_REGEX_LENGTH:
         return False
     try:
-        return regex.search(pattern, text, flags, timeout=REGEX_TIMEOUT_SECONDS) is not None
+        return regex.search(pattern, text, flags, timeout=timeout) is not None
     except (regex.error, TimeoutError):
         return False  # an invalid or runaway pattern triggers nothing
 
 
-def key_matches(key: str, text: str, *, case_sensitive: bool, use_regex: bool) -> bool:
-    if use_regex:
-        return _regex_matches(key, text, case_sensitive)
-    if case_sensitive:
-        return key in text
-    return key.casefold() in text.casefold()
+class _Scan:
+    """The key matching of one selection: each text folded once, not once per key, and one
+    deadline for all of it. A card may hold 500 entries of 200 keys, regexes included, and
+    its author is anyone who publishes a character: unbounded, one prompt of such a card
+    took minutes of the event loop, which every stream of the process shares."""
 
+    def __init__(self, budget: float) -> None:
+        self.deadline = time.monotonic() + budget
+        self.exhausted = False
 
-def _triggered(entry: LoreEntry, text: str) -> bool:
-    def any_key(keys: tuple[str, ...]) -> bool:
-        return any(
-            key_matches(k, text, case_sensitive=entry.case_sensitive, use_regex=entry.use_regex)
-            for k in keys
-        )
+    def triggered(self, entry: LoreEntry, text: str, folded: str) -> bool:
+        if not self._any_key(entry.keys, entry, text, folded):
+            return False
+        if not entry.selective or not entry.secondary_keys:
+            return True
+        return self._any_key(entry.secondary_keys, entry, text, folded)
 
-    if not any_key(entry.keys):
+    def _any_key(self, keys: tuple[str, ...], entry: LoreEntry, text: str, folded: str) -> bool:
+        for key in keys:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                self.exhausted = True
+                return False
+            if entry.use_regex:
+                hit = _regex_matches(
+                    key, text, entry.case_sensitive, min(REGEX_TIMEOUT_SECONDS, left)
+                )
+            elif entry.case_sensitive:
+                hit = key in text
+            else:
+                hit = key.casefold() in folded
+            if hit:
+                return True
         return False
-    return not entry.selective or not entry.secondary_keys or any_key(entry.secondary_keys)
 
 
 def select_entries(
-    book: Lorebook, recent_texts: Sequence[str], count_tokens: Callable[[str], int]
+    book: Lorebook,
+    recent_texts: Sequence[str],
+    count_tokens: Callable[[str], int],
+    *,
+    budget: float = SCAN_BUDGET_SECONDS,
 ) -> list[LoreEntry]:
-    """Entries to insert, in insertion order. `recent_texts` is newest last."""
+    """Entries to insert, in insertion order. `recent_texts` is newest last. Keys are
+    matched for `budget` seconds at most; entries not reached by then are not triggered."""
     depth = book.scan_depth
     scanned = "\n".join(recent_texts[-depth:]) if depth > 0 else ""
     enabled = [e for e in book.entries if e.enabled and e.content.strip()]
-    chosen = [e for e in enabled if e.constant or _triggered(e, scanned)]
+    scan = _Scan(budget)
+    folded = scanned.casefold()
+    chosen = [e for e in enabled if e.constant or scan.triggered(e, scanned, folded)]
     if book.recursive_scanning:
         fresh = list(chosen)
         for _ in range(MAX_RECURSION):
             text = "\n".join(e.content for e in fresh)
-            fresh = [e for e in enabled if e not in chosen and _triggered(e, text)]
+            folded = text.casefold()
+            fresh = [e for e in enabled if e not in chosen and scan.triggered(e, text, folded)]
             if not fresh:
                 break
             chosen.extend(fresh)
+    if scan.exhausted:
+        log.warning("lorebook.scan_cut entries=%d budget_ms=%.0f", len(enabled), budget * 1000)
     # Over budget, the lowest priority goes first (constants count like any other entry).
     kept: list[LoreEntry] = []
     used = 0

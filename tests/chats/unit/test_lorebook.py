@@ -66,6 +66,26 @@ def test_catastrophic_or_overlong_regex_triggers_nothing_and_returns_fast() -> N
     assert time.monotonic() - started < 1.0
 
 
+def test_matching_stops_at_the_time_budget_and_keeps_the_constant_entries() -> None:
+    lore = book(
+        {"keys": ["dragon"], "content": "D"},
+        {"keys": [], "content": "World rule.", "constant": True},
+    )
+    assert contents(select_entries(lore, ["a dragon"], tokens, budget=0)) == ["World rule."]
+    assert contents(select_entries(lore, ["a dragon"], tokens)) == ["D", "World rule."]
+
+
+def test_the_largest_lorebook_a_card_may_hold_is_scanned_within_a_second() -> None:
+    import time
+
+    regexes = [{"keys": [f"(a|aa)+{n}$"], "content": "evil", "use_regex": True} for n in range(50)]
+    plain = [{"keys": [f"word{n}_{k}" for k in range(100)], "content": "x"} for n in range(450)]
+    lore = book(*regexes, *plain, scan_depth=100, recursive_scanning=True)
+    started = time.monotonic()
+    assert select_entries(lore, ["a" * 30_000] * 100, tokens) == []
+    assert time.monotonic() - started < 1.0
+
+
 def test_constant_entries_are_always_in() -> None:
     lore = book({"keys": [], "content": "World rule.", "constant": True})
     assert contents(select_entries(lore, [], tokens)) == ["World rule."]
