@@ -29,6 +29,7 @@ from hearth.chats.messages_router import impersonate_router
 from hearth.chats.messages_router import router as messages_router
 from hearth.chats.router import router as chats_router
 from hearth.config import Settings
+from hearth.core.body_limits import BodyLimitMiddleware
 from hearth.core.db import Database
 from hearth.core.errors import install_error_handlers
 from hearth.core.health import router as health_router
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Retry-After"],
         )
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestContextMiddleware)
 
     # Routes are tried in this order: the chat's hot path (send, stream) first. No other

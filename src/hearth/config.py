@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     # argon2id cost; lower only where speed matters more than strength (the test suite).
     password_hash_time_cost: int = Field(default=3, ge=1, le=20)
     password_hash_memory_kib: int = Field(default=65536, ge=64, le=1024 * 1024)
-    max_avatar_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # At most what an upload's request may carry (hearth.core.body_limits).
+    max_avatar_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=20 * 1024 * 1024)
     max_avatar_pixels: int = Field(default=4096 * 4096, ge=64 * 64)
     admin_emails: Annotated[list[str], NoDecode] = []
     # Usage, quotas, rate limits and moderation (hearth.limits, hearth.safety).

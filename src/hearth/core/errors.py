@@ -106,7 +106,7 @@ _STATUS_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
-    413: "file_too_large",
+    413: "request_too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
 }

@@ -93,6 +93,11 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
         "Файл слишком большой.",
         "El archivo es demasiado grande.",
     ),
+    "request_too_large": (
+        "The request is too large.",
+        "Запрос слишком большой.",
+        "La solicitud es demasiado grande.",
+    ),
     "unsupported_media_type": (
         "This file type is not supported.",
         "Этот тип файла не поддерживается.",
