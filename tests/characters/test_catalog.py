@@ -7,11 +7,12 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from hearth.characters import service
 from hearth.characters.models import Character
 from hearth.characters.schemas import CharacterCreate
+from tests.admin.helpers import make_admin
 from tests.characters.helpers import create_character
 from tests.factories import create_account
 
@@ -208,3 +209,36 @@ async def test_locale_filter_keeps_that_language_and_language_free_characters(
     await create_character(client, owner, name="Any", tags=["lang"])
     assert sorted(await _names(client, tags="lang", locale="ru")) == ["Any", "Russian"]
     assert sorted(await _names(client, tags="lang")) == ["Any", "English", "Russian"]
+
+
+async def test_lists_of_characters_never_read_their_lorebooks(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """A lorebook may be megabytes of JSON: lists show summaries and leave it unread."""
+    me = await create_account(client)
+    await make_admin(app, me.user["id"])
+    book = {"entries": [{"keys": ["dragon"], "content": "Dragons breathe fire."}]}
+    character = await create_character(client, me, lorebook=book)
+    await client.post(f"/characters/{character['id']}/like", headers=me.headers)
+    await client.post("/chats", json={"character_id": character["id"]}, headers=me.headers)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    db = app.state.db
+    engines = {e.sync_engine for e in (db.engine, db.read_engine, db.inline_engine)}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        lists = ("/characters", "/me/characters", "/me/favorites", "/chats", "/admin/characters")
+        for path in lists:
+            response = await client.get(path, headers=me.headers)
+            assert response.status_code == 200, (path, response.text)
+            assert len(response.json()["items"]) == 1, path
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+
+    assert statements
+    assert [s for s in statements if "lorebook" in s] == []

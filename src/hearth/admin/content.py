@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.admin import audit
 from hearth.characters import service as characters
-from hearth.characters.models import Character
+from hearth.characters.models import SUMMARY_ONLY, Character
 from hearth.characters.schemas import CharacterUpdate
 from hearth.chats.models import Chat
 from hearth.core.errors import NotFound
@@ -38,7 +38,7 @@ async def search_characters(
     limit: int,
 ) -> tuple[list[Character], str | None]:
     """Every character, private and blocked ones too; newest first."""
-    query = select(Character)
+    query = select(Character).options(SUMMARY_ONLY)
     if q:
         escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(func.lower(Character.name).like(f"%{escaped}%", escape="\\"))

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.characters import fulltext
-from hearth.characters.models import Character, CharacterLike, CharacterTag
+from hearth.characters.models import SUMMARY_ONLY, Character, CharacterLike, CharacterTag
 from hearth.core.errors import ValidationFailed
 from hearth.core.pagination import decode_cursor, encode_cursor
 from hearth.safety.age_gate import EVERY_RATING, allowed_ratings
@@ -95,6 +95,7 @@ def catalog_statement(dialect: str, ratings: set[str], query: CatalogQuery) -> S
     conditions += _after(key, Character.id, query.cursor, query.sort == "new")
     return (
         select(Character)
+        .options(SUMMARY_ONLY)
         .where(*conditions)
         .order_by(key.desc(), Character.id.desc())
         .limit(query.limit + 1)
@@ -117,6 +118,7 @@ async def list_own(db: AsyncSession, user: User, cursor: str | None, limit: int)
     """The user's own characters (any visibility), newest first."""
     statement = (
         select(Character)
+        .options(SUMMARY_ONLY)
         .where(
             Character.creator_id == user.id,
             Character.deleted_at.is_(None),
@@ -136,6 +138,7 @@ async def list_favorites(
     mine = Character.creator_id == user.id
     statement = (
         select(Character, CharacterLike.created_at)
+        .options(SUMMARY_ONLY)
         .join(CharacterLike, CharacterLike.character_id == Character.id)
         .where(
             CharacterLike.user_id == user.id,

@@ -18,7 +18,7 @@ from sqlalchemy import (
     Uuid,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, load_only, mapped_column
 
 from hearth.characters import fulltext
 from hearth.core.clock import utcnow
@@ -117,6 +117,31 @@ class Character(Base):
     @property
     def tags(self) -> list[str]:
         return self.tags_text.split(TAG_SEPARATOR) if self.tags_text else []
+
+
+# What lists of characters show (the catalog's summaries, the chat list, the admin list):
+# lists load these columns only. A card's lorebook alone may be megabytes of JSON, and a
+# catalog page of 24 such cards took 430 ms of the event loop to decode.
+SUMMARY_ONLY = load_only(
+    Character.id,
+    Character.creator_id,
+    Character.name,
+    Character.tagline,
+    Character.tags_text,
+    Character.gender,
+    Character.content_rating,
+    Character.visibility,
+    Character.avatar_key,
+    Character.locale,
+    Character.is_blocked,
+    Character.deleted_at,
+    Character.chats_count,
+    Character.messages_count,
+    Character.likes_count,
+    Character.created_at,
+    Character.updated_at,
+    raiseload=True,
+)
 
 
 class CharacterTag(Base):

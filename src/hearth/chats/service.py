@@ -16,7 +16,7 @@ from sqlalchemy.orm import contains_eager
 
 from hearth.characters import service as characters
 from hearth.characters.counters import bump_chats
-from hearth.characters.models import Character
+from hearth.characters.models import SUMMARY_ONLY, Character
 from hearth.chats.errors import (
     CharacterBlocked,
     CharacterUnavailable,
@@ -264,7 +264,9 @@ async def _with_summaries(db: AsyncSession, chats: Sequence[Chat]) -> list[ChatL
     if not chats:
         return []
     character_ids = {c.character_id for c in chats}
-    found = await db.scalars(select(Character).where(Character.id.in_(character_ids)))
+    found = await db.scalars(
+        select(Character).options(SUMMARY_ONLY).where(Character.id.in_(character_ids))
+    )
     by_id = {c.id: c for c in found}
     # The newest message of each chat: one indexed LIMIT 1 lookup per chat, in one query.
     newest = (
