@@ -81,12 +81,15 @@ async def test_character_counts_chats_and_messages(
 ) -> None:
     me = await create_account(client)
     chat = await new_chat(client, me)
+    created = await client.get(f"/characters/{chat['character_id']}", headers=me.headers)
     await send_json(client, me, chat["id"], "one")
 
     character = await client.get(f"/characters/{chat['character_id']}", headers=me.headers)
 
     assert character.json()["stats"]["chats"] == 1
     assert character.json()["stats"]["messages"] == 2  # the user's message and the reply
+    # Being talked to is not an edit of the character.
+    assert character.json()["updated_at"] == created.json()["updated_at"]
 
 
 async def test_failed_reply_with_accept_json_carries_the_error(

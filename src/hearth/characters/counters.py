@@ -26,7 +26,11 @@ def _bump_statement(column: str) -> Update:
     return (
         update(table)
         .where(table.c.id == bindparam("b_id"))
-        .values({column: case((new_value < 0, 0), else_=new_value)})
+        # updated_at as it was: its `onupdate` would otherwise date every chat turn as an
+        # edit of the character.
+        .values(
+            {column: case((new_value < 0, 0), else_=new_value), "updated_at": table.c.updated_at}
+        )
     )
 
 
