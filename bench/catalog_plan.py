@@ -1,6 +1,6 @@
 """Query plans of a catalog page over 10,000 characters, on SQLite and PostgreSQL.
 
-    python bench/catalog_plan.py [--count 10000] [--postgres postgresql://postgres@127.0.0.1/test]
+    .venv/bin/python -m bench.catalog_plan [--count 10000] [--postgres postgresql://postgres@127.0.0.1/test]
 
 Fills a fresh database of each kind (a temporary SQLite file; a temporary PostgreSQL
 database created next to the one given, or `HEARTH_TEST_DATABASE_URL`, dropped afterwards),
@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import os
 import random
-import sys
 import tempfile
 import time
 import uuid
@@ -24,10 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from tests.database import fresh_postgres
 
 from hearth.characters.catalog import CatalogQuery, catalog_statement
 from hearth.characters.models import Character, CharacterTag
@@ -225,23 +222,14 @@ async def _sqlite(count: int) -> None:
 
 
 async def _postgres(url: str, count: int) -> None:
-    admin_url = make_url(url).set(drivername="postgresql+asyncpg")
-    name = f"hearth_bench_{uuid.uuid4().hex[:10]}"
-    admin = build_engine(admin_url.render_as_string(hide_password=False))
-    async with admin.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = build_engine(admin_url.set(database=name).render_as_string(hide_password=False))
-    try:
-        seconds = await _fill(engine, count)
-        print(f"\n===== PostgreSQL: {count} characters inserted in {seconds:.1f} s =====")
-        await _explain(engine, count)
-    finally:
-        await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with fresh_postgres(url, "hearth_bench") as database_url:
+        engine = build_engine(database_url)
+        try:
+            seconds = await _fill(engine, count)
+            print(f"\n===== PostgreSQL: {count} characters inserted in {seconds:.1f} s =====")
+            await _explain(engine, count)
+        finally:
+            await engine.dispose()
 
 
 async def main() -> None:

@@ -1,5 +1,6 @@
-"""Chat load: N concurrent chats through a real `hearth serve` (SQLite) and, in the same run,
-directly against the fake LLM server, to measure what Hearth adds.
+"""Chat load: N concurrent chats through a real `hearth serve` (SQLite; PostgreSQL with
+`--postgres URL`) and, in the same run, directly against the fake LLM server, to measure
+what Hearth adds.
 
     .venv/bin/python -m bench.chat_load --chats 200
 
@@ -17,7 +18,6 @@ import itertools
 import json
 import os
 import socket
-import sqlite3
 import sys
 import tempfile
 import time
@@ -26,10 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
+from tests.database import fresh_postgres
 
 from bench.calibrate import calibration_ms
 from bench.fake_llm import reply_tokens
 from bench.sse_client import HTTPFailure, stream_events
+from hearth.core.db import build_engine
 
 HOST = "127.0.0.1"
 CHATS_PER_USER = 50
@@ -283,14 +286,20 @@ async def direct_chat(port: int, turns: int, delay: float, expected: str, stats:
             stats.errors.append("direct: incomplete reply")
 
 
-def persisted_complete(db_path: Path, expected: str) -> int:
-    with sqlite3.connect(db_path) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM messages WHERE role = 'assistant' AND status = 'complete'"
-            " AND content = ?",
-            (expected,),
-        ).fetchone()
-    return int(row[0])
+async def persisted_complete(database_url: str, expected: str) -> int:
+    engine = build_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            count = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM messages WHERE role = 'assistant'"
+                    " AND status = 'complete' AND content = :expected"
+                ),
+                {"expected": expected},
+            )
+    finally:
+        await engine.dispose()
+    return int(count or 0)
 
 
 def summary(stats: Stats) -> dict[str, Any]:
@@ -306,13 +315,21 @@ def summary(stats: Stats) -> dict[str, Any]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    if not args.postgres:
+        return await _run(args, None)
+    async with fresh_postgres(args.postgres, "hearth_bench") as database_url:
+        return await _run(args, database_url)
+
+
+async def _run(args: argparse.Namespace, database_url: str | None) -> dict[str, Any]:
     load_before = [round(x, 2) for x in os.getloadavg()]
     speed = calibration_ms()
     workdir = Path(tempfile.mkdtemp(prefix="hearth-bench-"))
+    database_url = database_url or f"sqlite+aiosqlite:///{workdir / 'data' / 'hearth.db'}"
     fake_port, hearth_port = free_port(), free_port()
     expected = "".join(reply_tokens(args.tokens))
     fake, fake_url = await start_fake(fake_port, args.ttft_ms, args.tps, args.tokens)
-    env = server_env(workdir, fake_url)
+    env = {**server_env(workdir, fake_url), "HEARTH_DATABASE_URL": database_url}
     hearth_bin = Path(sys.executable).with_name("hearth")
     serve = [str(hearth_bin), "serve", "--port", str(hearth_port), "--workers", str(args.workers)]
     if os.environ.get("BENCH_SERVE_CMD"):  # profiling hook: another way to start the server
@@ -321,7 +338,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         from tests.database import create_schema
 
         (workdir / "data").mkdir(parents=True)
-        await create_schema(f"sqlite+aiosqlite:///{workdir / 'data' / 'hearth.db'}")
+        await create_schema(database_url)
         serve.append("--no-migrate")
     server = await asyncio.create_subprocess_exec(
         *serve,
@@ -357,9 +374,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         elapsed = time.perf_counter() - started
         usage = meter.stop()
         await asyncio.sleep(0.5)
-        stored = await asyncio.to_thread(
-            persisted_complete, workdir / "data" / "hearth.db", expected
-        )
+        stored = await persisted_complete(database_url, expected)
     finally:
         for process in (server, fake):
             if process.returncode is None:
@@ -379,6 +394,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "cpus": os.cpu_count(),
             "load_average": load_before,
             "calibration_ms": speed,
+            "database": "postgresql" if args.postgres else "sqlite",
         },
         "hearth": h,
         "direct": d,
@@ -419,6 +435,11 @@ def main() -> None:
         choices=["migrate", "create_all"],
         default="migrate",
         help="how the server's database is made (Alembic migrations, or from the models)",
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="serve from a fresh database on this PostgreSQL server, not from SQLite",
     )
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args()

@@ -32,8 +32,15 @@ async def fresh_database(backend: str, workdir: Path) -> AsyncIterator[str]:
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{workdir / f'test-{uuid.uuid4().hex[:8]}.db'}"
         return
-    admin_url = _asyncpg_url(os.environ[POSTGRES_ENV])
-    name = f"hearth_test_{uuid.uuid4().hex[:12]}"
+    async with fresh_postgres(os.environ[POSTGRES_ENV]) as url:
+        yield url
+
+
+@asynccontextmanager
+async def fresh_postgres(server_url: str, prefix: str = "hearth_test") -> AsyncIterator[str]:
+    """A new, empty database on the PostgreSQL server of `server_url`, dropped afterwards."""
+    admin_url = _asyncpg_url(server_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = build_engine(admin_url)
     try:
         async with admin.connect() as conn:
