@@ -10,13 +10,15 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import insert, select
 
+from hearth.chats import turns
 from hearth.chats.models import Message
 from hearth.chats.service import ids_after
 from hearth.chats.turns import read_window
 from hearth.core.clock import utcnow
 from hearth.llm.tokens import estimate_content_tokens
-from tests.chats.helpers import new_chat
+from tests.chats.helpers import as_sent, inspect_prompt, new_chat, send_json
 from tests.factories import create_account
+from tests.fakes.openai_server import FakeOpenAI
 
 SIZE = 700  # more than the first pages (64 + 128 + 256) hold
 
@@ -73,11 +75,13 @@ def expected_window(
 
 
 @pytest.mark.parametrize("budget", [50, 2_000, 9_000, 1_000_000])
+@pytest.mark.parametrize("sessions", ["sessionmaker", "inline_sessionmaker"])
 async def test_window_reads_the_newest_visible_messages_that_fit_the_budget(
-    app: FastAPI, client: httpx.AsyncClient, budget: int
+    app: FastAPI, client: httpx.AsyncClient, budget: int, sessions: str
 ) -> None:
+    """Through the send's inline session too, whose large pages go to SQLite's thread."""
     chat_id, stored = await long_chat(app, client)
-    async with app.state.db.sessionmaker() as session:
+    async with getattr(app.state.db, sessions)() as session:
         window = await read_window(session, chat_id, budget=budget)
 
     items, has_older, newest = expected_window(stored, budget)
@@ -105,3 +109,23 @@ async def test_window_before_and_through_a_message_start_at_that_message(
         (r.role, r.content) for r in reversed(stored[400:]) if not r.hidden
     ]
     assert through.newest_id == pivot.id
+
+
+async def test_a_long_history_is_assembled_off_the_event_loop_into_the_same_prompt(
+    app: FastAPI, client: httpx.AsyncClient, fake_llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    for n in range(3):
+        await send_json(client, me, chat["id"], f"message {n}")
+    inline = (await send_json(client, me, chat["id"], "inline")).json()["assistant_message"]
+    monkeypatch.setattr(turns, "THREAD_ITEMS", 2)
+    monkeypatch.setattr(turns, "THREAD_ROWS", 1)
+
+    threaded = (await send_json(client, me, chat["id"], "threaded")).json()["assistant_message"]
+
+    before = as_sent(await inspect_prompt(client, me, chat["id"], inline["id"]))
+    after = as_sent(await inspect_prompt(client, me, chat["id"], threaded["id"]))
+    assert after == fake_llm.requests[-1].json()["messages"]
+    assert after[: len(before)] == before
+    assert [m["content"] for m in after[len(before) :]] == [inline["content"], "threaded"]

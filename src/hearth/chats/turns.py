@@ -6,6 +6,7 @@ then hands the job to the runner, so the user's message is durable before the LL
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import math
 import uuid
@@ -35,6 +36,7 @@ from hearth.chats.prompt import (
 from hearth.chats.runner import GenerationJob
 from hearth.chats.usage import UsageHook, UsageRequest
 from hearth.core.clock import utcnow
+from hearth.core.sqlite_async import ON_THREAD
 from hearth.llm.gateway import LLMGateway
 from hearth.llm.tokens import estimate_content_tokens
 from hearth.llm.types import GenerationParams, Role
@@ -42,6 +44,12 @@ from hearth.users.models import User
 
 PAGE = 64
 MAX_PAGE = 1024
+# A long-context model's window (a million tokens: ~14,000 messages of a long chat) took
+# 200 ms per send, the event loop stopped meanwhile and every stream of the process with it.
+# From these sizes on, pages are read on the database's thread and the prompt is assembled
+# in a thread (which leaves the loop its turns); below, the hop would cost more than it saves.
+THREAD_ROWS = 512
+THREAD_ITEMS = 2_000
 MAX_REPLY_TOKENS = 1024
 
 
@@ -87,10 +95,11 @@ class Window:
 
 
 @functools.cache
-def _window_page(bounded: bool, through: bool) -> Executable:
+def _window_page(bounded: bool, through: bool, large: bool) -> Executable:
     """A page of the window, newest first, built once per shape (every turn reads one).
 
     Core columns, not ORM attributes: the ORM's per-execution setup cost more than the read.
+    A `large` page is read on SQLite's thread, not on the event loop (see `THREAD_ROWS`).
     """
     c = MESSAGES.c
     # Ids as the driver returns them: only a page's first and last are used, and converting
@@ -103,7 +112,8 @@ def _window_page(bounded: bool, through: bool) -> Executable:
         query = query.where(c.id < bindparam("below"))
     if through:
         query = query.where(c.id <= bindparam("through"))
-    return query.order_by(c.id.desc()).limit(bindparam("limit"))
+    query = query.order_by(c.id.desc()).limit(bindparam("limit"))
+    return query.execution_options(**{ON_THREAD: True}) if large else query
 
 
 async def read_window(
@@ -131,7 +141,7 @@ async def read_window(
     newest: uuid.UUID | None = None
     size = PAGE
     while True:
-        query = _window_page(below is not None, through is not None)
+        query = _window_page(below is not None, through is not None, size >= THREAD_ROWS)
         parameters = {"chat_id": chat_id, "below": below, "through": through, "limit": size}
         page = (await db.execute(query, parameters)).all()
         if not page:
@@ -182,6 +192,15 @@ def character_sheet(character: Character) -> CharacterSheet:
         content_rating=character.content_rating,
         lorebook=Lorebook.from_card(character.lorebook),
     )
+
+
+async def assemble(
+    turn: Turn, history: list[HistoryItem], has_older: bool, mode: Mode, *, turn_number: int
+) -> AssembledPrompt:
+    """`build`, in a thread for a long history (`THREAD_ITEMS`)."""
+    if len(history) < THREAD_ITEMS:
+        return build(turn, history, has_older, mode, turn_number=turn_number)
+    return await asyncio.to_thread(build, turn, history, has_older, mode, turn_number=turn_number)
 
 
 def build(
@@ -327,7 +346,7 @@ async def prepare_send(
     window = await read_window(db, chat.id, budget=budget)
     user_id, assistant_id = service.ids_after(window.newest_id, 2)
     history = [*window.history, HistoryItem("user", content, source=user_id)]
-    prompt = build(turn, history, window.has_older, "reply", turn_number=chat.turns + 1)
+    prompt = await assemble(turn, history, window.has_older, "reply", turn_number=chat.turns + 1)
     now = utcnow()
     # One Core INSERT for both rows (the ORM's flush cost several times the statement);
     # the objects stay outside the session, for the response and the job. All is built
@@ -403,7 +422,7 @@ async def prepare_rerun(
     else:
         window = await read_window(db, chat.id, budget=budget, before=message.id)
         history = window.history
-    prompt = build(turn, history, window.has_older, mode, turn_number=chat.turns)
+    prompt = await assemble(turn, history, window.has_older, mode, turn_number=chat.turns)
     reservation = await _reserve(db, hook, user, turn, prompt)
     await _lock_or_release(db, chat, message.id, hook, reservation)
     base_text = ""
@@ -439,6 +458,6 @@ async def impersonate_prompt(
     turn = await open_turn(db, user, chat, gateway)
     budget = history_read_budget(turn.context_length, turn.reply_reserve)
     window = await read_window(db, chat.id, budget=budget)
-    return turn, build(
+    return turn, await assemble(
         turn, window.history, window.has_older, "impersonate", turn_number=chat.turns
     )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
-from hearth.core.sqlite_async import one_hop_dbapi
+from hearth.core.sqlite_async import ON_THREAD, one_hop_dbapi
 from hearth.core.sqlite_writers import SQLiteWriterGate
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,13 @@ def _strip_nul(row: Any) -> Any:
     return type(row)(clean(value) for value in row)
 
 
+def _on_thread_when_asked(
+    _conn: Any, cursor: Any, _statement: str, _parameters: Any, context: Any, _many: bool
+) -> None:
+    if context is not None and context.execution_options.get(ON_THREAD):
+        cursor.on_thread = True
+
+
 def build_engine(
     url: str,
     *,
@@ -147,6 +154,8 @@ def build_engine(
             # would come at the first INSERT/UPDATE, without the writer queue).
             dbapi_connection.isolation_level = None
 
+        if inline:
+            event.listen(sync_engine, "before_cursor_execute", _on_thread_when_asked)
         gate = gate or SQLiteWriterGate(make_url(url).database)
         event.listen(sync_engine, "begin", gate.begin)
         event.listen(sync_engine, "before_cursor_execute", gate.before_execute)
