@@ -20,11 +20,11 @@ from tests.fakes.script import Reply
 pytestmark = pytest.mark.e2e
 
 
-async def two_chats(server: Server) -> tuple[dict[str, Any], list[str]]:
+async def two_chats(server: Server, username: str = "tools") -> tuple[dict[str, Any], list[str]]:
     async with httpx.AsyncClient(base_url=server.api, timeout=10) as http:
-        body = {"email": "tools@example.com", "username": "tools", "password": PASSWORD}
+        body = {"email": f"{username}@example.com", "username": username, "password": PASSWORD}
         assert (await http.post("/auth/register", json=body)).status_code == 201
-        login = {"login": "tools", "password": PASSWORD}
+        login = {"login": username, "password": PASSWORD}
         tokens = dict((await http.post("/auth/login", json=login)).json())
         headers = {"Authorization": f"Bearer {tokens['access_token']}"}
         chats = []
@@ -184,4 +184,54 @@ async def test_html_from_the_model_is_shown_as_text_never_run(
     assert await body_el.locator("img, script").count() == 0
     assert "<img src=x" in await body_el.inner_text()
     assert await page.evaluate("window.pwned === undefined")
+    await context.close()
+
+
+async def test_an_unsent_message_survives_a_reload_until_it_is_sent_or_the_user_signs_out(
+    browser: Any, server: Server
+) -> None:
+    tokens, (odo_chat, pell_chat) = await two_chats(server, "drafter")
+    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
+    await context.add_init_script(
+        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
+    )
+    page = await context.new_page()
+    log = BrowserLog()
+    log.attach(page)
+    page.set_default_timeout(15_000)
+    box = page.locator(".composer-input")
+
+    await page.goto(f"{server.url}/#/chats/{odo_chat}")
+    await box.fill("Half a thought about the")
+    await page.reload()
+    await page.wait_for_selector(".msg-ai[data-status=complete]")
+    assert await box.input_value() == "Half a thought about the"
+
+    # Drafts are per chat.
+    await page.goto(f"{server.url}/#/chats/{pell_chat}")
+    await page.wait_for_selector(f".chat-item[data-id='{pell_chat}'].active")
+    assert await box.input_value() == ""
+    await page.goto(f"{server.url}/#/chats/{odo_chat}")
+    await page.wait_for_selector(f".chat-item[data-id='{odo_chat}'].active")
+    assert await box.input_value() == "Half a thought about the"
+
+    # Sent, it is no draft any more.
+    await box.press("Enter")
+    await page.wait_for_selector(".msg-user")
+    await wait_status(page, "complete")
+    await page.reload()
+    await page.wait_for_selector(".msg-user")
+    assert await box.input_value() == ""
+
+    # Signing out forgets every draft.
+    await box.fill("Something private")
+    await page.locator(".user-chip").click()
+    await page.locator(".menu button", has_text="Sign out").click()
+    await page.wait_for_function("!localStorage.getItem('hearth.tokens')")
+    drafts = await page.evaluate(
+        "Object.keys(localStorage).filter((k) => k.startsWith('hearth.draft.'))"
+    )
+    assert drafts == []
+    errors, failed = log.unexpected(("/api/v1/me/usage",))
+    assert errors == [] and failed == []
     await context.close()

@@ -1,7 +1,7 @@
 // The signed-in user: load /me, adopt the profile's language, sign out.
 import { ApiError, get, post } from './api.js';
 import { language, setLanguage, t } from './i18n.js';
-import { isSignedIn, loadTokens, saveTokens, setState } from './store.js';
+import { forgetDrafts, isSignedIn, loadTokens, saveTokens, setState } from './store.js';
 import { toast } from './components/toast.js';
 
 /** Load /me after sign-in (or at boot); the profile's language wins over the browser's. */
@@ -25,6 +25,7 @@ export async function loadUser() {
 export async function signOut() {
   const tokens = loadTokens();
   saveTokens(null);
+  forgetDrafts();
   setState({ user: null });
   if (tokens?.refresh) post('/auth/logout', { refresh_token: tokens.refresh }, { auth: false }).catch(() => {});
   location.hash = '#/';

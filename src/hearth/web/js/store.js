@@ -60,3 +60,26 @@ export function saveTokens(pair) {
 export function isSignedIn() {
   return Boolean(loadTokens()?.refresh);
 }
+
+// What the user has typed but not sent, per chat: a closed tab, a reload or a crash keeps
+// it. Signing out forgets every draft (a shared computer); an expired session does not.
+const DRAFT_PREFIX = 'hearth.draft.';
+
+export function loadDraft(chatId) {
+  return localStorage.getItem(DRAFT_PREFIX + chatId) || '';
+}
+
+export function saveDraft(chatId, text) {
+  try {
+    if (text) localStorage.setItem(DRAFT_PREFIX + chatId, text);
+    else localStorage.removeItem(DRAFT_PREFIX + chatId);
+  } catch {
+    // Storage full or disabled: the draft is only in the box, as without this.
+  }
+}
+
+export function forgetDrafts() {
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith(DRAFT_PREFIX)) localStorage.removeItem(key);
+  }
+}

@@ -1,12 +1,13 @@
 // The message box: grows with its text, Enter sends, Shift+Enter breaks the line,
-// and the send button turns into Stop while a reply is being written.
+// and the send button turns into Stop while a reply is being written. `onDraft` hears every
+// change of the unsent text (and '' once it is sent), `draft` is the text to start with.
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { icon } from './icons.js';
 
 const MAX_HEIGHT = 220;
 
-export function composer({ onSend, onStop, maxLength = 32000, placeholder = '' }) {
+export function composer({ onSend, onStop, onDraft = () => {}, draft = '', maxLength = 32000, placeholder = '' }) {
   const input = h('textarea', {
     class: 'composer-input',
     rows: 1,
@@ -18,6 +19,7 @@ export function composer({ onSend, onStop, maxLength = 32000, placeholder = '' }
   const sendBtn = h('button', { class: 'composer-send', type: 'submit', 'aria-label': t('chat.send'), title: t('chat.send') }, icon('send'));
   const stopBtn = h('button', { class: 'composer-stop', type: 'button', 'aria-label': t('chat.stop'), title: t('chat.stop'), hidden: true, onclick: () => onStop() }, icon('stop'));
   const form = h('form', { class: 'composer' }, h('div', { class: 'composer-box' }, input, sendBtn, stopBtn), h('div', { class: 'composer-hint', text: t('chat.enter_hint') }));
+  input.value = draft;
   let busy = false;
 
   const grow = () => {
@@ -30,10 +32,14 @@ export function composer({ onSend, onStop, maxLength = 32000, placeholder = '' }
     const text = input.value;
     if (busy || !text.trim()) return;
     input.value = '';
+    onDraft('');
     grow();
     onSend(text);
   };
-  input.addEventListener('input', grow);
+  input.addEventListener('input', () => {
+    onDraft(input.value);
+    grow();
+  });
   input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
@@ -54,6 +60,7 @@ export function composer({ onSend, onStop, maxLength = 32000, placeholder = '' }
   };
   form.restore = (text) => {
     if (!input.value) input.value = text;
+    onDraft(input.value);
     grow();
     input.focus();
   };

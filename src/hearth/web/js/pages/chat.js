@@ -2,7 +2,7 @@
 import { del, download, errorMessage, get, patch, put } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
-import { getState, setState } from '../store.js';
+import { getState, loadDraft, saveDraft, setState } from '../store.js';
 import { navigate } from '../router.js';
 import { avatar } from '../components/avatar.js';
 import { chatSidebar } from '../components/chat-sidebar.js';
@@ -91,7 +91,13 @@ export default async function mount(root, { params }) {
   const list = h('div', { class: 'msg-list', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions' });
   const scroller = h('div', { class: 'msg-scroll' }, h('div', { class: 'msg-older' }), list);
   const jump = h('button', { class: 'jump-bottom', type: 'button', hidden: true, 'aria-label': t('chat.jump_bottom'), onclick: () => scrollToBottom(true) }, icon('down'));
-  const box = composer({ onSend: send, onStop: stop, placeholder: t('chat.placeholder_to', { name: character.name }) });
+  const box = composer({
+    onSend: send,
+    onStop: stop,
+    draft: loadDraft(chat.id),
+    onDraft: (text) => saveDraft(chat.id, text),
+    placeholder: t('chat.placeholder_to', { name: character.name }),
+  });
 
   const modelSelect = h('select', { class: 'select select-sm model-select', 'aria-label': t('chat.model') });
   const demoBadge = h('span', { class: 'badge badge-warning demo-badge', hidden: true, title: t('chat.demo_hint'), text: t('chat.demo_badge') });

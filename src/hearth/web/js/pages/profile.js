@@ -3,7 +3,7 @@
 import { del, errorMessage, get, patch, post, upload } from '../api.js';
 import { h } from '../dom.js';
 import { LANGUAGES, LANGUAGE_NAMES, formatDate, formatRelative, setLanguage, t } from '../i18n.js';
-import { getState, saveTokens, setState } from '../store.js';
+import { forgetDrafts, getState, saveTokens, setState } from '../store.js';
 import { navigate } from '../router.js';
 import { avatar } from '../components/avatar.js';
 import { confirmDialog, openDialog } from '../components/dialog.js';
@@ -206,6 +206,7 @@ function sessionsCard() {
     try {
       await post('/auth/logout-all');
       saveTokens(null);
+      forgetDrafts();
       setState({ user: null });
       toast(t('profile.logged_out_all'), { type: 'success' });
       navigate('/signin');
