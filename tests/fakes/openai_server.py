@@ -7,6 +7,7 @@ fake.script(Reply(tokens=["Hi", "!"], delay=0.05), Reply(status=429))
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -59,6 +60,13 @@ class FakeOpenAI(FakeHTTPServer):
             )
             return
         model = body.get("model", self.model)
+        refused = _refused_parameter(model, body)
+        if refused is not None:
+            message = f"Unsupported parameter: '{refused}' is not supported with this model."
+            await response.json(
+                400, _error(400, message, "invalid_request_error", "unsupported_parameter")
+            )
+            return
         if not body.get("stream"):
             await response.json(200, self._completion(reply, model))
             return
@@ -118,6 +126,13 @@ class FakeOpenAI(FakeHTTPServer):
     @staticmethod
     def _model(name: str) -> dict[str, Any]:
         return {"id": name, "object": "model", "created": 0, "owned_by": "fake"}
+
+
+def _refused_parameter(model: str, body: dict[str, Any]) -> str | None:
+    """As OpenAI's API does: its reasoning models take none of these."""
+    if not re.match(r"o\d|gpt-5(?!.*chat)", model):
+        return None
+    return next((p for p in ("max_tokens", "temperature", "top_p", "stop") if p in body), None)
 
 
 def _usage(reply: Reply) -> dict[str, int]:

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from hearth.llm.adapters.openai_compat import REASONING_TOKENS
 from hearth.llm.errors import (
     CONNECT_FAILED,
     REGION_BLOCKED,
@@ -49,6 +50,32 @@ async def test_openai_request_asks_for_usage_and_sends_the_chat(openai_fake: Fak
     assert body["messages"][0] == {"role": "system", "content": MESSAGES[0].content}
     assert body["temperature"] == 0.7 and body["max_tokens"] == 64
     assert openai_fake.requests[-1].headers["authorization"] == f"Bearer {OPENAI_KEY}"
+
+
+@pytest.mark.parametrize("model", ["gpt-5-mini", "o4-mini"])
+async def test_openai_reasoning_models_get_a_cap_with_room_to_reason_and_no_sampling_parameters(
+    openai_fake: FakeOpenAI, model: str
+) -> None:
+    """The fake refuses `max_tokens` and `temperature` for these models, as OpenAI does."""
+    params = GenerationParams(temperature=0.7, top_p=0.9, max_tokens=64, stop=("END",))
+    result = await drain(openai_provider(openai_fake).stream(MESSAGES, model=model, params=params))
+
+    assert result.error is None and result.text == "Hello, world!"
+    body = openai_fake.requests[-1].json()
+    assert body["max_completion_tokens"] == 64 + REASONING_TOKENS
+    assert not {"max_tokens", "temperature", "top_p", "stop"} & body.keys()
+
+
+async def test_other_models_and_compatible_servers_keep_the_usual_parameters(
+    openai_fake: FakeOpenAI,
+) -> None:
+    chat_model = openai_provider(openai_fake)
+    await drain(chat_model.stream(MESSAGES, model="gpt-5-chat-latest", params=PARAMS))
+    router = openai_provider(openai_fake, kind="openrouter", name="openrouter")
+    await drain(router.stream(MESSAGES, model="openai/gpt-5", params=PARAMS))
+
+    for request in openai_fake.requests:
+        assert request.json()["max_tokens"] == 64 and request.json()["temperature"] == 0.7
 
 
 async def test_openai_request_is_utf8_json_with_every_character_intact(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,9 @@ OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
 YANDEX_BASE_URL = "https://llm.api.cloud.yandex.net/v1"
 MODELS_TIMEOUT_SECONDS = 3.0
 CHAT_COMPLETIONS_PATH = "/chat/completions"
+# Room for a reasoning model's hidden reasoning, on top of the reply's own cap.
+REASONING_TOKENS = 8192
+_REASONING = re.compile(r"o\d|gpt-5(?!.*chat)")
 
 
 class OpenAICompatProvider:
@@ -106,6 +110,13 @@ class OpenAICompatProvider:
             "stream": True,
             "stream_options": {"include_usage": True},
         }
+        if self.kind == "openai" and reasons(model):
+            # OpenAI's reasoning models refuse `max_tokens` and every sampling parameter, and
+            # their cap counts the hidden reasoning too: within the reply's cap alone, the
+            # reasoning could use it all and leave an empty reply.
+            if params.max_tokens is not None:
+                body["max_completion_tokens"] = params.max_tokens + REASONING_TOKENS
+            return body
         if params.temperature is not None:
             body["temperature"] = params.temperature
         if params.max_tokens is not None:
@@ -251,6 +262,12 @@ class OpenAICompatProvider:
                 exc.body if exc.body is not None else {"message": exc.message}
             )
         return Unavailable(self._scrub(f"{type(exc).__name__}: {exc}"), self.name)
+
+
+def reasons(model: str) -> bool:
+    """Whether an OpenAI model is one of its reasoning models (o1, o3, o4-mini, gpt-5, ...;
+    gpt-5-chat is not)."""
+    return _REASONING.match(model) is not None
 
 
 def _default_base_url(kind: str) -> str:
