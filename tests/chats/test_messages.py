@@ -297,6 +297,27 @@ async def test_branch_of_a_long_chat_keeps_every_field_in_order_under_fresh_ids(
     assert not ids[0] & ids[1] and not ids[0] & {m["id"] for m in original}
 
 
+async def test_an_edited_lorebook_is_in_the_very_next_prompt(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    book = {"entries": [{"keys": ["dragon"], "content": "Dragons breathe fire."}]}
+    character = await create_character(client, me, lorebook=book)
+    chat = await client.post("/chats", json={"character_id": character["id"]}, headers=me.headers)
+    await send_json(client, me, chat.json()["id"], "Tell me of the dragon.")
+    book["entries"][0]["content"] = "Dragons breathe ice."
+    edited = await client.patch(
+        f"/characters/{character['id']}", json={"lorebook": book}, headers=me.headers
+    )
+    assert edited.status_code == 200, edited.text
+
+    await send_json(client, me, chat.json()["id"], "And the dragon now?")
+
+    systems = [r.json()["messages"][0]["content"] for r in fake_llm.requests[-2:]]
+    assert "breathe fire" in systems[0] and "breathe ice" not in systems[0]
+    assert "breathe ice" in systems[1] and "breathe fire" not in systems[1]
+
+
 async def test_prompt_inspector_shows_the_exact_prompt_with_token_counts(
     client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:

@@ -11,7 +11,9 @@ of one prompt has a time budget: a card's lorebook never stops the server.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -68,6 +70,45 @@ class Lorebook:
             token_budget=_int(data.get("token_budget"), DEFAULT_TOKEN_BUDGET, 0, 1_000_000),
             recursive_scanning=bool(data.get("recursive_scanning", False)),
         )
+
+
+class ParsedLorebooks:
+    """Characters' lorebooks parsed once, not at every turn (1.3 ms for 300 entries, 30 ms
+    for the largest a card may hold), by (character id, updated_at): every change of a
+    character sets updated_at, so a book here is never stale. The least recently used go
+    first once there are `max_books`, or their text passes `max_chars`. Safe from threads
+    (long prompts are assembled in one)."""
+
+    def __init__(self, max_books: int = 1024, max_chars: int = 16_000_000) -> None:
+        self.max_books = max_books
+        self.max_chars = max_chars
+        self._books: OrderedDict[tuple[Any, Any], tuple[Lorebook | None, int]] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def get(
+        self, character_id: Any, updated_at: Any, card: Mapping[str, Any] | None
+    ) -> Lorebook | None:
+        if not card:
+            return None
+        key = (character_id, updated_at)
+        with self._lock:
+            held = self._books.get(key)
+            if held is not None:
+                self._books.move_to_end(key)
+                return held[0]
+        book = Lorebook.from_card(card)
+        size = sum(len(e.content) + sum(map(len, e.keys)) for e in book.entries) if book else 0
+        with self._lock:
+            if key not in self._books:
+                self._books[key] = (book, size)
+                self._chars += size
+            while len(self._books) > self.max_books or (
+                self._chars > self.max_chars and len(self._books) > 1
+            ):
+                _, (_, dropped) = self._books.popitem(last=False)
+                self._chars -= dropped
+        return book
 
 
 def _int(value: Any, default: int, low: int, high: int) -> int:

@@ -21,7 +21,7 @@ from sqlalchemy.types import NullType
 from hearth.characters.models import Character
 from hearth.chats import service
 from hearth.chats.errors import GenerationInProgress, InvalidChatOperation
-from hearth.chats.lorebook import Lorebook
+from hearth.chats.lorebook import ParsedLorebooks
 from hearth.chats.models import CHATS, MESSAGES, Chat, Message
 from hearth.chats.prompt import (
     AssembledPrompt,
@@ -179,6 +179,9 @@ def _as_uuid(value: Any) -> uuid.UUID:
     return uuid.UUID(str(value))
 
 
+_LOREBOOKS = ParsedLorebooks()
+
+
 def character_sheet(character: Character) -> CharacterSheet:
     return CharacterSheet(
         name=character.name,
@@ -190,7 +193,7 @@ def character_sheet(character: Character) -> CharacterSheet:
         system_prompt=character.system_prompt or "",
         post_history_instructions=character.post_history_instructions or "",
         content_rating=character.content_rating,
-        lorebook=Lorebook.from_card(character.lorebook),
+        lorebook=_LOREBOOKS.get(character.id, character.updated_at, character.lorebook),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hearth.chats.lorebook import Lorebook, select_entries
+from hearth.chats.lorebook import Lorebook, ParsedLorebooks, select_entries
 
 
 def book(*entries: dict[str, Any], **options: Any) -> Lorebook:
@@ -126,3 +126,27 @@ def test_ordered_by_insertion_order_and_cut_by_priority_at_the_budget() -> None:
 def test_position_is_read_from_the_card() -> None:
     lore = book({"keys": ["a"], "content": "x", "position": "after_char"})
     assert lore.entries[0].position == "after_char"
+
+
+def test_parsed_lorebooks_parse_each_version_of_a_character_once() -> None:
+    books = ParsedLorebooks()
+    first = {"entries": [{"keys": ["dragon"], "content": "D1"}]}
+    edited = {"entries": [{"keys": ["dragon"], "content": "D2"}]}
+
+    one = books.get("char", 1, first)
+    assert one is not None and books.get("char", 1, first) is one
+    after_edit = books.get("char", 2, edited)
+    assert after_edit is not None and contents(list(after_edit.entries)) == ["D2"]
+    assert books.get("char", 1, None) is None  # no lorebook: nothing kept
+
+
+def test_parsed_lorebooks_drop_the_least_recently_used_past_their_budget() -> None:
+    books = ParsedLorebooks(max_books=2)
+    card = {"entries": [{"keys": ["k"], "content": "text"}]}
+    a = books.get("a", 1, card)
+    b = books.get("b", 1, card)
+    assert books.get("a", 1, card) is a  # `a` is now the most recently used
+    books.get("c", 1, card)
+
+    assert books.get("a", 1, card) is a
+    assert books.get("b", 1, card) is not b  # dropped, parsed again
