@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from fastapi import HTTPException
 from starlette.datastructures import Headers
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hearth.core.errors import error_body
+from hearth.core.errors import send_error
 
 # JSON bodies. The largest is a character with its lorebook, which a card may carry up to
 # 4 MiB of (hearth.characters.cards.importer.MAX_CARD_JSON_BYTES).
@@ -37,8 +35,7 @@ class BodyLimitMiddleware:
         limit = MAX_UPLOAD_BODY_BYTES if upload else MAX_BODY_BYTES
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            body = error_body(Request(scope), "request_too_large", None)
-            await JSONResponse(body, status_code=413)(scope, receive, send)
+            await send_error(scope, send, "request_too_large", 413)
             return
         received = 0
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Message, Scope, Send
 
 from hearth.core.i18n import pick_language, translate
 
@@ -110,6 +111,17 @@ _STATUS_CODES = {
     415: "unsupported_media_type",
     429: "rate_limited",
 }
+
+
+async def send_error(scope: Scope, send: Send, code: str, status: int) -> None:
+    """An error in the API's shape, answered by ASGI middleware (outside the app's handlers),
+    without reading the request's body."""
+
+    async def no_receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    body = error_body(Request(scope), code, None)
+    await JSONResponse(body, status_code=status)(scope, no_receive, send)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

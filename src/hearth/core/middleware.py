@@ -7,11 +7,9 @@ import re
 import time
 import uuid
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hearth.core.errors import error_body
+from hearth.core.errors import send_error
 from hearth.core.logging import request_id_var
 
 log = logging.getLogger("hearth.access")
@@ -52,7 +50,7 @@ class RequestContextMiddleware:
             # and the client still gets the id header; never the trace.
             log.exception("unhandled error", extra={"path": scope["path"]})
             if status == 500 and not responded:
-                await _send_internal_error(scope, send_with_id)
+                await send_error(scope, send_with_id, "internal_error", 500)
         finally:
             # The path only: query strings may carry tokens (verification links).
             log.info(
@@ -65,13 +63,3 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
-
-
-async def _send_internal_error(scope: Scope, send: Send) -> None:
-    body = error_body(Request(scope), "internal_error", None)
-    response = JSONResponse(body, status_code=500)
-
-    async def no_receive() -> Message:
-        return {"type": "http.disconnect"}
-
-    await response(scope, no_receive, send)
