@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import DESKTOP, MOBILE, REPLY_TEXT, REPLY_TOKENS, BrowserLog, Server
+from tests.e2e.conftest import MOBILE, REPLY_TEXT, REPLY_TOKENS, BrowserLog, Server
 from tests.e2e.test_journey import PASSWORD, last_ai
-from tests.e2e.test_session import seed_script
+from tests.e2e.test_session import open_signed_in
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
 
@@ -71,14 +71,8 @@ async def test_chat_tools_from_greeting_swipes_to_trash(
     browser: Any, server: Server, fake_llm: FakeOpenAI, artifacts: Path, tmp_path: Path
 ) -> None:
     tokens, _character_id, chat_id = await prepare(server, fake_llm)
-    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
-    await context.add_init_script(
-        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
-    )
-    page = await context.new_page()
     log = BrowserLog()
-    log.attach(page)
-    page.set_default_timeout(15_000)
+    context, page = await open_signed_in(browser, tokens, log=log)
     await page.goto(f"{server.url}/#/chats/{chat_id}")
     await page.wait_for_selector(".msg-ai[data-status=complete] >> nth=1")
 
@@ -176,16 +170,10 @@ async def test_chat_tools_from_greeting_swipes_to_trash(
     async with httpx.AsyncClient(base_url=server.api, timeout=10) as http:
         headers = {"Authorization": f"Bearer {tokens['access_token']}"}
         assert (await http.delete(f"/chats/{branch_id}", headers=headers)).status_code == 204
-    phone = await browser.new_context(
-        viewport=MOBILE, is_mobile=True, has_touch=True, bypass_csp=True
-    )
-    await phone.add_init_script(
-        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
-    )
-    page = await phone.new_page()
     log = BrowserLog()
-    log.attach(page)
-    page.set_default_timeout(15_000)
+    phone, page = await open_signed_in(
+        browser, tokens, log=log, viewport=MOBILE, is_mobile=True, has_touch=True
+    )
     await page.goto(f"{server.url}/#/chats/{chat_id}")
     await page.wait_for_selector(".msg-ai[data-rating='3']")
     await shot(page, artifacts / "chat-tools-mobile.png")

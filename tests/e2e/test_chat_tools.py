@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import DESKTOP, REPLY_TEXT, BrowserLog, Server
+from tests.e2e.conftest import REPLY_TEXT, BrowserLog, Server
 from tests.e2e.proxy import CuttableProxy
 from tests.e2e.test_journey import PASSWORD, last_ai, text_of_last_ai, wait_status
-from tests.e2e.test_session import seed_script
+from tests.e2e.test_session import open_signed_in
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
 
@@ -38,14 +38,8 @@ async def two_chats(server: Server, username: str = "tools") -> tuple[dict[str, 
 
 async def test_continue_pin_rename_and_delete_with_undo(browser: Any, server: Server) -> None:
     tokens, (odo_chat, pell_chat) = await two_chats(server)
-    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
-    await context.add_init_script(
-        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
-    )
-    page = await context.new_page()
     log = BrowserLog()
-    log.attach(page)
-    page.set_default_timeout(15_000)
+    context, page = await open_signed_in(browser, tokens, log=log)
 
     # Continue extends the greeting in place.
     await page.goto(f"{server.url}/#/chats/{odo_chat}")
@@ -114,12 +108,7 @@ async def test_a_dropped_connection_reattaches_and_the_reply_finishes(
         created = (await http.post("/characters", json={"name": "Gale"}, headers=headers)).json()
         start = {"character_id": created["id"]}
         chat = (await http.post("/chats", json=start, headers=headers)).json()
-    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
-    await context.add_init_script(
-        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
-    )
-    page = await context.new_page()
-    page.set_default_timeout(20_000)
+    context, page = await open_signed_in(browser, tokens, wait_ms=20_000)
     reattached: list[str] = []
 
     def on_request(request: Any) -> None:
@@ -166,12 +155,7 @@ async def test_html_from_the_model_is_shown_as_text_never_run(
         created = (await http.post("/characters", json={"name": "Trix"}, headers=headers)).json()
         start = {"character_id": created["id"]}
         chat = (await http.post("/chats", json=start, headers=headers)).json()
-    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
-    await context.add_init_script(
-        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
-    )
-    page = await context.new_page()
-    page.set_default_timeout(15_000)
+    context, page = await open_signed_in(browser, tokens)
     await page.goto(f"{server.url}/#/chats/{chat['id']}")
     await page.wait_for_selector(".composer-input:enabled")
     fake_llm.script(
@@ -191,14 +175,8 @@ async def test_an_unsent_message_survives_a_reload_until_it_is_sent_or_the_user_
     browser: Any, server: Server
 ) -> None:
     tokens, (odo_chat, pell_chat) = await two_chats(server, "drafter")
-    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
-    await context.add_init_script(
-        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
-    )
-    page = await context.new_page()
     log = BrowserLog()
-    log.attach(page)
-    page.set_default_timeout(15_000)
+    context, page = await open_signed_in(browser, tokens, log=log)
     box = page.locator(".composer-input")
 
     await page.goto(f"{server.url}/#/chats/{odo_chat}")

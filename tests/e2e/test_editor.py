@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import DESKTOP, BrowserLog, Server
+from tests.e2e.conftest import BrowserLog, Server
 from tests.e2e.test_journey import PASSWORD
-from tests.e2e.test_session import seed_script
+from tests.e2e.test_session import open_signed_in
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
 
@@ -39,14 +39,8 @@ async def author(server: Server) -> tuple[dict[str, Any], bytes]:
 
 async def test_validation_lorebook_greetings_and_card_drop(browser: Any, server: Server) -> None:
     tokens, card = await author(server)
-    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
-    await context.add_init_script(
-        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
-    )
-    page = await context.new_page()
     log = BrowserLog()
-    log.attach(page)
-    page.set_default_timeout(15_000)
+    context, page = await open_signed_in(browser, tokens, log=log)
     await page.goto(f"{server.url}/#/characters/new")
     await page.wait_for_selector("input[name=name]")
 
@@ -121,14 +115,8 @@ async def test_generate_from_a_story_fills_the_form(
     answer = json.dumps(draft)
     chunks = [answer[i : i + 12] for i in range(0, len(answer), 12)]
     fake_llm.script(Reply(tokens=chunks, delay=0.03))
-    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
-    await context.add_init_script(
-        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
-    )
-    page = await context.new_page()
     log = BrowserLog()
-    log.attach(page)
-    page.set_default_timeout(15_000)
+    context, page = await open_signed_in(browser, tokens, log=log)
     await page.goto(f"{server.url}/#/characters/new")
     await page.click("button:has-text('Generate from a story')")
     await page.fill(".dialog textarea", "The harbour master knew the tide would come early. " * 5)

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import DESKTOP, BrowserLog, Server
+from tests.e2e.conftest import BrowserLog, Server
 from tests.e2e.test_journey import PASSWORD, last_ai, send, text_of_last_ai, wait_status
-from tests.e2e.test_session import seed_script
+from tests.e2e.test_session import open_signed_in
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
 
@@ -23,12 +23,7 @@ async def signed_in_page(browser: Any, server: Server, name: str) -> tuple[Any, 
         assert (await http.post("/auth/register", json=body)).status_code == 201
         login = {"login": name, "password": PASSWORD}
         tokens = dict((await http.post("/auth/login", json=login)).json())
-    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
-    await context.add_init_script(
-        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
-    )
-    page = await context.new_page()
-    page.set_default_timeout(15_000)
+    context, page = await open_signed_in(browser, tokens)
     return context, page, tokens
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -32,6 +33,27 @@ def seed_script(access: str, refresh: str, expires_at_ms: int) -> str:
         " localStorage.setItem('hearth.lang', 'en');"
         " sessionStorage.setItem('seeded', '1'); }"
     )
+
+
+async def open_signed_in(
+    browser: Any,
+    tokens: Mapping[str, Any],
+    *,
+    log: BrowserLog | None = None,
+    wait_ms: float = 15_000,
+    **context_options: Any,
+) -> tuple[Any, Any]:
+    """A new browser context already signed in with `tokens`, and a page in it."""
+    options = {"viewport": DESKTOP, "bypass_csp": True, **context_options}
+    context = await browser.new_context(**options)
+    await context.add_init_script(
+        seed_script(tokens["access_token"], tokens["refresh_token"], 10**13)
+    )
+    page = await context.new_page()
+    if log is not None:
+        log.attach(page)
+    page.set_default_timeout(wait_ms)
+    return context, page
 
 
 async def test_concurrent_requests_share_one_refresh(browser: Any, server: Server) -> None:
