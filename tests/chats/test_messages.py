@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from hearth.chats.models import Message
+from hearth.core.ids import uuid7
 from tests.chats.helpers import (
     as_sent,
     create_character,
@@ -210,6 +211,29 @@ async def test_nul_characters_are_dropped_from_stored_text_on_every_backend(
     assert stored[-1]["status"] == "complete"
     renamed = await client.get(f"/chats/{chat['id']}", headers=me.headers)
     assert renamed.json()["title"] == "Inn"
+
+
+async def test_rows_flushed_together_are_stored_without_nul(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Several new rows of one table go in one INSERT of many VALUES groups, whose
+    parameters come flat: the NUL filter must still see each value (it once took them for
+    rows, and every such flush failed)."""
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    ids = [uuid7(), uuid7()]
+    async with app.state.db.sessionmaker() as session:
+        session.add_all(
+            Message(id=mid, chat_id=uuid.UUID(chat["id"]), role="user", content=f"Hel\x00lo {n}")
+            for n, mid in enumerate(ids)
+        )
+        await session.commit()
+
+    stored = await messages(client, me, chat["id"])
+    assert sorted(m["content"] for m in stored if m["id"] in map(str, ids)) == [
+        "Hello 0",
+        "Hello 1",
+    ]
 
 
 async def test_impersonate_returns_a_draft_and_stores_nothing(

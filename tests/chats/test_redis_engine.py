@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from hearth.chats.hub import RedisHub
 from hearth.chats.runner import GenerationRunner
+from hearth.chats.workers import RedisWorkers
 from tests.chats.helpers import deltas_text, new_chat, parse_sse, wait_status
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
@@ -85,8 +86,7 @@ async def test_stop_from_another_worker_reaches_the_generation(
         other_worker_hub(app),
         lambda: engine.gateway,
         lambda: engine.usage_hook,
-        redis=app.state.redis,
-        redis_prefix=f"{PREFIX}:chat:",
+        workers=RedisWorkers(app.state.redis, f"{PREFIX}:chat:", "elsewhere"),
     )
 
     assert await elsewhere.request_stop(message_id)

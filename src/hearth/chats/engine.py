@@ -7,12 +7,14 @@ import contextlib
 import logging
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hearth.chats.hub import MemoryHub, RedisHub, StreamHub
-from hearth.chats.recovery import recover_interrupted, redis_worker_alive
+from hearth.chats.recovery import recover_interrupted
 from hearth.chats.runner import GenerationRunner
 from hearth.chats.usage import NoQuota, UsageHook
+from hearth.chats.workers import LocalWorkers, RedisWorkers, Workers
 from hearth.core.db import Database
 from hearth.llm.gateway import LLMGateway
 
@@ -25,7 +27,7 @@ class ChatEngine:
     state: Any  # the app's `app.state`: the gateway and usage hook are read from it
     hub: StreamHub
     runner: GenerationRunner
-    redis: Any = None
+    workers: Workers
     _sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @property
@@ -48,33 +50,34 @@ class ChatEngine:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
         await self.runner.aclose()
+        await self.workers.aclose()  # after the runner's last writes: until then it is alive
         await self.hub.aclose()
 
 
 async def start_chat_engine(state: Any, database: Database, redis: Any = None) -> ChatEngine:
-    """Recover what a dead process left `streaming`, then start the runner."""
+    """Recover what dead workers left `streaming`, then start the runner."""
     worker_id = uuid.uuid4().hex
     settings = getattr(state, "settings", None)
     key_prefix = f"{getattr(settings, 'redis_prefix', 'hearth')}:chat:"
-    hub: StreamHub = RedisHub(redis, prefix=f"{key_prefix}gen:") if redis else MemoryHub()
-    engine = ChatEngine(state=state, hub=hub, runner=None, redis=redis)  # type: ignore[arg-type]
+    hub: StreamHub
+    workers: Workers
+    if redis is not None:
+        hub = RedisHub(redis, prefix=f"{key_prefix}gen:")
+        workers = RedisWorkers(redis, key_prefix, worker_id)
+    else:
+        hub = MemoryHub()
+        data_dir = getattr(settings, "data_dir", None) or Path("data")
+        workers = LocalWorkers(data_dir / "workers", worker_id)
+    engine = ChatEngine(state=state, hub=hub, runner=None, workers=workers)  # type: ignore[arg-type]
     engine.runner = GenerationRunner(
-        database,
-        hub,
-        lambda: engine.gateway,
-        lambda: engine.usage_hook,
-        worker_id=worker_id,
-        redis=redis,
-        redis_prefix=key_prefix,
+        database, hub, lambda: engine.gateway, lambda: engine.usage_hook, workers=workers
     )
-    alive = redis_worker_alive(redis, engine.runner.worker_key_prefix) if redis else None
+    await engine.runner.start()  # announces this worker: not to be taken for a dead one
     try:
-        await recover_interrupted(database, alive)
+        await recover_interrupted(database, workers.alive)
     except Exception:  # e.g. Redis down: never block start-up; the sweep tries again
         log.exception("chat.recovery_failed")
-    await engine.runner.start()
-    if redis is not None:
-        engine._sweeper = asyncio.create_task(_sweep(database, alive), name="chat-recovery")
+    engine._sweeper = asyncio.create_task(_sweep(database, workers.alive), name="chat-recovery")
     return engine
 
 

@@ -273,6 +273,7 @@ async def stop_generation(
     message_id: uuid.UUID,
     user: CurrentUser,
     db: DbDep,
+    database: DatabaseDep,
     engine: EngineDep,
 ) -> dict[str, Any]:
     """Stop a running reply; what was written is kept (status `stopped`)."""
@@ -286,7 +287,11 @@ async def stop_generation(
         raise NotGenerating()
     try:
         async with asyncio.timeout(10):
-            async for item in engine.hub.subscribe(key, 0):
+            if await engine.hub.knows(key):
+                ending = engine.hub.subscribe(key, 0)
+            else:  # another worker runs it, without Redis: its end shows in the database
+                ending = _poll_database(database, message.id, 0)
+            async for item in ending:
                 if item.terminal:
                     return dict(
                         item.data if item.event == "done" else item.data["assistant_message"]

@@ -1,9 +1,8 @@
 """Start-up recovery: no message stays `streaming` after the process that wrote it died.
 
-Without Redis there is one process, so at start-up every `streaming` message is orphaned.
-With Redis, workers keep a heartbeat key; only messages whose worker's key has expired are
-recovered (a restarting worker must not cut off its live siblings), and a periodic sweep
-catches workers that died while the others kept running.
+Only messages whose worker is gone are recovered (`chats/workers.py` tells): a restarting
+worker must not cut off its live siblings. A periodic sweep catches workers that died while
+the others kept running.
 """
 
 from __future__ import annotations
@@ -29,15 +28,6 @@ WorkerAlive = Callable[[str | None], Awaitable[bool]]
 
 async def _never_alive(_worker_id: str | None) -> bool:
     return False
-
-
-def redis_worker_alive(redis: object, worker_key_prefix: str) -> WorkerAlive:
-    async def alive(worker_id: str | None) -> bool:
-        if worker_id is None:
-            return False
-        return bool(await redis.exists(f"{worker_key_prefix}{worker_id}"))  # type: ignore[attr-defined]
-
-    return alive
 
 
 async def recover_interrupted(database: Database, alive: WorkerAlive | None = None) -> int:

@@ -30,6 +30,7 @@ from hearth.chats.models import CHATS, MESSAGES, Message
 from hearth.chats.prompt import AssembledPrompt
 from hearth.chats.schemas import message_json
 from hearth.chats.usage import Settlement, UsageHook
+from hearth.chats.workers import Workers
 from hearth.core.clock import utcnow
 from hearth.core.db import Database
 from hearth.llm.errors import LLMError
@@ -47,7 +48,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FLUSH_INTERVAL = 0.5
 FINAL_BATCH = 200
-WORKER_TTL_SECONDS = 30
 INTERRUPTED_BY_SHUTDOWN = {
     "code": "generation_interrupted",
     "message": "The server restarted while this reply was being written.",
@@ -162,20 +162,16 @@ class GenerationRunner:
         gateway: Callable[[], LLMGateway],
         usage_hook: Callable[[], UsageHook],
         *,
-        worker_id: str | None = None,
-        redis: Any = None,
-        redis_prefix: str = "hearth:",
+        workers: Workers | None = None,
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
     ) -> None:
         self.database = database
         self.hub = hub
         self._gateway = gateway
         self._usage_hook = usage_hook
-        self.worker_id = worker_id or uuid.uuid4().hex
-        self.redis = redis
-        # Redis keys: `<prefix>worker:<id>` (heartbeat), `<prefix>stop:<message id>`.
-        self.worker_key_prefix = f"{redis_prefix}worker:"
-        self.stop_key_prefix = f"{redis_prefix}stop:"
+        # Without `workers` this runner is the only one: nobody else to ask or to hear from.
+        self.workers = workers
+        self.worker_id = workers.worker_id if workers is not None else uuid.uuid4().hex
         self.flush_interval = flush_interval
         self._live: dict[uuid.UUID, _Live] = {}
         self._chats: set[uuid.UUID] = set()
@@ -188,10 +184,11 @@ class GenerationRunner:
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        try:
-            await self._heartbeat()
-        except Exception:  # Redis down at start-up: /readyz says so; the loop retries
-            log.warning("chat.heartbeat_failed", exc_info=True)
+        if self.workers is not None:
+            try:
+                await self.workers.start()
+            except Exception:  # Redis down at start-up: /readyz says so; the loop retries
+                log.warning("chat.heartbeat_failed", exc_info=True)
         self._loop_task = asyncio.create_task(self._flush_loop(), name="chat-flush-loop")
         self._finalizer = asyncio.create_task(self._finalize_loop(), name="chat-finalizer")
 
@@ -235,15 +232,15 @@ class GenerationRunner:
         live.task = asyncio.create_task(self._run(live), name=f"generation-{job.message_id}")
 
     async def request_stop(self, message_id: uuid.UUID) -> bool:
-        """Stop a generation of this worker, or ask the owning worker (through Redis)."""
+        """Stop a generation of this worker, or ask the one that runs it."""
         live = self._live.get(message_id)
         if live is not None and live.task is not None:
             if not live.finishing:
                 live.stop_requested = True
                 live.task.cancel()
             return True
-        if self.redis is not None:
-            await self.redis.set(f"{self.stop_key_prefix}{message_id}", "1", ex=60)
+        if self.workers is not None:
+            await self.workers.ask_stop(message_id)
             return True
         return False
 
@@ -481,32 +478,20 @@ class GenerationRunner:
         return len(texts)
 
     async def _flush_loop(self) -> None:
-        beat = 0.0
         while True:
             await asyncio.sleep(self.flush_interval)
             try:
                 await self.flush()
-                if self.redis is not None:
-                    await self._check_remote_stops()
-                    if time.monotonic() - beat > WORKER_TTL_SECONDS / 3:
-                        await self._heartbeat()
-                        beat = time.monotonic()
+                if self.workers is not None:
+                    await self._check_remote_stops(self.workers)
+                    await self.workers.keep_alive()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("chat.flush_failed")
 
-    async def _heartbeat(self) -> None:
-        if self.redis is not None:
-            await self.redis.set(
-                f"{self.worker_key_prefix}{self.worker_id}", "1", ex=WORKER_TTL_SECONDS
-            )
-
-    async def _check_remote_stops(self) -> None:
-        ids = [mid for mid, live in self._live.items() if not live.finishing]
-        if not ids:
-            return
-        flags = await self.redis.mget([f"{self.stop_key_prefix}{mid}" for mid in ids])
-        for mid, flag in zip(ids, flags, strict=True):
-            if flag is not None:
+    async def _check_remote_stops(self, workers: Workers) -> None:
+        running = [mid for mid, live in self._live.items() if not live.finishing]
+        if running:
+            for mid in await workers.stops_among(running):
                 await self.request_stop(mid)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event, make_url
 from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.interfaces import ExecuteStyle
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -79,7 +80,7 @@ def _without_nul(
     _cursor: Any,
     statement: str,
     parameters: Any,
-    _context: Any,
+    context: Any,
     executemany: bool,
 ) -> tuple[str, Any]:
     """Text parameters without NUL (U+0000), which PostgreSQL's text cannot hold.
@@ -91,10 +92,15 @@ def _without_nul(
     """
     if not parameters:
         return statement, parameters
-    rows = parameters if executemany else (parameters,)
+    # An ORM flush of several rows that need RETURNING is one INSERT of many VALUES groups:
+    # its parameters come flat, as one row's.
+    many = (
+        executemany and getattr(context, "execute_style", None) is not ExecuteStyle.INSERTMANYVALUES
+    )
+    rows = parameters if many else (parameters,)
     if not any(_has_nul(row) for row in rows):
         return statement, parameters
-    if executemany:
+    if many:
         return statement, type(parameters)(_strip_nul(row) for row in parameters)
     return statement, _strip_nul(parameters)
 

@@ -1,0 +1,215 @@
+"""Workers on one machine without Redis (`hearth serve --workers N`): each knows whether the
+others are alive, and a stop request reaches the worker that runs the reply."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from hearth.app import create_app
+from hearth.chats.hub import MemoryHub
+from hearth.chats.models import Message
+from hearth.chats.recovery import recover_interrupted
+from hearth.chats.runner import GenerationRunner
+from hearth.chats.workers import STOP_TTL_SECONDS, LocalWorkers
+from hearth.config import Settings
+from hearth.core.ids import uuid7
+from tests.chats.conftest import gateway_for
+from tests.chats.helpers import new_chat, wait_status
+from tests.chats.test_redis_engine import first_words_written
+from tests.factories import create_account
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.script import Reply
+
+HOLD_LOCK = """
+import asyncio, sys, time
+from pathlib import Path
+from hearth.chats.workers import LocalWorkers
+asyncio.run(LocalWorkers(Path(sys.argv[1]), sys.argv[2]).start())
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.fixture
+async def folder(tmp_path: Path) -> Path:
+    return tmp_path / "workers"
+
+
+async def test_a_worker_is_alive_until_its_process_is_killed(folder: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HOLD_LOCK, str(folder), "w1", stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    assert await asyncio.wait_for(process.stdout.readline(), 30) == b"ready\n"
+    observer = LocalWorkers(folder, "w2")
+    await observer.start()
+
+    assert await observer.alive("w1")
+    assert await observer.alive("w1")  # looking does not take the lock away
+
+    os.kill(process.pid, signal.SIGKILL)  # no clean-up runs: the kernel drops the lock
+    await process.wait()
+
+    assert not await observer.alive("w1")
+    assert not (folder / "w1.lock").exists()
+    assert await observer.alive("w2")
+    await observer.aclose()
+
+
+async def test_unknown_or_malformed_worker_ids_are_not_alive(folder: Path) -> None:
+    observer = LocalWorkers(folder, "w1")
+    await observer.start()
+
+    assert not await observer.alive(None)
+    assert not await observer.alive("neverstarted")
+    assert not await observer.alive("../w1")
+    await observer.aclose()
+
+
+async def test_a_stop_request_reaches_the_worker_of_that_reply_once(folder: Path) -> None:
+    running, asking = LocalWorkers(folder, "w1"), LocalWorkers(folder, "w2")
+    await running.start()
+    await asking.start()
+    stopped, other = uuid.uuid4(), uuid.uuid4()
+
+    await asking.ask_stop(stopped)
+
+    assert await asking.stops_among([other]) == []
+    assert await running.stops_among([stopped, other]) == [stopped]
+    assert await running.stops_among([stopped, other]) == []
+    await running.aclose()
+    await asking.aclose()
+
+
+async def test_stop_requests_for_replies_that_ended_are_cleared(folder: Path) -> None:
+    workers = LocalWorkers(folder, "w1")
+    await workers.start()
+    await workers.ask_stop(uuid.uuid4())
+    fresh = uuid.uuid4()
+    await workers.ask_stop(fresh)
+    (stale,) = [p for p in (folder / "stop").iterdir() if p.name != str(fresh)]
+    long_ago = time.time() - STOP_TTL_SECONDS - 1
+    os.utime(stale, (long_ago, long_ago))
+
+    assert await workers.stops_among([]) == []
+
+    assert [p.name for p in (folder / "stop").iterdir()] == [str(fresh)]
+    await workers.aclose()
+
+
+async def test_recovery_spares_the_replies_a_live_sibling_is_writing(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    sibling = LocalWorkers(settings.data_dir / "workers", uuid.uuid4().hex)
+    await sibling.start()
+    live, orphan = uuid7(), uuid7()
+    async with app.state.db.sessionmaker() as session:
+        for message_id, worker_id in ((live, sibling.worker_id), (orphan, "0dead0")):
+            session.add(
+                Message(
+                    id=message_id,
+                    chat_id=uuid.UUID(chat["id"]),
+                    role="assistant",
+                    content="Once upon",
+                    status="streaming",
+                    swipes=["Once upon"],
+                    worker_id=worker_id,
+                )
+            )
+        await session.commit()
+
+    recovered = await recover_interrupted(app.state.db, app.state.chat_engine.workers.alive)
+
+    assert recovered == 1
+    async with app.state.db.sessionmaker() as session:
+        assert (await session.get(Message, live)).status == "streaming"  # type: ignore[union-attr]
+        assert (await session.get(Message, orphan)).status == "interrupted"  # type: ignore[union-attr]
+    await sibling.aclose()
+
+
+async def test_stop_from_another_worker_reaches_the_generation_without_redis(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=[f"w{n} " for n in range(40)], delay=0.05))
+    sending = asyncio.create_task(
+        client.post(
+            f"/chats/{chat['id']}/messages",
+            json={"content": "Hi"},
+            headers={**me.headers, "Accept": "application/json"},
+        )
+    )
+    engine: Any = app.state.chat_engine
+    message_id = await first_words_written(engine.runner)
+    elsewhere = GenerationRunner(
+        app.state.db,
+        MemoryHub(),
+        lambda: engine.gateway,
+        lambda: engine.usage_hook,
+        workers=LocalWorkers(settings.data_dir / "workers", "elsewhere"),
+    )
+
+    assert await elsewhere.request_stop(message_id)
+    response = await sending
+
+    assert response.json()["assistant_message"]["status"] == "stopped"
+    stored = await wait_status(client, me, chat["id"], str(message_id))
+    assert stored["status"] == "stopped" and stored["content"]
+
+
+@pytest.fixture
+async def second_worker(
+    settings: Settings, fake_llm: FakeOpenAI
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Another app on the same database and data folder, as `--workers 2` would run."""
+    other = create_app(settings)
+    async with other.router.lifespan_context(other):
+        other.state.llm = gateway_for(fake_llm.base_url)
+        transport = httpx.ASGITransport(app=other, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
+            yield http
+        await other.state.llm.aclose()
+
+
+async def test_stop_through_the_api_of_another_worker_answers_the_stopped_reply(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    second_worker: httpx.AsyncClient,
+    fake_llm: FakeOpenAI,
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=[f"w{n} " for n in range(60)], delay=0.05))
+    sending = asyncio.create_task(
+        client.post(
+            f"/chats/{chat['id']}/messages",
+            json={"content": "Hi"},
+            headers={**me.headers, "Accept": "application/json"},
+        )
+    )
+    message_id = await first_words_written(app.state.chat_engine.runner)
+
+    stopped = await second_worker.post(
+        f"/chats/{chat['id']}/messages/{message_id}/stop", headers=me.headers
+    )
+
+    assert stopped.status_code == 200, stopped.text
+    assert stopped.json()["status"] == "stopped"
+    sent = (await sending).json()["assistant_message"]
+    assert sent["status"] == "stopped"
+    assert stopped.json()["content"] == sent["content"] != ""
