@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from hearth.core.db import build_engine
 from tests.chats.conftest import free_port
 from tests.chats.helpers import create_character, create_chat, parse_sse
 from tests.factories import create_account
@@ -25,6 +28,7 @@ class Server:
     def __init__(self, env: dict[str, str], port: int) -> None:
         self.env, self.port = env, port
         self.process: asyncio.subprocess.Process | None = None
+        self.workers = 1
 
     @property
     def url(self) -> str:
@@ -38,6 +42,8 @@ class Server:
             "--port",
             str(self.port),
             "--no-migrate",
+            "--workers",
+            str(self.workers),
             env=self.env,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
@@ -95,24 +101,14 @@ async def test_kill_during_a_slow_stream_leaves_the_partial_text_interrupted(
         chat = await create_chat(http, me, character["id"])
         fake_llm.script(Reply(tokens=TOKENS, delay=0.1))
 
-        seen = ""
         async with http.stream(
             "POST",
             f"/chats/{chat['id']}/messages",
             json={"content": "Tell me"},
             headers=me.headers,
         ) as response:
-            block: list[str] = []
-            async for line in response.aiter_lines():
-                if line:
-                    block.append(line)
-                    continue
-                for event in parse_sse("\n".join(block) + "\n\n"):
-                    if event.event == "delta":
-                        seen += event.data["text"]
-                block = []
-                if len(seen) >= len("".join(TOKENS[:15])):
-                    break
+            events = response.aiter_lines()
+            seen = await read_text(events, until=len("".join(TOKENS[:15])))
             await asyncio.sleep(1.2)  # more than one flush interval after what we saw
             await server.kill()
 
@@ -135,3 +131,100 @@ async def test_kill_during_a_slow_stream_leaves_the_partial_text_interrupted(
         )
         assert again.status_code == 200, again.text
         assert again.json()["assistant_message"]["content"] == "Back."
+
+
+async def read_text(lines: AsyncIterator[str], until: int | None = None) -> str:
+    """The deltas' text of an SSE stream: to its end, or once `until` characters came."""
+    seen = ""
+    block: list[str] = []
+    async for line in lines:
+        if line:
+            block.append(line)
+            continue
+        for event in parse_sse("\n".join(block) + "\n\n"):
+            if event.event == "delta":
+                seen += event.data["text"]
+        block = []
+        if until is not None and len(seen) >= until:
+            break
+    return seen
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.add(int(stat.parent.name))
+    return found
+
+
+def lock_holders(folder: Path) -> dict[int, int]:
+    """inode of each worker lock file -> the pid holding its flock (from /proc/locks)."""
+    inodes = {path.stat().st_ino for path in folder.glob("*.lock")}
+    held = {}
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if fields[1] == "FLOCK" and int(fields[5].rsplit(":", 1)[1]) in inodes:
+            held[int(fields[5].rsplit(":", 1)[1])] = int(fields[4])
+    return held
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+async def test_a_restarted_worker_leaves_its_siblings_reply_streaming(
+    server: Server, fake_llm: FakeOpenAI, database_url: str, tmp_path: Path
+) -> None:
+    """`--workers 2` without Redis: uvicorn restarts a killed worker, whose start-up recovery
+    must not take the reply another worker is writing for orphaned."""
+    server.workers = 2
+    await server.start()
+    assert server.process is not None
+    folder = tmp_path / "data" / "workers"
+    tokens = [f"t{n} " for n in range(150)]
+    async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=60) as http:
+        me = await create_account(http)
+        character = await create_character(http, me)
+        chat = await create_chat(http, me, character["id"])
+        fake_llm.script(Reply(tokens=tokens, delay=0.1))
+        async with http.stream(
+            "POST",
+            f"/chats/{chat['id']}/messages",
+            json={"content": "Tell me"},
+            headers=me.headers,
+        ) as response:
+            events = response.aiter_lines()
+            seen = await read_text(events, until=len("".join(tokens[:5])))
+            engine = build_engine(database_url)
+            async with engine.connect() as connection:
+                owner = (
+                    await connection.execute(
+                        text("SELECT worker_id FROM messages WHERE status = 'streaming'")
+                    )
+                ).scalar_one()
+            await engine.dispose()
+            holders = lock_holders(folder)
+            writing = holders[(folder / f"{owner}.lock").stat().st_ino]
+            (sibling,) = set(holders.values()) - {writing}
+            assert {writing, sibling} <= children(server.process.pid)
+            os.kill(sibling, signal.SIGKILL)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 30
+            while not set(lock_holders(folder).values()) - {writing, sibling}:
+                assert loop.time() < deadline, "uvicorn did not restart the killed worker"
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(1)  # its start-up recovery runs now
+
+            during = (await http.get(f"/chats/{chat['id']}/messages", headers=me.headers)).json()
+            second = await http.post(
+                f"/chats/{chat['id']}/messages", json={"content": "And?"}, headers=me.headers
+            )
+            seen += await read_text(events)
+
+        assert during["items"][0]["status"] == "streaming"
+        assert second.status_code == 409
+        assert seen == "".join(tokens)
+        listed = await http.get(f"/chats/{chat['id']}/messages", headers=me.headers)
+        reply = listed.json()["items"][0]
+        assert reply["status"] == "complete" and reply["content"] == "".join(tokens)
