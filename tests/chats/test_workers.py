@@ -42,6 +42,10 @@ time.sleep(60)
 """
 
 
+def locks(folder: Path) -> list[str]:
+    return sorted(name for name in os.listdir(folder) if name.endswith(".lock"))
+
+
 @pytest.fixture
 async def folder(tmp_path: Path) -> Path:
     return tmp_path / "workers"
@@ -66,6 +70,23 @@ async def test_a_worker_is_alive_until_its_process_is_killed(folder: Path) -> No
     assert not (folder / "w1.lock").exists()
     assert await observer.alive("w2")
     await observer.aclose()
+
+
+async def test_a_starting_worker_clears_the_locks_of_dead_ones(folder: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HOLD_LOCK, str(folder), "w1", stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    assert await asyncio.wait_for(process.stdout.readline(), 30) == b"ready\n"
+    os.kill(process.pid, signal.SIGKILL)
+    await process.wait()
+
+    starting = LocalWorkers(folder, "w2")
+    await starting.start()
+
+    assert locks(folder) == ["w2.lock"]
+    await starting.aclose()
+    assert locks(folder) == []
 
 
 async def test_unknown_or_malformed_worker_ids_are_not_alive(folder: Path) -> None:

@@ -33,7 +33,7 @@ class Workers(Protocol):
         """Announce this worker as alive."""
 
     async def keep_alive(self) -> None:
-        """Called about every second while the worker runs."""
+        """Called at each flush of the runner, under a second apart."""
 
     async def alive(self, worker_id: str | None) -> bool:
         """Whether the worker that wrote a message still runs."""
@@ -109,6 +109,8 @@ class LocalWorkers:
             return
         self._fd = os.open(self._lock_path(self.worker_id), os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
+        for path in self.folder.glob("*.lock"):  # left by workers that wrote nothing after
+            await self.alive(path.stem)  # removes the files of the dead
 
     async def keep_alive(self) -> None:
         pass  # the lock lives as long as the process
