@@ -42,7 +42,9 @@ def serve(
         _migrate(settings)
     if workers > 1 and not settings.redis_url:
         typer.echo(
-            "warning: several workers without HEARTH_REDIS_URL do not share limits or streams",
+            "note: without HEARTH_REDIS_URL each worker keeps its own rate limits, and a client"
+            " that re-attaches to a reply through another worker gets its text from the database"
+            " every half second",
             err=True,
         )
     typer.echo(f"Hearth is running at http://{host}:{port}/", err=True)
