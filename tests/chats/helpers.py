@@ -95,6 +95,14 @@ async def rerun_json(
     )
 
 
+async def open_send(
+    client: httpx.AsyncClient, headers: dict[str, str], chat_id: str, content: str = "Hello"
+) -> Any:
+    return client.stream(
+        "POST", f"/chats/{chat_id}/messages", json={"content": content}, headers=headers
+    )
+
+
 async def send_sse(
     client: httpx.AsyncClient, account: Account, chat_id: str, content: str = "Hello"
 ) -> list[Event]:

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from hearth.core.db import build_engine
 from tests.chats.conftest import free_port
-from tests.chats.helpers import create_character, create_chat, parse_sse
+from tests.chats.helpers import create_character, create_chat, open_send, parse_sse
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
@@ -101,12 +101,7 @@ async def test_kill_during_a_slow_stream_leaves_the_partial_text_interrupted(
         chat = await create_chat(http, me, character["id"])
         fake_llm.script(Reply(tokens=TOKENS, delay=0.1))
 
-        async with http.stream(
-            "POST",
-            f"/chats/{chat['id']}/messages",
-            json={"content": "Tell me"},
-            headers=me.headers,
-        ) as response:
+        async with await open_send(http, me.headers, chat["id"], "Tell me") as response:
             events = response.aiter_lines()
             seen = await read_text(events, until=len("".join(TOKENS[:15])))
             await asyncio.sleep(1.2)  # more than one flush interval after what we saw
@@ -188,12 +183,7 @@ async def test_a_restarted_worker_leaves_its_siblings_reply_streaming(
         character = await create_character(http, me)
         chat = await create_chat(http, me, character["id"])
         fake_llm.script(Reply(tokens=tokens, delay=0.1))
-        async with http.stream(
-            "POST",
-            f"/chats/{chat['id']}/messages",
-            json={"content": "Tell me"},
-            headers=me.headers,
-        ) as response:
+        async with await open_send(http, me.headers, chat["id"], "Tell me") as response:
             events = response.aiter_lines()
             seen = await read_text(events, until=len("".join(tokens[:5])))
             engine = build_engine(database_url)

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from hearth.chats.hub import RedisHub
 from hearth.chats.runner import GenerationRunner
 from hearth.chats.workers import RedisWorkers
-from tests.chats.helpers import deltas_text, new_chat, parse_sse, wait_status
+from tests.chats.helpers import deltas_text, new_chat, parse_sse, send_json, wait_status
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
@@ -72,13 +72,7 @@ async def test_stop_from_another_worker_reaches_the_generation(
     me = await create_account(client)
     chat = await new_chat(client, me)
     fake_llm.script(Reply(tokens=[f"w{n} " for n in range(40)], delay=0.05))
-    sending = asyncio.create_task(
-        client.post(
-            f"/chats/{chat['id']}/messages",
-            json={"content": "Hi"},
-            headers={**me.headers, "Accept": "application/json"},
-        )
-    )
+    sending = asyncio.create_task(send_json(client, me, chat["id"]))
     engine: Any = app.state.chat_engine
     message_id = await first_words_written(engine.runner)
     elsewhere = GenerationRunner(

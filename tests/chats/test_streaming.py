@@ -22,6 +22,7 @@ from tests.chats.helpers import (
     inspect_prompt,
     messages,
     new_chat,
+    open_send,
     parse_sse,
     wait_status,
 )
@@ -50,14 +51,6 @@ async def read_events(response: httpx.Response, count: int | None = None) -> lis
         if count is not None and len(events) >= count:
             break
     return events
-
-
-async def open_send(
-    client: httpx.AsyncClient, headers: dict[str, str], chat_id: str, content: str = "Hello"
-) -> Any:
-    return client.stream(
-        "POST", f"/chats/{chat_id}/messages", json={"content": content}, headers=headers
-    )
 
 
 async def test_disconnect_then_reattach_gets_the_full_text_exactly_once(

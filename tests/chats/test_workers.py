@@ -11,22 +11,19 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from hearth.app import create_app
-from hearth.chats.hub import MemoryHub
 from hearth.chats.models import Message
 from hearth.chats.recovery import recover_interrupted
-from hearth.chats.runner import GenerationRunner
 from hearth.chats.workers import STOP_TTL_SECONDS, LocalWorkers
 from hearth.config import Settings
 from hearth.core.ids import uuid7
 from tests.chats.conftest import gateway_for
-from tests.chats.helpers import new_chat, wait_status
+from tests.chats.helpers import new_chat, send_json
 from tests.chats.test_redis_engine import first_words_written
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
@@ -162,37 +159,6 @@ async def test_recovery_spares_the_replies_a_live_sibling_is_writing(
     await sibling.aclose()
 
 
-async def test_stop_from_another_worker_reaches_the_generation_without_redis(
-    client: httpx.AsyncClient, app: FastAPI, settings: Settings, fake_llm: FakeOpenAI
-) -> None:
-    me = await create_account(client)
-    chat = await new_chat(client, me)
-    fake_llm.script(Reply(tokens=[f"w{n} " for n in range(40)], delay=0.05))
-    sending = asyncio.create_task(
-        client.post(
-            f"/chats/{chat['id']}/messages",
-            json={"content": "Hi"},
-            headers={**me.headers, "Accept": "application/json"},
-        )
-    )
-    engine: Any = app.state.chat_engine
-    message_id = await first_words_written(engine.runner)
-    elsewhere = GenerationRunner(
-        app.state.db,
-        MemoryHub(),
-        lambda: engine.gateway,
-        lambda: engine.usage_hook,
-        workers=LocalWorkers(settings.data_dir / "workers", "elsewhere"),
-    )
-
-    assert await elsewhere.request_stop(message_id)
-    response = await sending
-
-    assert response.json()["assistant_message"]["status"] == "stopped"
-    stored = await wait_status(client, me, chat["id"], str(message_id))
-    assert stored["status"] == "stopped" and stored["content"]
-
-
 @pytest.fixture
 async def second_worker(
     settings: Settings, fake_llm: FakeOpenAI
@@ -216,13 +182,7 @@ async def test_stop_through_the_api_of_another_worker_answers_the_stopped_reply(
     me = await create_account(client)
     chat = await new_chat(client, me)
     fake_llm.script(Reply(tokens=[f"w{n} " for n in range(60)], delay=0.05))
-    sending = asyncio.create_task(
-        client.post(
-            f"/chats/{chat['id']}/messages",
-            json={"content": "Hi"},
-            headers={**me.headers, "Accept": "application/json"},
-        )
-    )
+    sending = asyncio.create_task(send_json(client, me, chat["id"]))
     message_id = await first_words_written(app.state.chat_engine.runner)
 
     stopped = await second_worker.post(
