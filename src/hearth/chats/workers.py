@@ -107,8 +107,12 @@ class LocalWorkers:
         self.stops.mkdir(parents=True, exist_ok=True)
         if sys.platform == "win32":
             return
-        self._fd = os.open(self._lock_path(self.worker_id), os.O_RDWR | os.O_CREAT, 0o600)
+        # Locked before it takes its name: a sibling starting at the same moment, clearing
+        # the locks of the dead, must never find it unlocked.
+        fresh = self.folder / f"{self.worker_id}.new"
+        self._fd = os.open(fresh, os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
+        os.replace(fresh, self._lock_path(self.worker_id))
         for path in self.folder.glob("*.lock"):  # left by workers that wrote nothing after
             await self.alive(path.stem)  # removes the files of the dead
 
