@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
             settings.provider_sync_seconds,
         )
         await app.state.provider_sync.start()  # other workers' provider changes arrive here
-        # Recovers replies a dead process left `streaming`, then runs generations.
+        # Runs generations, and recovers the replies dead workers left `streaming`.
         app.state.chat_engine = await start_chat_engine(app.state, app.state.db, app.state.redis)
         preload = asyncio.create_task(preload_sdks(app.state.llm), name="sdk-preload")
         if freeze_heap:

@@ -55,7 +55,8 @@ class ChatEngine:
 
 
 async def start_chat_engine(state: Any, database: Database, redis: Any = None) -> ChatEngine:
-    """Recover what dead workers left `streaming`, then start the runner."""
+    """Start the runner, which announces this worker, then recover what dead workers left
+    `streaming`."""
     worker_id = uuid.uuid4().hex
     settings = getattr(state, "settings", None)
     key_prefix = f"{getattr(settings, 'redis_prefix', 'hearth')}:chat:"
