@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from hearth.core.db import build_engine
 from tests.chats.conftest import free_port
-from tests.chats.helpers import create_character, create_chat, open_send, parse_sse
+from tests.chats.helpers import new_chat, open_send, parse_sse
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
@@ -97,8 +97,7 @@ async def test_kill_during_a_slow_stream_leaves_the_partial_text_interrupted(
     await server.start()
     async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=30) as http:
         me = await create_account(http)
-        character = await create_character(http, me)
-        chat = await create_chat(http, me, character["id"])
+        chat = await new_chat(http, me)
         fake_llm.script(Reply(tokens=TOKENS, delay=0.1))
 
         async with await open_send(http, me.headers, chat["id"], "Tell me") as response:
@@ -180,8 +179,7 @@ async def test_a_restarted_worker_leaves_its_siblings_reply_streaming(
     tokens = [f"t{n} " for n in range(150)]
     async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=60) as http:
         me = await create_account(http)
-        character = await create_character(http, me)
-        chat = await create_chat(http, me, character["id"])
+        chat = await new_chat(http, me)
         fake_llm.script(Reply(tokens=tokens, delay=0.1))
         async with await open_send(http, me.headers, chat["id"], "Tell me") as response:
             events = response.aiter_lines()
