@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hearth.chats.hub import MemoryHub, RedisHub, StreamHub
-from hearth.chats.recovery import recover_interrupted
+from hearth.chats.recovery import WorkerAlive, recover_interrupted
 from hearth.chats.runner import GenerationRunner
 from hearth.chats.usage import NoQuota, UsageHook
 from hearth.chats.workers import LocalWorkers, RedisWorkers, Workers
@@ -82,7 +82,7 @@ async def start_chat_engine(state: Any, database: Database, redis: Any = None) -
     return engine
 
 
-async def _sweep(database: Database, alive: Any) -> None:
+async def _sweep(database: Database, alive: WorkerAlive) -> None:
     """With several workers, one may die while the others run on: recover its messages."""
     while True:
         await asyncio.sleep(SWEEP_SECONDS)

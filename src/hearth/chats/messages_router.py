@@ -283,8 +283,7 @@ async def stop_generation(
         raise NotGenerating()
     key = str(message.id)
     await db.commit()  # end this transaction: the runner writes the final state
-    if not await engine.runner.request_stop(message.id):
-        raise NotGenerating()
+    await engine.runner.request_stop(message.id)
     try:
         async with asyncio.timeout(10):
             if await engine.hub.knows(key):

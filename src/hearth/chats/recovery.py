@@ -26,13 +26,8 @@ BATCH = 500
 WorkerAlive = Callable[[str | None], Awaitable[bool]]
 
 
-async def _never_alive(_worker_id: str | None) -> bool:
-    return False
-
-
-async def recover_interrupted(database: Database, alive: WorkerAlive | None = None) -> int:
+async def recover_interrupted(database: Database, alive: WorkerAlive) -> int:
     """Mark orphaned `streaming` messages `interrupted` (or `error` if empty); returns count."""
-    alive = alive or _never_alive
     recovered = 0
     async with database.sessionmaker() as session:
         rows = (

@@ -162,16 +162,15 @@ class GenerationRunner:
         gateway: Callable[[], LLMGateway],
         usage_hook: Callable[[], UsageHook],
         *,
-        workers: Workers | None = None,
+        workers: Workers,
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
     ) -> None:
         self.database = database
         self.hub = hub
         self._gateway = gateway
         self._usage_hook = usage_hook
-        # Without `workers` this runner is the only one: nobody else to ask or to hear from.
         self.workers = workers
-        self.worker_id = workers.worker_id if workers is not None else uuid.uuid4().hex
+        self.worker_id = workers.worker_id
         self.flush_interval = flush_interval
         self._live: dict[uuid.UUID, _Live] = {}
         self._chats: set[uuid.UUID] = set()
@@ -184,11 +183,10 @@ class GenerationRunner:
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        if self.workers is not None:
-            try:
-                await self.workers.start()
-            except Exception:  # Redis down at start-up: /readyz says so; the loop retries
-                log.warning("chat.heartbeat_failed", exc_info=True)
+        try:
+            await self.workers.start()
+        except Exception:  # Redis down at start-up: /readyz says so; the loop retries
+            log.warning("chat.heartbeat_failed", exc_info=True)
         self._loop_task = asyncio.create_task(self._flush_loop(), name="chat-flush-loop")
         self._finalizer = asyncio.create_task(self._finalize_loop(), name="chat-finalizer")
 
@@ -239,10 +237,8 @@ class GenerationRunner:
                 live.stop_requested = True
                 live.task.cancel()
             return True
-        if self.workers is not None:
-            await self.workers.ask_stop(message_id)
-            return True
-        return False
+        await self.workers.ask_stop(message_id)
+        return True
 
     async def _run(self, live: _Live) -> None:
         job = live.job
@@ -482,16 +478,15 @@ class GenerationRunner:
             await asyncio.sleep(self.flush_interval)
             try:
                 await self.flush()
-                if self.workers is not None:
-                    await self._check_remote_stops(self.workers)
-                    await self.workers.keep_alive()
+                await self._check_remote_stops()
+                await self.workers.keep_alive()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("chat.flush_failed")
 
-    async def _check_remote_stops(self, workers: Workers) -> None:
+    async def _check_remote_stops(self) -> None:
         running = [mid for mid, live in self._live.items() if not live.finishing]
         if running:
-            for mid in await workers.stops_among(running):
+            for mid in await self.workers.stops_among(running):
                 await self.request_stop(mid)
