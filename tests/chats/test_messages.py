@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from hearth.chats.models import Message
+from hearth.chats.turns import MAX_SWIPES
 from hearth.core.ids import uuid7
 from tests.chats.helpers import (
     as_sent,
@@ -73,6 +74,38 @@ async def test_regenerate_adds_a_swipe_and_keeps_the_old_ones(
     assert regenerated["content"] == "Second"
     # The prompt of a regeneration ends with the user's message, not the old reply.
     assert fake_llm.requests[-1].json()["messages"][-1]["content"] == "Hello"
+
+
+async def test_a_reply_with_the_most_alternatives_is_not_regenerated(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+    swipes = [f"Take {n}" for n in range(MAX_SWIPES)]
+    lines = [
+        {"user_name": "You", "character_name": "Aria"},
+        {"name": "You", "is_user": True, "mes": "Hi"},
+        {"name": "Aria", "is_user": False, "mes": swipes[0], "swipes": swipes, "swipe_id": 0},
+    ]
+    imported = await client.post(
+        "/chats/import",
+        data={"character_id": character["id"]},
+        files={"file": ("chat.jsonl", "\n".join(json.dumps(line) for line in lines))},
+        headers=me.headers,
+    )
+    chat_id = imported.json()["id"]
+    reply = (await messages(client, me, chat_id))[-1]
+
+    response = await rerun_json(client, me, chat_id, reply["id"])
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "too_many_swipes"
+    assert (await messages(client, me, chat_id))[-1] == reply
+    assert fake_llm.requests == []
+    # Continuing writes into the current alternative, so it is still allowed.
+    fake_llm.script(Reply(tokens=[" more"]))
+    continued = await rerun_json(client, me, chat_id, reply["id"], "continue")
+    assert continued.json()["content"] == "Take 0 more"
 
 
 async def test_selecting_a_swipe_makes_it_current(

@@ -44,6 +44,13 @@ class InvalidChatOperation(Conflict):
     code = "invalid_chat_operation"
 
 
+class TooManySwipes(Conflict):
+    """A reply holds at most `turns.MAX_SWIPES` alternatives: every one is stored in its row,
+    and every page of the chat carries them."""
+
+    code = "too_many_swipes"
+
+
 register_messages(
     {
         "chat_not_found": ("Chat not found.", "Чат не найден.", "Chat no encontrado."),
@@ -81,6 +88,14 @@ register_messages(
             "This cannot be done with this message.",
             "С этим сообщением так сделать нельзя.",
             "No se puede hacer esto con este mensaje.",
+        ),
+        "too_many_swipes": (
+            "This reply already has as many alternatives as it can hold. Edit it, or pick one "
+            "of its alternatives.",
+            "У этого ответа уже максимум вариантов. Отредактируйте его или выберите один из "
+            "вариантов.",
+            "Esta respuesta ya tiene el máximo de alternativas. Edítala o elige una de sus "
+            "alternativas.",
         ),
         "model_failed": (
             "The model could not answer.",

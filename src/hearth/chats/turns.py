@@ -20,7 +20,7 @@ from sqlalchemy.types import NullType
 
 from hearth.characters.models import Character
 from hearth.chats import service
-from hearth.chats.errors import GenerationInProgress, InvalidChatOperation
+from hearth.chats.errors import GenerationInProgress, InvalidChatOperation, TooManySwipes
 from hearth.chats.lorebook import ParsedLorebooks
 from hearth.chats.models import CHATS, MESSAGES, Chat, Message
 from hearth.chats.prompt import (
@@ -51,6 +51,7 @@ MAX_PAGE = 1024
 THREAD_ROWS = 512
 THREAD_ITEMS = 2_000
 MAX_REPLY_TOKENS = 1024
+MAX_SWIPES = 100
 
 
 @dataclass
@@ -417,6 +418,8 @@ async def prepare_rerun(
     if chat.active_message_id is not None:
         raise GenerationInProgress()
     await _last_message_guard(db, chat, message)
+    if mode == "reply" and len(message.swipes or [message.content]) >= MAX_SWIPES:
+        raise TooManySwipes()
     turn = await open_turn(db, user, chat, gateway)
     budget = history_read_budget(turn.context_length, turn.reply_reserve)
     if mode == "continue":
