@@ -43,12 +43,25 @@ _COPIED = [
 ]
 
 
+async def hold(db: AsyncSession, chat: Chat, message: Message) -> None:
+    """Take the chat's row for the rest of the transaction, then re-read `message`.
+
+    A generation starts by an UPDATE of that row, so none can start between the checks that
+    follow and the change they guard (on SQLite the row lock is the write lock). And the
+    message is read as it is now, not as the request first found it: since then a reply may
+    have started, ended or been regenerated in it, or it may have been deleted.
+    """
+    await db.refresh(chat, ["active_message_id"], with_for_update=True)
+    await service.reread_message(db, message)
+
+
 def _not_streaming(chat: Chat, message: Message) -> None:
     if message.status == "streaming" or chat.active_message_id == message.id:
         raise GenerationInProgress()
 
 
 async def select_swipe(db: AsyncSession, chat: Chat, message: Message, index: int) -> Message:
+    await hold(db, chat, message)
     _not_streaming(chat, message)
     swipes = list(message.swipes or [message.content])
     if index >= len(swipes):
@@ -70,6 +83,7 @@ async def edit_message(
     hidden: bool | None = None,
     rating: int | None = None,
 ) -> Message:
+    await hold(db, chat, message)
     if content is not None:
         _not_streaming(chat, message)
         message.content = content
@@ -80,21 +94,29 @@ async def edit_message(
     if hidden is not None:
         message.hidden = hidden
     if rating is not None:
-        await rate_message(db, message, rating)
+        _rate(message, rating)
     await db.flush()
     return message
 
 
-async def rate_message(db: AsyncSession, message: Message, rating: int | None) -> Message:
+async def rate_message(
+    db: AsyncSession, chat: Chat, message: Message, rating: int | None
+) -> Message:
+    await hold(db, chat, message)
+    _rate(message, rating)
+    await db.flush()
+    return message
+
+
+def _rate(message: Message, rating: int | None) -> None:
     if message.role != "assistant":
         raise InvalidChatOperation("Only a reply of the character can be rated.")
     message.rating = rating
-    await db.flush()
-    return message
 
 
 async def delete_message(db: AsyncSession, chat: Chat, message: Message, *, cascade: bool) -> int:
     """Delete the message (and, with `cascade`, every later one); returns how many."""
+    await hold(db, chat, message)
     if chat.active_message_id is not None:
         active = chat.active_message_id
         if active == message.id or (cascade and active > message.id):

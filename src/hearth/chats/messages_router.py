@@ -15,7 +15,7 @@ from hearth.auth.deps import CurrentUser
 from hearth.chats import editing, inspection, service, turns
 from hearth.chats.deps import EngineDep, SendingUser, wants_json
 from hearth.chats.engine import ChatEngine
-from hearth.chats.errors import GenerationInProgress, ModelFailed, NotGenerating
+from hearth.chats.errors import GenerationInProgress, MessageNotFound, ModelFailed, NotGenerating
 from hearth.chats.hub import HubEvent
 from hearth.chats.models import Message
 from hearth.chats.runner import llm_error_body
@@ -34,7 +34,7 @@ from hearth.chats.schemas import (
 from hearth.chats.sse import HEARTBEAT_SECONDS, batched, parse_last_event_id, sse_response
 from hearth.chats.usage import Settlement, UsageRequest
 from hearth.core.deps import DatabaseDep, DbDep, short_statements
-from hearth.core.errors import NotFound
+from hearth.core.errors import NotFound, ServiceUnavailable
 from hearth.core.pagination import Page
 from hearth.limits.deps import SendRateLimit
 from hearth.llm.errors import LLMError
@@ -81,7 +81,7 @@ async def _stream_or_wait(
         if item.terminal:
             terminal = item
     assert terminal is not None
-    assistant = terminal.data if terminal.event == "done" else terminal.data["assistant_message"]
+    assistant = _reply_of(terminal)
     if user_message is None:
         return JSONResponse(assistant)
     return JSONResponse(
@@ -89,6 +89,17 @@ async def _stream_or_wait(
             {"user_message": user_message, "assistant_message": assistant}
         ).model_dump(mode="json")
     )
+
+
+def _reply_of(terminal: HubEvent) -> dict[str, Any]:
+    """The stored reply that a generation's last event carries."""
+    if terminal.event == "done":
+        return terminal.data
+    if "assistant_message" in terminal.data:
+        return dict(terminal.data["assistant_message"])
+    if terminal.data.get("code") == MessageNotFound.code:
+        raise MessageNotFound()
+    raise ServiceUnavailable()  # its end could not be stored
 
 
 async def _launch(engine: ChatEngine, prepared: turns.PreparedGeneration) -> str:
@@ -292,12 +303,10 @@ async def stop_generation(
                 ending = _poll_database(database, message.id, 0)
             async for item in ending:
                 if item.terminal:
-                    return dict(
-                        item.data if item.event == "done" else item.data["assistant_message"]
-                    )
+                    return _reply_of(item)
     except TimeoutError:
         pass
-    await db.refresh(message)
+    await service.reread_message(db, message)
     return message_json(message)
 
 
@@ -360,7 +369,7 @@ async def rate_message(
     """1–4 stars for a reply (null clears), kept for the creator's statistics."""
     chat = await service.get_chat(db, user, chat_id)
     message = await service.get_message(db, chat, message_id)
-    return MessageOut.of(await editing.rate_message(db, message, body.rating))
+    return MessageOut.of(await editing.rate_message(db, chat, message, body.rating))
 
 
 @router.get("/{message_id}/prompt")

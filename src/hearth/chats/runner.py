@@ -52,6 +52,14 @@ INTERRUPTED_BY_SHUTDOWN = {
     "code": "generation_interrupted",
     "message": "The server restarted while this reply was being written.",
 }
+REPLY_DELETED = {
+    "code": "message_not_found",
+    "message": "The reply was deleted while it was being written.",
+}
+
+
+class _ReplyDeleted(LookupError):
+    """The reply's row was gone when its end was written (its chat or account was deleted)."""
 
 
 @dataclass
@@ -287,6 +295,9 @@ class GenerationRunner:
             message = await self._finish(
                 live, status, served, end, error, ttft_ms=ttft_ms, duration_ms=duration_ms
             )
+        except _ReplyDeleted:
+            log.info("chat.reply_deleted message=%s", key)
+            message, error = None, dict(REPLY_DELETED)
         except Exception:
             log.exception("chat.finish_failed message=%s", key)
             message = None
@@ -383,8 +394,8 @@ class GenerationRunner:
                 body = bodies.get(final.job.message_id)
                 if final.done.done():
                     continue
-                if body is None:  # deleted while it was being written
-                    final.done.set_exception(LookupError("message vanished"))
+                if body is None:
+                    final.done.set_exception(_ReplyDeleted())
                 else:
                     final.done.set_result(body)
 
@@ -398,6 +409,10 @@ class GenerationRunner:
             rows: list[dict[str, Any]] = []
             bodies: dict[uuid.UUID, dict[str, Any]] = {}
             for final in batch:
+                # The chat is free again even if its reply was deleted meanwhile.
+                chats.append(
+                    {"b_chat": final.job.chat_id, "b_message": final.job.message_id, "b_now": now}
+                )
                 stored = found.get(final.job.message_id)
                 if stored is None:
                     continue
@@ -407,11 +422,10 @@ class GenerationRunner:
                 values = {**final.values, "swipes": swipes}
                 rows.append({"b_id": stored.id, **{f"b_{k}": v for k, v in values.items()}})
                 bumps[final.job.character_id] += final.counted
-                chats.append({"b_chat": final.job.chat_id, "b_message": stored.id, "b_now": now})
                 bodies[stored.id] = message_json(Message(**{**stored._mapping, **values}))
             if rows:
                 await session.execute(_WRITE_FINAL, rows)
-                await session.execute(_END_GENERATION, chats)
+            await session.execute(_END_GENERATION, chats)
             snapshots = [
                 {"b_id": final.job.message_id, "b_snapshot": final.snapshot}
                 for final in batch

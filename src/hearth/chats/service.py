@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
@@ -100,6 +101,14 @@ async def get_message(db: AsyncSession, chat: Chat, message_id: uuid.UUID) -> Me
     if message is None or message.chat_id != chat.id:
         raise MessageNotFound()
     return message
+
+
+async def reread_message(db: AsyncSession, message: Message) -> None:
+    """`message` as stored now (another request may have changed or deleted it since)."""
+    try:
+        await db.refresh(message)
+    except InvalidRequestError:  # the row is gone
+        raise MessageNotFound() from None
 
 
 async def character_for_turn(db: AsyncSession, user: User, chat: Chat) -> Character:

@@ -431,11 +431,19 @@ async def prepare_rerun(
     prompt = await assemble(turn, history, window.has_older, mode, turn_number=chat.turns)
     reservation = await _reserve(db, hook, user, turn, prompt)
     await _lock_or_release(db, chat, message.id, hook, reservation)
+    # Only now is no edit or deletion of the chat's messages possible until the generation
+    # ends (they hold the chat's row first): read the message as the ones before left it.
+    await service.reread_message(db, message)
+    await _last_message_guard(db, chat, message)
     base_text = ""
     if mode == "continue":
         base_text = message.content
     else:
         swipes = list(message.swipes or [message.content])
+        if 0 <= message.swipe_index < len(swipes):
+            # The current alternative is `content` (a branch copies a reply that is still
+            # being written with its swipe not filled in yet): keep it as it reads.
+            swipes[message.swipe_index] = message.content
         swipes.append("")
         message.swipes = swipes
         message.swipe_index = len(swipes) - 1
