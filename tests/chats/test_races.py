@@ -191,6 +191,44 @@ async def test_a_reply_deleted_with_its_row_while_it_streams_frees_its_chat(
     assert again.json()["assistant_message"]["content"] == "Again"
 
 
+async def test_a_stop_that_comes_before_the_generation_first_runs_ends_it_stopped(
+    app: FastAPI, client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    """The stop endpoint and the flush loop (a stop through another worker) can run between
+    the task's creation and its first step."""
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    engine = app.state.chat_engine
+    async with app.state.db.sessionmaker() as session:
+        user = await session.get(User, uuid.UUID(me.user["id"]))
+        assert user is not None
+        live_chat = await service.get_live_chat(session, user, uuid.UUID(chat["id"]))
+        assert engine.runner.claim_chat(live_chat.id)
+        prepared = await turns.prepare_send(
+            session,
+            user,
+            live_chat,
+            "Hello",
+            engine.gateway,
+            engine.usage_hook,
+            engine.runner.worker_id,
+        )
+        await session.commit()
+    key = str(prepared.assistant.id)
+    await engine.hub.open(key)
+
+    engine.runner.launch(prepared.job)
+    await engine.runner.request_stop(prepared.assistant.id)
+
+    events = [event async for event in engine.hub.subscribe(key, 0)]
+    assert events[-1].event == "done"
+    assert events[-1].data["status"] == "stopped"
+    assert fake_llm.requests == []
+    again = await send_json(client, me, chat["id"], "Hello again")
+    assert again.status_code == 200, again.text
+    assert again.json()["assistant_message"]["status"] == "complete"
+
+
 async def wait_until(condition: Any, seconds: float = 10) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds

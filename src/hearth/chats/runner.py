@@ -58,6 +58,10 @@ REPLY_DELETED = {
 }
 
 
+class _StoppedEarly(Exception):
+    """A stop came before the generation's first step: the provider is not called."""
+
+
 class _ReplyDeleted(LookupError):
     """The reply's row was gone when its end was written (its chat or account was deleted)."""
 
@@ -100,6 +104,7 @@ class _Live:
     chars: int = 0
     flushed_chars: int = 0
     stop_requested: bool = False
+    started: bool = False
     finishing: bool = False
     snapshot_written: bool = False
     task: asyncio.Task[None] | None = None
@@ -243,7 +248,11 @@ class GenerationRunner:
         if live is not None and live.task is not None:
             if not live.finishing:
                 live.stop_requested = True
-                live.task.cancel()
+                # A task cancelled before its first step never runs a line: it would end
+                # without storing the reply or freeing the chat. One not started yet sees
+                # `stop_requested` when it does.
+                if live.started:
+                    live.task.cancel()
             return True
         await self.workers.ask_stop(message_id)
         return True
@@ -256,7 +265,10 @@ class GenerationRunner:
         served: StreamStart | None = None
         end: StreamEnd | None = None
         error: dict[str, str] | None = None
+        live.started = True
         try:
+            if live.stop_requested:
+                raise _StoppedEarly
             stream = self._gateway().stream(
                 job.prompt.messages, model_id=job.model_id, params=job.params
             )
@@ -274,6 +286,8 @@ class GenerationRunner:
                 elif isinstance(event, StreamEnd):
                     end = event
             status = "complete"
+        except _StoppedEarly:
+            status = "stopped"
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is not None:
