@@ -1,0 +1,69 @@
+"""Many clients changing the same chats at once (`bench/chat_chaos.py`, for a few seconds)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+import pytest
+from bench.chat_chaos import exercise
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from hearth.chats.models import Chat, Message
+from tests.chats.helpers import new_chat
+from tests.factories import create_account
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.script import Reply
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {"send_rate": "100000/minute", "send_ip_rate": "100000/minute"}
+
+
+async def test_clients_changing_the_same_chats_at_once_break_nothing(
+    app: FastAPI,
+    live_client: httpx.AsyncClient,
+    fake_llm: FakeOpenAI,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake_llm.default_reply = Reply(tokens=["word "] * 12, delay=0.02)
+    chats = []
+    for _ in range(2):
+        account = await create_account(live_client)
+        for _ in range(2):
+            chat = await new_chat(live_client, account)
+            chats.append((account.access_token, chat["id"]))
+
+    with caplog.at_level(logging.ERROR):
+        tally = await exercise(live_client, chats, actors=3, seconds=8, seed=7)
+        running, locked = await replies_left(app)
+
+    assert tally.problems == []
+    assert (running, locked) == (0, 0)
+    assert [
+        record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR
+    ] == []
+    # The clients did meet: replies ran while others were refused or deleted under them.
+    assert tally.answers["send 200"] > 10
+    assert tally.answers["send 409"] > 0
+    assert tally.answers["stop 200"] > 0
+
+
+async def replies_left(app: FastAPI, seconds: float = 15) -> tuple[int, int]:
+    """Messages still `streaming` and chats still locked, once the replies had time to end."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        async with app.state.db.sessionmaker() as session:
+            running = await session.scalar(
+                select(func.count()).where(Message.status == "streaming")
+            )
+            locked = await session.scalar(
+                select(func.count()).where(Chat.active_message_id.is_not(None))
+            )
+        if not (running or locked) or loop.time() > deadline:
+            return int(running or 0), int(locked or 0)
+        await asyncio.sleep(0.1)
