@@ -20,8 +20,10 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.chats import editing, service, turns
+from hearth.chats.engine import SweepCheck
 from hearth.chats.errors import GenerationInProgress, MessageNotFound
 from hearth.chats.models import Message
+from hearth.chats.recovery import recover_interrupted
 from hearth.users.models import User
 from tests.chats.helpers import (
     llm_called,
@@ -235,3 +237,37 @@ async def wait_until(condition: Any, seconds: float = 10) -> None:
     while not condition():
         assert loop.time() < deadline, "the condition never held"
         await asyncio.sleep(0.01)
+
+
+async def test_a_reply_whose_end_could_not_be_stored_is_recovered_by_the_second_sweep(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    fake_llm: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    runner = app.state.chat_engine.runner
+    fake_llm.script(Reply(tokens=["Once ", "upon ", "a time"], delay=0.4), Reply(tokens=["Again"]))
+
+    async def database_down(batch: Any) -> Any:
+        raise ConnectionError("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(runner, "_write_finals", database_down)
+        failed = await send_json(client, me, chat["id"])
+    assert failed.status_code == 503
+    [_, _, reply] = await messages(client, me, chat["id"])
+    assert reply["status"] == "streaming"
+
+    check = SweepCheck(runner)
+    first = await recover_interrupted(app.state.db, check.still_written)
+    check.sweep_done()
+    second = await recover_interrupted(app.state.db, check.still_written)
+
+    assert (first, second) == (0, 1)
+    [_, _, recovered] = await messages(client, me, chat["id"])
+    assert recovered["status"] == "interrupted"
+    assert recovered["content"] and "Once upon a time".startswith(recovered["content"])
+    again = await send_json(client, me, chat["id"], "Still there?")
+    assert again.json()["assistant_message"]["content"] == "Again"

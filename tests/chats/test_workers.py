@@ -150,7 +150,10 @@ async def test_recovery_spares_the_replies_a_live_sibling_is_writing(
             )
         await session.commit()
 
-    recovered = await recover_interrupted(app.state.db, app.state.chat_engine.workers.alive)
+    workers = app.state.chat_engine.workers
+    recovered = await recover_interrupted(
+        app.state.db, lambda message: workers.alive(message.worker_id)
+    )
 
     assert recovered == 1
     async with app.state.db.sessionmaker() as session:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from hearth.chats.hub import MemoryHub, RedisHub, StreamHub
-from hearth.chats.recovery import WorkerAlive, recover_interrupted
+from hearth.chats.models import Message
+from hearth.chats.recovery import recover_interrupted
 from hearth.chats.runner import GenerationRunner
 from hearth.chats.usage import NoQuota, UsageHook
 from hearth.chats.workers import LocalWorkers, RedisWorkers, Workers
@@ -75,18 +76,48 @@ async def start_chat_engine(state: Any, database: Database, redis: Any = None) -
     )
     await engine.runner.start()  # announces this worker: not to be taken for a dead one
     try:
-        await recover_interrupted(database, workers.alive)
+        await recover_interrupted(database, lambda message: workers.alive(message.worker_id))
     except Exception:  # e.g. Redis down: never block start-up; the sweep tries again
         log.exception("chat.recovery_failed")
-    engine._sweeper = asyncio.create_task(_sweep(database, workers.alive), name="chat-recovery")
+    engine._sweeper = asyncio.create_task(
+        _sweep(database, SweepCheck(engine.runner)), name="chat-recovery"
+    )
     return engine
 
 
-async def _sweep(database: Database, alive: WorkerAlive) -> None:
-    """With several workers, one may die while the others run on: recover its messages."""
+class SweepCheck:
+    """Whether the sweep should leave a `streaming` message alone: its worker is alive and,
+    if it is this worker, still runs it.
+
+    One of this worker's own that it does not run is a reply whose end could not be stored
+    (e.g. the database failed then). It counts as orphaned only when two sweeps in a row find
+    it so: the first may have met it between its commit and its launch.
+    """
+
+    def __init__(self, runner: GenerationRunner) -> None:
+        self.runner = runner
+        self._idle: set[uuid.UUID] = set()  # found not running by the previous sweep
+        self._found: set[uuid.UUID] = set()
+
+    async def still_written(self, message: Message) -> bool:
+        if message.worker_id != self.runner.worker_id:
+            return await self.runner.workers.alive(message.worker_id)
+        if self.runner.is_running(message.id):
+            return True
+        self._found.add(message.id)
+        return message.id not in self._idle
+
+    def sweep_done(self) -> None:
+        self._idle, self._found = self._found, set()
+
+
+async def _sweep(database: Database, check: SweepCheck) -> None:
+    """Recover what a worker that died while the others ran on left `streaming`, and what
+    this worker stopped writing without storing its end."""
     while True:
         await asyncio.sleep(SWEEP_SECONDS)
         try:
-            await recover_interrupted(database, alive)
+            await recover_interrupted(database, check.still_written)
         except Exception:
             log.exception("chat.recovery_sweep_failed")
+        check.sweep_done()

@@ -1,8 +1,9 @@
-"""Start-up recovery: no message stays `streaming` after the process that wrote it died.
+"""Recovery: no message stays `streaming` once nothing writes it.
 
-Only messages whose worker is gone are recovered (`chats/workers.py` tells): a restarting
-worker must not cut off its live siblings. A periodic sweep catches workers that died while
-the others kept running.
+Only messages that no one writes any more are recovered: a restarting worker must not cut
+off its live siblings (`chats/workers.py` tells which workers live). A periodic sweep
+catches workers that died while the others kept running, and replies of its own worker
+that ended without their end being stored (`chats/engine.py`).
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ INTERRUPTED = {
 }
 BATCH = 500
 
-WorkerAlive = Callable[[str | None], Awaitable[bool]]
+StillWritten = Callable[[Message], Awaitable[bool]]
 
 
-async def recover_interrupted(database: Database, alive: WorkerAlive) -> int:
+async def recover_interrupted(database: Database, still_written: StillWritten) -> int:
     """Mark orphaned `streaming` messages `interrupted` (or `error` if empty); returns count."""
     recovered = 0
     async with database.sessionmaker() as session:
@@ -34,8 +35,14 @@ async def recover_interrupted(database: Database, alive: WorkerAlive) -> int:
             await session.scalars(select(Message).where(Message.status == "streaming").limit(BATCH))
         ).all()
         for message in rows:
-            if await alive(message.worker_id):
+            if await still_written(message):
                 continue
+            # The chat before the message, in the order requests lock them (no deadlock).
+            await session.execute(
+                update(Chat)
+                .where(Chat.id == message.chat_id, Chat.active_message_id == message.id)
+                .values(active_message_id=None)
+            )
             message.status = "interrupted" if message.content else "error"
             swipes = list(message.swipes or [""])
             if 0 <= message.swipe_index < len(swipes):
@@ -44,11 +51,6 @@ async def recover_interrupted(database: Database, alive: WorkerAlive) -> int:
             message.error = dict(INTERRUPTED)
             message.finish_reason = "interrupted"
             message.worker_id = None
-            await session.execute(
-                update(Chat)
-                .where(Chat.id == message.chat_id, Chat.active_message_id == message.id)
-                .values(active_message_id=None)
-            )
             recovered += 1
         await session.commit()
     if recovered:

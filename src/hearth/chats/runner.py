@@ -437,9 +437,14 @@ class GenerationRunner:
                 rows.append({"b_id": stored.id, **{f"b_{k}": v for k, v in values.items()}})
                 bumps[final.job.character_id] += final.counted
                 bodies[stored.id] = message_json(Message(**{**stored._mapping, **values}))
+            # Rows are locked in the order a request locks them (PostgreSQL would deadlock
+            # otherwise): a send takes the quota counters, then the chat, then writes
+            # messages; an edit takes the chat, then changes the message. The charges land
+            # in the same transaction as the replies they pay for.
+            await self._bill(session, batch)
+            await session.execute(_END_GENERATION, chats)
             if rows:
                 await session.execute(_WRITE_FINAL, rows)
-            await session.execute(_END_GENERATION, chats)
             snapshots = [
                 {"b_id": final.job.message_id, "b_snapshot": final.snapshot}
                 for final in batch
@@ -448,8 +453,6 @@ class GenerationRunner:
             if snapshots:
                 await session.execute(_WRITE_SNAPSHOT, snapshots)
             await bump_messages(session, bumps)
-            # The charges land in the same transaction as the replies they pay for.
-            await self._bill(session, batch)
             await session.commit()
             return bodies
 
