@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import httpx
+import asyncio
 
+import httpx
+import pytest
+
+from hearth.auth import service
 from tests.factories import PASSWORD, register
 
 
@@ -111,3 +115,26 @@ async def test_implausible_birthdate_is_refused(client: httpx.AsyncClient) -> No
     )
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["field"] == "birthdate"
+
+
+async def test_a_sign_up_sent_twice_at_once_makes_one_account_and_says_why_not_two(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # All three requests pass the check for a taken email before any of them writes.
+    together = asyncio.Barrier(3)
+    hash_password = service.hash_password
+
+    async def hash_when_all_checked(password: str) -> str:
+        await together.wait()
+        return await hash_password(password)
+
+    monkeypatch.setattr(service, "hash_password", hash_when_all_checked)
+    body = {"email": "dora@example.com", "username": "dora", "password": PASSWORD}
+
+    answers = await asyncio.gather(*(client.post("/auth/register", json=body) for _ in range(3)))
+
+    assert sorted(answer.status_code for answer in answers) == [201, 409, 409]
+    refused = [answer.json()["error"]["code"] for answer in answers if answer.status_code == 409]
+    assert refused == ["email_taken", "email_taken"]
+    login = await client.post("/auth/login", json={"login": "dora", "password": PASSWORD})
+    assert login.status_code == 200

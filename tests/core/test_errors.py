@@ -8,6 +8,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from hearth.core.deps import DbDep
+from hearth.users.models import User
+from tests.factories import register
+
 
 async def test_unknown_api_path_is_a_json_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/no/such/thing")
@@ -41,6 +45,27 @@ async def test_unexpected_failure_is_a_500_without_trace_but_logged(
     assert "secret internal detail" not in response.text and "Traceback" not in response.text
     assert response.headers["X-Request-ID"] == "trace-me-123"
     assert any("secret internal detail" in (r.exc_text or str(r.exc_info)) for r in caplog.records)
+
+
+async def test_a_write_that_breaks_a_constraint_is_409_and_logs_no_values(
+    app: FastAPI, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What a service checked before it wrote can still fail at the write when a concurrent
+    request wrote first."""
+    await register(client, email="eve@example.com", username="eve")
+
+    async def write_a_second_eve(db: DbDep) -> None:
+        db.add(User(email="eve@example.com", username="eve2", password_hash="secret-hash"))
+        await db.flush()
+
+    app.router.add_api_route("/api/v1/second-eve", write_a_second_eve, methods=["POST"])
+    with caplog.at_level(logging.WARNING):
+        response = await client.post("/second-eve")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "concurrent_change"
+    assert "db.integrity_error" in caplog.text
+    assert "secret-hash" not in caplog.text and "eve2" not in caplog.text
 
 
 async def test_messages_follow_accept_language(client: httpx.AsyncClient) -> None:

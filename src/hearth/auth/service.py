@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import ColumnElement, bindparam, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.auth import errors
@@ -51,17 +52,7 @@ def ensure_can_sign_in(user: User) -> None:
 
 async def register(db: AsyncSession, settings: Settings, mailer: Mailer, data: RegisterIn) -> User:
     check_password(data.password, username=data.username, email=data.email)
-    taken = (
-        await db.execute(
-            select(User.email, User.username).where(
-                or_(User.email == data.email, User.username == data.username)
-            )
-        )
-    ).all()
-    if any(row.email == data.email for row in taken):
-        raise errors.EmailTaken(details=[{"field": "email", "message": "already registered"}])
-    if taken:
-        raise errors.UsernameTaken(details=[{"field": "username", "message": "already taken"}])
+    await _refuse_taken(db, data)
     user = User(
         email=data.email,
         username=data.username,
@@ -73,9 +64,28 @@ async def register(db: AsyncSession, settings: Settings, mailer: Mailer, data: R
         email_verified_at=None if settings.email_verification_enabled else utcnow(),
     )
     db.add(user)
-    await db.flush()
+    try:
+        await db.flush()
+    except IntegrityError:  # the same form sent twice: the other request took them first
+        await db.rollback()
+        await _refuse_taken(db, data)
+        raise
     await send_verification(db, settings, mailer, user)
     return user
+
+
+async def _refuse_taken(db: AsyncSession, data: RegisterIn) -> None:
+    taken = (
+        await db.execute(
+            select(User.email, User.username).where(
+                or_(User.email == data.email, User.username == data.username)
+            )
+        )
+    ).all()
+    if any(row.email == data.email for row in taken):
+        raise errors.EmailTaken(details=[{"field": "email", "message": "already registered"}])
+    if taken:
+        raise errors.UsernameTaken(details=[{"field": "username", "message": "already taken"}])
 
 
 async def send_verification(

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Scope, Send
 
 from hearth.core.i18n import pick_language, translate
+
+log = logging.getLogger(__name__)
 
 
 class AppError(Exception):
@@ -87,6 +91,13 @@ class TooManyRequests(AppError):
         )
 
 
+class ConcurrentChange(Conflict):
+    """A constraint the service had checked failed at the write: a concurrent request (a
+    form sent twice, two tabs) wrote first."""
+
+    code = "concurrent_change"
+
+
 class ServiceUnavailable(AppError):
     status_code, code = 503, "service_unavailable"
 
@@ -161,7 +172,17 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IntegrityError)
+    # The driver's first line names the constraint; the rest (and SQLAlchemy's own text)
+    # would carry the row's values into the log.
+    reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+    log.warning("db.integrity_error path=%s reason=%s", request.url.path, reason)
+    return await _app_error(request, ConcurrentChange())
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

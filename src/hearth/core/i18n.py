@@ -83,6 +83,11 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
         "Конфликт состояния.",
         "Conflicto de estado.",
     ),
+    "concurrent_change": (
+        "Another request changed this at the same time. Please try again.",
+        "Это одновременно изменил другой запрос. Попробуйте ещё раз.",
+        "Otra solicitud cambió esto al mismo tiempo. Inténtalo de nuevo.",
+    ),
     "rate_limited": (
         "Too many requests. Please wait a moment.",
         "Слишком много запросов. Подождите немного.",
