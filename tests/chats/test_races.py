@@ -271,3 +271,43 @@ async def test_a_reply_whose_end_could_not_be_stored_is_recovered_by_the_second_
     assert recovered["content"] and "Once upon a time".startswith(recovered["content"])
     again = await send_json(client, me, chat["id"], "Still there?")
     assert again.json()["assistant_message"]["content"] == "Again"
+
+
+async def test_a_branch_of_a_reply_being_written_keeps_its_text_when_regenerated(
+    live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    fake_llm.script(SLOW, Reply(tokens=["Fresh"]))
+
+    async with await open_send(live_client, me.headers, chat["id"]) as sending:
+        reply = await first_words_stored(live_client, me, chat["id"])
+        branched = await live_client.post(
+            f"/chats/{chat['id']}/branch", json={"message_id": reply["id"]}, headers=me.headers
+        )
+        await sending.aread()
+    branch = branched.json()
+    [*_, copy] = await messages(live_client, me, branch["id"])
+    assert copy["status"] == "interrupted" and copy["content"]
+
+    regenerated = await live_client.post(
+        f"/chats/{branch['id']}/messages/{copy['id']}/regenerate",
+        headers={**me.headers, "Accept": "application/json"},
+    )
+
+    assert regenerated.json()["swipes"] == [copy["content"], "Fresh"]
+
+
+async def first_words_stored(
+    client: httpx.AsyncClient, account: Account, chat_id: str, seconds: float = 10
+) -> dict[str, Any]:
+    """The newest message, once some of its text is stored (the runner writes it twice a
+    second)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        newest = (await messages(client, account, chat_id))[-1]
+        if newest["content"]:
+            return newest
+        assert loop.time() < deadline, "no text was stored"
+        await asyncio.sleep(0.05)

@@ -43,7 +43,7 @@ _COPIED = [
 ]
 
 
-async def hold(db: AsyncSession, chat: Chat, message: Message) -> None:
+async def _hold(db: AsyncSession, chat: Chat, message: Message) -> None:
     """Take the chat's row for the rest of the transaction, then re-read `message`.
 
     A generation starts by an UPDATE of that row, so none can start between the checks that
@@ -61,7 +61,7 @@ def _not_streaming(chat: Chat, message: Message) -> None:
 
 
 async def select_swipe(db: AsyncSession, chat: Chat, message: Message, index: int) -> Message:
-    await hold(db, chat, message)
+    await _hold(db, chat, message)
     _not_streaming(chat, message)
     swipes = list(message.swipes or [message.content])
     if index >= len(swipes):
@@ -83,7 +83,7 @@ async def edit_message(
     hidden: bool | None = None,
     rating: int | None = None,
 ) -> Message:
-    await hold(db, chat, message)
+    await _hold(db, chat, message)
     if content is not None:
         _not_streaming(chat, message)
         message.content = content
@@ -102,7 +102,7 @@ async def edit_message(
 async def rate_message(
     db: AsyncSession, chat: Chat, message: Message, rating: int | None
 ) -> Message:
-    await hold(db, chat, message)
+    await _hold(db, chat, message)
     _rate(message, rating)
     await db.flush()
     return message
@@ -116,7 +116,7 @@ def _rate(message: Message, rating: int | None) -> None:
 
 async def delete_message(db: AsyncSession, chat: Chat, message: Message, *, cascade: bool) -> int:
     """Delete the message (and, with `cascade`, every later one); returns how many."""
-    await hold(db, chat, message)
+    await _hold(db, chat, message)
     if chat.active_message_id is not None:
         active = chat.active_message_id
         if active == message.id or (cascade and active > message.id):
