@@ -16,10 +16,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.chats import editing, service, turns
+from hearth.chats import runner as runner_module
 from hearth.chats.engine import SweepCheck
 from hearth.chats.errors import GenerationInProgress, MessageNotFound
 from hearth.chats.models import Message
@@ -101,6 +102,36 @@ async def test_an_edit_read_before_a_regeneration_started_refuses_to_overwrite_i
     stored = await wait_status(live_client, me, chat["id"], reply["id"])
     assert stored["swipes"] == ["First", "one two three four five"]
     assert stored["swipe_index"] == 1
+
+
+async def test_an_edit_holding_the_chat_lets_a_background_write_of_its_reply_through(
+    app: FastAPI, client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    """The flush loop writes a reply's text, then its prompt, in one transaction; the second
+    write makes PostgreSQL check the reply's chat (its foreign key). The edit's hold of the
+    chat must not stop that check: the edit would next wait on the reply's row, a deadlock."""
+    if app.state.db.is_sqlite:
+        pytest.skip("row locks are PostgreSQL's; SQLite has one writer at a time")
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    sent = (await send_json(client, me, chat["id"])).json()
+    reply_id = uuid.UUID(sent["assistant_message"]["id"])
+    write_reply = update(Message).where(Message.id == reply_id)
+
+    async with (
+        app.state.db.sessionmaker() as background,
+        as_read_before(app, me, chat["id"], sent["user_message"]["id"]) as (session, held, mine),
+    ):
+        await background.execute(write_reply.values(content="Hello again"))
+        await editing.edit_message(session, held, mine, hidden=True)
+
+        await asyncio.wait_for(background.execute(write_reply.values(prompt_snapshot={})), 10)
+
+        await background.commit()
+        await session.commit()
+
+    [_, user, reply] = await messages(client, me, chat["id"])
+    assert (user["hidden"], reply["content"]) == (True, "Hello again")
 
 
 async def test_changes_to_a_message_deleted_meanwhile_are_404(
@@ -255,6 +286,7 @@ async def test_a_reply_whose_end_could_not_be_stored_is_recovered_by_the_second_
 
     with monkeypatch.context() as patched:
         patched.setattr(runner, "_write_finals", database_down)
+        patched.setattr(runner_module, "FINAL_RETRY_PAUSES", ())
         failed = await send_json(client, me, chat["id"])
     assert failed.status_code == 503
     [_, _, reply] = await messages(client, me, chat["id"])

@@ -158,6 +158,44 @@ async def test_replies_that_end_together_are_settled_together_in_redis(
     assert (mine.used, mine.reserved, theirs.used, theirs.reserved) == (50, 0, 101, 0)
 
 
+async def _settle_rolled_back_then_again(hook: QuotaHook, user_id: uuid.UUID) -> None:
+    """The chat engine's end-of-reply write fails once, after the charge, and is made again."""
+    held = await hook.reserve(UsageRequest(user_id, uuid.uuid4(), "local/fake-model", 500))
+    settlement = Settlement(held, Usage(30, 12))
+    async with hook.database.sessionmaker() as session:
+        await hook.settle_all([settlement], session=session)
+        await session.rollback()
+    async with hook.database.sessionmaker() as session:
+        await hook.settle_all([settlement], session=session)
+        await session.commit()
+
+
+async def test_a_settlement_rolled_back_and_written_again_is_charged_once(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    me = await create_account(client)
+
+    await _settle_rolled_back_then_again(app.state.usage_hook, uuid.UUID(me.user["id"]))
+
+    usage = (await client.get("/me/usage", headers=me.headers)).json()
+    assert (usage["units_used"], usage["units_reserved"]) == (42, 0)
+    assert [e.units for e in await ledger(app, me.user["id"])] == [42]
+
+
+async def test_a_settlement_rolled_back_and_written_again_is_counted_once_in_redis(
+    app: FastAPI, client: httpx.AsyncClient, redis_hook: QuotaHook
+) -> None:
+    me = await create_account(client)
+    user_id = uuid.UUID(me.user["id"])
+
+    await _settle_rolled_back_then_again(redis_hook, user_id)
+
+    async with app.state.db.sessionmaker() as session:
+        day = await redis_hook.counters.read(session, user_id, _today(redis_hook))
+    assert (day.used, day.reserved) == (42, 0)
+    assert [e.units for e in await ledger(app, me.user["id"])] == [42]
+
+
 async def test_hundred_concurrent_sends_with_room_for_ten_replies_let_ten_through(
     app: FastAPI, client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:

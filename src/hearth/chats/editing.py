@@ -50,8 +50,12 @@ async def _hold(db: AsyncSession, chat: Chat, message: Message) -> None:
     follow and the change they guard (on SQLite the row lock is the write lock). And the
     message is read as it is now, not as the request first found it: since then a reply may
     have started, ended or been regenerated in it, or it may have been deleted.
+
+    PostgreSQL's FOR NO KEY UPDATE: it excludes that UPDATE and other holds, but not the
+    key-share lock a foreign key check takes on the chat (FOR UPDATE would: a background
+    write of this chat's messages then waited on us while we waited on it, a deadlock).
     """
-    await db.refresh(chat, ["active_message_id"], with_for_update=True)
+    await db.refresh(chat, ["active_message_id"], with_for_update={"key_share": True})
     await service.reread_message(db, message)
 
 

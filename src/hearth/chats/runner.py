@@ -19,9 +19,11 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.characters.counters import bump_messages
@@ -56,6 +58,18 @@ REPLY_DELETED = {
     "code": "message_not_found",
     "message": "The reply was deleted while it was being written.",
 }
+
+
+# Between attempts to write the ends of replies (7.7 s in all, well inside the recovery
+# sweep's first look at a reply left `streaming`).
+FINAL_RETRY_PAUSES = (0.2, 0.5, 1.0, 2.0, 4.0)
+
+
+def _transient(exc: BaseException) -> bool:
+    """A database failure that the same write may not meet again; a constraint or a bug would."""
+    if isinstance(exc, IntegrityError | ProgrammingError | DataError):
+        return False
+    return isinstance(exc, DBAPIError | OSError)
 
 
 class _StoppedEarly(Exception):
@@ -398,7 +412,7 @@ class GenerationRunner:
             if self._finals:
                 self._finals_ready.set()
             try:
-                bodies = await self._write_finals(batch)
+                bodies = await self._write_finals_retrying(batch)
             except Exception as exc:
                 for final in batch:
                     if not final.done.done():
@@ -413,53 +427,83 @@ class GenerationRunner:
                 else:
                     final.done.set_result(body)
 
+    async def _write_finals_retrying(self, batch: list[_Final]) -> dict[uuid.UUID, dict[str, Any]]:
+        """A database that fails for a moment (a deadlock, SQLite busy past its timeout, a
+        dropped connection) costs the replies' ends a few seconds, not their status: the
+        write is whole or not at all, so it is simply made again."""
+        for pause in FINAL_RETRY_PAUSES:
+            try:
+                return await self._write_finals(batch)
+            except Exception as exc:
+                if not _transient(exc):
+                    raise
+                log.warning(
+                    "chat.finals_retry messages=%d in=%.1fs reason=%s",
+                    len(batch),
+                    pause,
+                    type(exc).__name__,
+                )
+                await asyncio.sleep(pause)
+        return await self._write_finals(batch)
+
     async def _write_finals(self, batch: list[_Final]) -> dict[uuid.UUID, dict[str, Any]]:
         now = utcnow()
         async with self.database.inline_sessionmaker() as session:
-            ids = [final.job.message_id for final in batch]
-            found = {row.id: row for row in await session.execute(_READ_FINALS, {"ids": ids})}
-            bumps: Counter[uuid.UUID] = Counter()
-            chats: list[dict[str, Any]] = []
-            rows: list[dict[str, Any]] = []
-            bodies: dict[uuid.UUID, dict[str, Any]] = {}
-            for final in batch:
-                # The chat is free again even if its reply was deleted meanwhile.
-                chats.append(
-                    {"b_chat": final.job.chat_id, "b_message": final.job.message_id, "b_now": now}
-                )
-                stored = found.get(final.job.message_id)
-                if stored is None:
-                    continue
-                swipes = list(stored.swipes or [""])
-                if 0 <= stored.swipe_index < len(swipes):
-                    swipes[stored.swipe_index] = final.values["content"]
-                values = {**final.values, "swipes": swipes}
-                rows.append({"b_id": stored.id, **{f"b_{k}": v for k, v in values.items()}})
-                bumps[final.job.character_id] += final.counted
-                bodies[stored.id] = message_json(Message(**{**stored._mapping, **values}))
-            # Rows are locked in the order a request locks them (PostgreSQL would deadlock
-            # otherwise): a send takes the quota counters, then the chat, then writes
-            # messages; an edit takes the chat, then changes the message. The charges land
-            # in the same transaction as the replies they pay for.
-            await self._bill(session, batch)
-            await session.execute(_END_GENERATION, chats)
-            if rows:
-                await session.execute(_WRITE_FINAL, rows)
-            snapshots = [
-                {"b_id": final.job.message_id, "b_snapshot": final.snapshot}
-                for final in batch
-                if final.snapshot is not None and final.job.message_id in found
-            ]
-            if snapshots:
-                await session.execute(_WRITE_SNAPSHOT, snapshots)
-            await bump_messages(session, bumps)
-            await session.commit()
-            return bodies
+            try:
+                return await self._write_finals_in(session, batch, now)
+            except BaseException:
+                # Explicitly, so the usage hook hears of it and settles again on a retry.
+                with contextlib.suppress(Exception):
+                    await session.rollback()
+                raise
+
+    async def _write_finals_in(
+        self, session: AsyncSession, batch: list[_Final], now: datetime
+    ) -> dict[uuid.UUID, dict[str, Any]]:
+        ids = [final.job.message_id for final in batch]
+        found = {row.id: row for row in await session.execute(_READ_FINALS, {"ids": ids})}
+        bumps: Counter[uuid.UUID] = Counter()
+        chats: list[dict[str, Any]] = []
+        rows: list[dict[str, Any]] = []
+        bodies: dict[uuid.UUID, dict[str, Any]] = {}
+        for final in batch:
+            # The chat is free again even if its reply was deleted meanwhile.
+            chats.append(
+                {"b_chat": final.job.chat_id, "b_message": final.job.message_id, "b_now": now}
+            )
+            stored = found.get(final.job.message_id)
+            if stored is None:
+                continue
+            swipes = list(stored.swipes or [""])
+            if 0 <= stored.swipe_index < len(swipes):
+                swipes[stored.swipe_index] = final.values["content"]
+            values = {**final.values, "swipes": swipes}
+            rows.append({"b_id": stored.id, **{f"b_{k}": v for k, v in values.items()}})
+            bumps[final.job.character_id] += final.counted
+            bodies[stored.id] = message_json(Message(**{**stored._mapping, **values}))
+        # Rows are locked in the order a request locks them (PostgreSQL would deadlock
+        # otherwise): a send takes the quota counters, then the chat, then writes
+        # messages; an edit takes the chat, then changes the message. The charges land
+        # in the same transaction as the replies they pay for.
+        await self._bill(session, batch)
+        await session.execute(_END_GENERATION, chats)
+        if rows:
+            await session.execute(_WRITE_FINAL, rows)
+        snapshots = [
+            {"b_id": final.job.message_id, "b_snapshot": final.snapshot}
+            for final in batch
+            if final.snapshot is not None and final.job.message_id in found
+        ]
+        if snapshots:
+            await session.execute(_WRITE_SNAPSHOT, snapshots)
+        await bump_messages(session, bumps)
+        await session.commit()
+        return bodies
 
     async def _bill(self, session: AsyncSession, batch: list[_Final]) -> None:
         # A bug in the hook is logged and the replies are still stored. A database error
-        # here can fail the whole end-of-reply write, replies included (PostgreSQL aborts
-        # the transaction): the price of one transaction for all replies that ended.
+        # here fails the whole end-of-reply write, replies included, and it is made again
+        # (PostgreSQL aborts the transaction): the price of one transaction for all.
         hook = self._usage_hook()
         settlements = [final.settlement for final in batch if final.settlement is not None]
         try:
@@ -467,6 +511,8 @@ class GenerationRunner:
                 if final.settlement is None:
                     await hook.release(final.job.reservation, session=session)
             await hook.settle_all(settlements, session=session)
+        except DBAPIError:
+            raise  # the database's failure, not the hook's: the whole write is retried
         except Exception:
             log.exception(
                 "chat.usage_hook_failed messages=%s",
@@ -513,8 +559,13 @@ class GenerationRunner:
                 await self.workers.keep_alive()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("chat.flush_failed")
+            except Exception as exc:
+                if not _transient(exc):
+                    log.exception("chat.flush_failed")
+                    continue
+                # E.g. PostgreSQL chose this transaction to end a deadlock with a reply's
+                # end: the texts not written stay marked so, and the next flush writes them.
+                log.warning("chat.flush_failed reason=%s", type(exc).__name__)
 
     async def _check_remote_stops(self) -> None:
         running = [mid for mid, live in self._live.items() if not live.finishing]

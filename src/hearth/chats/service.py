@@ -70,10 +70,8 @@ def _ensure_owner(chat: Chat | None, user: User) -> Chat:
     return chat
 
 
-async def get_chat(
-    db: AsyncSession, user: User, chat_id: uuid.UUID, *, for_update: bool = False
-) -> Chat:
-    return _ensure_owner(await db.get(Chat, chat_id, with_for_update=for_update), user)
+async def get_chat(db: AsyncSession, user: User, chat_id: uuid.UUID) -> Chat:
+    return _ensure_owner(await db.get(Chat, chat_id), user)
 
 
 _LIVE_CHAT = (  # built once: it is on the way to every reply's first token

@@ -49,6 +49,8 @@ class Reservation:
     hold_micros: int
     # pending: inside an open transaction; held: durable; then settled | released | void.
     state: str = "pending"
+    # The day's counters no longer hold it (settled or given back there).
+    counted: bool = False
     session: AsyncSession | None = field(default=None, repr=False)
 
 
@@ -101,14 +103,17 @@ class QuotaHook:
         self, settlements: Sequence[Settlement], *, session: AsyncSession | None = None
     ) -> None:
         charges: list[tuple[Reservation, dict[str, Any]]] = []
+        undo: list[tuple[Reservation, str]] = []
         for settlement in settlements:
             reservation = settlement.reservation
             if isinstance(reservation, Reservation) and reservation.state in ("held", "pending"):
+                undo.append((reservation, reservation.state))
                 reservation.state = "settled"
                 charges.append((reservation, self._entry(reservation, settlement)))
         if not charges:
             return
         if session is not None:
+            self._undo_on_rollback(session, undo)
             await self._charge(session, charges)
             return
         async with self.database.sessionmaker() as db:
@@ -145,6 +150,7 @@ class QuotaHook:
             return
         reservation.state = "released"
         if session is not None:
+            self._undo_on_rollback(session, [(reservation, "held")])
             await self._give_back(session, reservation)
             return
         async with self.database.sessionmaker() as db:
@@ -198,8 +204,15 @@ class QuotaHook:
         self, db: AsyncSession, charges: Sequence[tuple[Reservation, dict[str, Any]]]
     ) -> None:
         await self.counters.settle(
-            db, [Charge(r.user_id, r.day, r.units, entry["units"]) for r, entry in charges]
+            db,
+            [
+                Charge(r.user_id, r.day, r.units, entry["units"])
+                for r, entry in charges
+                if not r.counted
+            ],
         )
+        for reservation, _ in charges:
+            reservation.counted = True
         # Core rows, not ORM objects: the ledger is written and never read back here.
         await db.execute(_INSERT_ENTRY, [entry for _, entry in charges])
         for reservation, entry in charges:
@@ -224,7 +237,9 @@ class QuotaHook:
             )
 
     async def _give_back(self, db: AsyncSession, reservation: Reservation) -> None:
-        await self.counters.release(db, reservation.user_id, reservation.day, reservation.units)
+        if not reservation.counted:
+            await self.counters.release(db, reservation.user_id, reservation.day, reservation.units)
+            reservation.counted = True
         if reservation.hold_micros:
             await balance.credit(
                 db,
@@ -234,6 +249,24 @@ class QuotaHook:
                 chat_id=reservation.chat_id,
                 note="the reply failed",
             )
+
+    def _undo_on_rollback(self, session: AsyncSession, undo: list[tuple[Reservation, str]]) -> None:
+        """Should the transaction that settles or releases these roll back (the chat engine
+        then writes the replies' ends again), they can be settled or released again; a
+        counter outside the database (Redis) keeps what it already applied."""
+
+        def committed(_session: Any) -> None:
+            undo.clear()
+
+        def rolled_back(_session: Any) -> None:
+            for reservation, state in undo:
+                reservation.state = state
+                if not self.counters.external:
+                    reservation.counted = False
+            undo.clear()
+
+        event.listen(session.sync_session, "after_commit", committed, once=True)
+        event.listen(session.sync_session, "after_rollback", rolled_back, once=True)
 
     def _watch(self, session: AsyncSession, reservation: Reservation) -> None:
         """Follow the request's transaction: durable on commit, void on rollback."""
