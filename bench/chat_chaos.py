@@ -40,10 +40,22 @@ from tests.database import fresh_postgres
 from bench.chat_load import HOST, free_port, server_env, setup_chats, start_fake, wait_http
 from hearth.core.db import build_engine
 
+# How often each is picked: the chat's own messages most, what is around the chat less.
 ACTIONS = (
     ["send"] * 4
     + ["send_json", "regenerate", "continue", "stop", "stop", "delete", "edit", "swipe"]
     + ["hide", "rate", "branch", "trash", "reattach", "reattach", "export", "rename"]
+    + ["impersonate", "author_note", "prompt", "settings", "persona", "character", "like"]
+    + ["search", "usage", "import"]
+)
+# A reply takes 0.35 s here; a step still going after this has hung (an SSE stream whose
+# reply never ends stays open for good: heartbeats keep it alive).
+STEP_SECONDS = 30
+TAGS = ("cozy", "mystery", "space", "tea", "rain")
+IMPORTED_CHAT = (
+    b'{"user_name":"You","character_name":"Bench","create_date":"2026-12-07 @06h00m"}\n'
+    b'{"name":"Bench","is_user":false,"mes":"Hello.","send_date":"2026-12-07 @06h00m"}\n'
+    b'{"name":"You","is_user":true,"mes":"Hi!","send_date":"2026-12-07 @06h01m"}\n'
 )
 
 
@@ -59,7 +71,8 @@ class Tally:
 
 
 class Actor:
-    """One client working on one chat (and on the branches it moves to)."""
+    """One client working on one chat (and on the branches it moves to), and on what its
+    chat uses: the account's personas, the character (its owner's), the model."""
 
     def __init__(
         self, http: httpx.AsyncClient, token: str, chat_id: str, rng: random.Random, tally: Tally
@@ -74,75 +87,170 @@ class Actor:
         while time.monotonic() < deadline:
             action = self.rng.choice(ACTIONS)
             try:
-                await self.step(action)
+                async with asyncio.timeout(STEP_SECONDS):
+                    await self.step(action)
             except httpx.HTTPError as exc:
                 self.tally.problems.append(f"{action}: {exc!r}")
+            except TimeoutError:
+                self.tally.problems.append(f"{action}: not over after {STEP_SECONDS} s")
 
     async def step(self, action: str) -> None:
-        base = f"/chats/{self.chat_id}"
-        page = await self.http.get(f"{base}/messages", params={"limit": 20}, headers=self.headers)
+        self.base = f"/chats/{self.chat_id}"
+        page = await self.http.get(
+            f"{self.base}/messages", params={"limit": 20}, headers=self.headers
+        )
         self.tally.note("page", page)
         items = page.json()["items"] if page.status_code == 200 else []
-        if not items:
+        if not items:  # every message was deleted: start the chat again
+            await self.do_send("send")
             return
-        latest, some = items[0], self.rng.choice(items)
-        one = f"{base}/messages/{some['id']}"
-        if action == "send":
-            await self.stream(action, "POST", f"{base}/messages", {"content": "Hello"})
-        elif action == "send_json":
-            headers = {**self.headers, "Accept": "application/json"}
-            answer = await self.http.post(
-                f"{base}/messages", json={"content": "Hi"}, headers=headers
-            )
-            self.tally.note(action, answer)
-        elif action in ("regenerate", "continue"):
-            await self.stream(action, "POST", f"{base}/messages/{latest['id']}/{action}")
-        elif action == "stop":
-            answer = await self.http.post(
-                f"{base}/messages/{latest['id']}/stop", headers=self.headers
-            )
-            self.tally.note(action, answer)
-        elif action == "delete":
-            cascade = self.rng.choice(["true", "false"])
-            answer = await self.http.delete(f"{one}?cascade={cascade}", headers=self.headers)
-            self.tally.note(action, answer)
-        elif action in ("edit", "hide", "rate"):
-            changes: dict[str, dict[str, Any]] = {
-                "edit": {"content": "Edited"},
-                "hide": {"hidden": self.rng.random() < 0.5},
-                "rate": {"rating": self.rng.randint(1, 4)},
-            }
-            answer = await self.http.patch(one, json=changes[action], headers=self.headers)
-            self.tally.note(action, answer)
-        elif action == "swipe":
-            index = {"index": self.rng.randint(0, 3)}
-            answer = await self.http.put(f"{one}/swipe", json=index, headers=self.headers)
-            self.tally.note(action, answer)
-        elif action == "branch":
-            answer = await self.http.post(
-                f"{base}/branch", json={"message_id": some["id"]}, headers=self.headers
-            )
-            self.tally.note(action, answer)
-            if answer.status_code == 201 and self.rng.random() < 0.3:
-                self.chat_id = answer.json()["id"]
-        elif action == "trash":
-            self.tally.note(action, await self.http.delete(base, headers=self.headers))
-            await asyncio.sleep(self.rng.random() * 0.3)
-            self.tally.note(
-                "restore", await self.http.post(f"{base}/restore", headers=self.headers)
-            )
-        elif action == "reattach":
-            headers = dict(self.headers)
-            if self.rng.random() < 0.5:
-                headers["Last-Event-ID"] = str(self.rng.randint(0, 20))
-            await self.stream(action, "GET", f"{one}/stream", headers=headers)
-        elif action == "export":
-            fmt = self.rng.choice(["jsonl", "md"])
-            answer = await self.http.get(f"{base}/export?format={fmt}", headers=self.headers)
-            self.tally.note(action, answer)
-        elif action == "rename":
-            title = {"title": f"Chat {self.rng.randint(0, 999)}", "pinned": self.rng.random() < 0.5}
-            self.tally.note(action, await self.http.patch(base, json=title, headers=self.headers))
+        self.latest, self.some = items[0], self.rng.choice(items)
+        self.one = f"{self.base}/messages/{self.some['id']}"
+        await getattr(self, f"do_{action}")(action)
+
+    async def call(self, action: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        answer = await self.http.request(method, url, headers=self.headers, **kwargs)
+        self.tally.note(action, answer)
+        return answer
+
+    # -- the chat's messages ---------------------------------------------------------------
+
+    async def do_send(self, action: str) -> None:
+        await self.stream(action, "POST", f"{self.base}/messages", {"content": "Hello"})
+
+    async def do_send_json(self, action: str) -> None:
+        answer = await self.http.post(
+            f"{self.base}/messages",
+            json={"content": "Hi"},
+            headers={**self.headers, "Accept": "application/json"},
+        )
+        self.tally.note(action, answer)
+
+    async def do_regenerate(self, action: str) -> None:
+        await self.stream(action, "POST", f"{self.base}/messages/{self.latest['id']}/{action}")
+
+    do_continue = do_regenerate
+
+    async def do_stop(self, action: str) -> None:
+        await self.call(action, "POST", f"{self.base}/messages/{self.latest['id']}/stop")
+
+    async def do_delete(self, action: str) -> None:
+        cascade = self.rng.choice(["true", "false"])
+        await self.call(action, "DELETE", f"{self.one}?cascade={cascade}")
+
+    async def do_edit(self, action: str) -> None:
+        await self.call(action, "PATCH", self.one, json={"content": "Edited"})
+
+    async def do_hide(self, action: str) -> None:
+        await self.call(action, "PATCH", self.one, json={"hidden": self.rng.random() < 0.5})
+
+    async def do_rate(self, action: str) -> None:
+        await self.call(action, "PATCH", self.one, json={"rating": self.rng.randint(1, 4)})
+
+    async def do_swipe(self, action: str) -> None:
+        await self.call(action, "PUT", f"{self.one}/swipe", json={"index": self.rng.randint(0, 3)})
+
+    async def do_reattach(self, action: str) -> None:
+        headers = dict(self.headers)
+        if self.rng.random() < 0.5:
+            headers["Last-Event-ID"] = str(self.rng.randint(0, 20))
+        await self.stream(action, "GET", f"{self.one}/stream", headers=headers)
+
+    async def do_prompt(self, action: str) -> None:
+        await self.call(action, "GET", f"{self.one}/prompt")
+
+    async def do_impersonate(self, action: str) -> None:
+        await self.call(action, "POST", f"{self.base}/impersonate")
+
+    # -- the chat --------------------------------------------------------------------------
+
+    async def do_branch(self, action: str) -> None:
+        answer = await self.call(
+            action, "POST", f"{self.base}/branch", json={"message_id": self.some["id"]}
+        )
+        if answer.status_code == 201 and self.rng.random() < 0.3:
+            self.chat_id = answer.json()["id"]
+
+    async def do_trash(self, action: str) -> None:
+        await self.call(action, "DELETE", self.base)
+        await asyncio.sleep(self.rng.random() * 0.3)
+        await self.call("restore", "POST", f"{self.base}/restore")
+
+    async def do_export(self, action: str) -> None:
+        await self.call(
+            action, "GET", f"{self.base}/export?format={self.rng.choice(['jsonl', 'md'])}"
+        )
+
+    async def do_rename(self, action: str) -> None:
+        title = {"title": f"Chat {self.rng.randint(0, 999)}", "pinned": self.rng.random() < 0.5}
+        await self.call(action, "PATCH", self.base, json=title)
+
+    async def do_author_note(self, action: str) -> None:
+        note = {"text": "Mind the rain.", "depth": self.rng.randint(0, 6), "frequency": 1}
+        await self.call(action, "PUT", f"{self.base}/author-note", json=note)
+
+    async def do_settings(self, action: str) -> None:
+        """Another persona (or none) and model for the chat, perhaps as one is deleted."""
+        personas = await self.call("personas", "GET", "/me/personas")
+        ids = [p["id"] for p in personas.json()] if personas.status_code == 200 else []
+        models = await self.call("models", "GET", "/models")
+        names = [m["id"] for m in models.json()] if models.status_code == 200 else []
+        change = {
+            "persona_id": self.rng.choice([*ids, None]),
+            "model": self.rng.choice([*names, None]),
+        }
+        await self.call(action, "PATCH", self.base, json=change)
+
+    async def do_search(self, action: str) -> None:
+        await self.call(action, "GET", "/chats", params={"q": "Hello", "limit": 10})
+
+    async def do_import(self, action: str) -> None:
+        character_id = await self.character_id()
+        if character_id is None:
+            return
+        files = {"file": ("chat.jsonl", IMPORTED_CHAT, "application/x-ndjson")}
+        form = {"character_id": character_id}
+        answer = await self.call(action, "POST", "/chats/import", files=files, data=form)
+        if answer.status_code == 201 and self.rng.random() < 0.3:
+            self.chat_id = answer.json()["id"]
+
+    # -- what the chat uses ----------------------------------------------------------------
+
+    async def do_persona(self, action: str) -> None:
+        """Add one (sometimes as the default), or delete one that a chat may be using."""
+        listed = await self.call("personas", "GET", "/me/personas")
+        personas = listed.json() if listed.status_code == 200 else []
+        if personas and (len(personas) > 3 or self.rng.random() < 0.4):
+            gone = self.rng.choice(personas)["id"]
+            await self.call(f"{action} delete", "DELETE", f"/me/personas/{gone}")
+        else:
+            body = {"name": f"Traveller {self.rng.randint(0, 99)}"}
+            body["is_default"] = self.rng.random() < 0.5
+            await self.call(f"{action} add", "POST", "/me/personas", json=body)
+
+    async def do_character(self, action: str) -> None:
+        """Its owner changes the chat's character (tags too) while replies use it."""
+        character_id = await self.character_id()
+        if character_id is None:
+            return
+        change = {
+            "description": f"A benchmark character, take {self.rng.randint(0, 999)}.",
+            "tags": self.rng.sample(TAGS, self.rng.randint(0, 3)),
+        }
+        await self.call(action, "PATCH", f"/characters/{character_id}", json=change)
+
+    async def do_like(self, action: str) -> None:
+        character_id = await self.character_id()
+        if character_id is not None:
+            method = self.rng.choice(["POST", "DELETE"])
+            await self.call(f"{action} {method}", method, f"/characters/{character_id}/like")
+
+    async def do_usage(self, action: str) -> None:
+        await self.call(action, "GET", "/me/usage")
+
+    async def character_id(self) -> str | None:
+        chat = await self.call("chat", "GET", self.base)
+        return chat.json()["character_id"] if chat.status_code == 200 else None
 
     async def stream(
         self,

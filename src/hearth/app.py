@@ -33,6 +33,7 @@ from hearth.core.body_limits import BodyLimitMiddleware
 from hearth.core.db import Database
 from hearth.core.errors import install_error_handlers
 from hearth.core.health import router as health_router
+from hearth.core.logging import configure_logging
 from hearth.core.mail import Mailer
 from hearth.core.middleware import RequestContextMiddleware
 from hearth.core.security import configure_password_hashing
@@ -183,5 +184,9 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
 
 
 def create_served_app() -> FastAPI:
-    """The app of a `hearth serve` worker process."""
-    return create_app(freeze_heap=True)
+    """The app of a `hearth serve` worker process. With `--workers N` each worker is a new
+    interpreter, not a fork: it sets up its own logging, or its lines would be plain text
+    from warnings up only."""
+    settings = Settings()
+    configure_logging(settings.log_level, json_output=settings.log_json)
+    return create_app(settings, freeze_heap=True)

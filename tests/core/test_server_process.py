@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -33,3 +34,17 @@ def test_serve_migrates_and_handles_a_sign_up_over_a_socket(tmp_path: Path) -> N
     with running_server(data_dir):
         pass
     assert secret.read_text() == first_key
+
+
+def test_every_worker_of_a_multi_worker_server_logs_json_lines(tmp_path: Path) -> None:
+    """Each worker is a new interpreter (spawned, not forked) and sets up its own logging."""
+    data_dir = tmp_path / "data"
+    with running_server(data_dir, args=("--workers", "2")) as (base, _process):
+        for _ in range(10):  # a connection each: the kernel hands them to either worker
+            assert httpx.get(f"{base}/api/v1/models").status_code == 200
+    port = base.rsplit(":", 1)[1]
+    lines = (tmp_path / f"server-{port}.log").read_text().splitlines()
+    requests = [json.loads(line) for line in lines if '"msg": "request"' in line]
+    assert [(entry["level"], entry["path"]) for entry in requests].count(
+        ("info", "/api/v1/models")
+    ) == 10

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from tests.factories import create_account
@@ -72,4 +74,19 @@ async def test_deleted_persona_is_gone(client: httpx.AsyncClient) -> None:
     assert (
         await client.delete(f"/me/personas/{persona['id']}", headers=account.headers)
     ).status_code == 204
+    assert (await client.get("/me/personas", headers=account.headers)).json() == []
+
+
+async def test_a_persona_deleted_from_two_tabs_at_once_is_204_then_404(
+    client: httpx.AsyncClient,
+) -> None:
+    account = await create_account(client)
+    persona = (
+        await client.post("/me/personas", headers=account.headers, json={"name": "Twice"})
+    ).json()
+    path = f"/me/personas/{persona['id']}"
+
+    answers = await asyncio.gather(*(client.delete(path, headers=account.headers) for _ in "ab"))
+
+    assert sorted(a.status_code for a in answers) == [204, 404]
     assert (await client.get("/me/personas", headers=account.headers)).json() == []

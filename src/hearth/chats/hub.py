@@ -308,33 +308,46 @@ class RedisHub:
                 yield ready
             return
         name = self._key(key)
-        last = f"{after}-0"
-        if not await self.redis.exists(name):
+        last = after
+        if await self._over(name, last):
             return
         block_ms = int(heartbeat * 1000) if heartbeat else self.block_ms
         while True:
-            reply = await self.redis.xread({name: last}, count=500, block=block_ms)
+            reply = await self.redis.xread({name: f"{last}-0"}, count=500, block=block_ms)
             if not reply:
-                if not await self.redis.exists(name):
-                    return  # expired: the publisher is gone
+                if await self._over(name, last):
+                    return
                 if heartbeat:
                     yield []
                 continue
             batch: list[HubEvent] = []
             for entry_id, fields in reply[0][1]:
-                raw_id = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
-                last = raw_id
-                payload = fields.get(b"p", fields.get("p"))
-                body = json.loads(payload)
-                item = HubEvent(int(raw_id.split("-")[0]), body["e"], body["d"])
+                item = _from_redis(entry_id, fields)
+                last = item.id
                 batch.append(item)
                 if item.terminal:
                     yield batch
                     return
             yield batch
 
+    async def _over(self, name: str, last: int) -> bool:
+        """Nothing will come after event `last`: the stream expired (its publisher is gone),
+        or it ended at or before that event (a `Last-Event-ID` from an earlier generation of
+        the message, or one at its end), where waiting would last until it expires."""
+        newest = await self.redis.xrevrange(name, count=1)
+        if not newest:
+            return True
+        item = _from_redis(*newest[0])
+        return item.terminal and item.id <= last
+
     async def knows(self, key: str) -> bool:
         return self.local.is_local(key) or bool(await self.redis.exists(self._key(key)))
 
     async def aclose(self) -> None:
         await self.local.aclose()
+
+
+def _from_redis(entry_id: bytes | str, fields: dict[Any, Any]) -> HubEvent:
+    raw_id = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+    body = json.loads(fields[b"p"] if b"p" in fields else fields["p"])
+    return HubEvent(int(raw_id.split("-")[0]), body["e"], body["d"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.admin.models import AuditEntry
@@ -126,9 +126,12 @@ async def update_persona(
 
 
 async def delete_persona(db: AsyncSession, user: User, persona_id: uuid.UUID) -> None:
-    persona = await get_persona(db, user, persona_id)
-    await db.delete(persona)
-    await db.flush()
+    # One statement: of two deletes at once (two tabs), the second finds nothing, 404.
+    deleted = await db.execute(
+        delete(Persona).where(Persona.id == persona_id, Persona.user_id == user.id)
+    )
+    if deleted.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound("Persona not found.")
 
 
 async def _make_default(db: AsyncSession, user: User, persona: Persona) -> None:

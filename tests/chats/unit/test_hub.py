@@ -173,6 +173,29 @@ async def test_redis_hub_follows_a_live_stream_from_another_worker(
     await redis_client.delete(f"{prefix}m2")
 
 
+@pytest.mark.parametrize("after", [5, 40])
+async def test_redis_hub_reattach_at_or_past_the_end_of_a_finished_stream_ends_at_once(
+    redis_client: Any, prefix: str, after: int
+) -> None:
+    """At its `done` (id 5), or with an id from a longer, earlier generation of the message:
+    nothing is left to send, and the follower must not wait until the stream expires."""
+    publisher = RedisHub(redis_client, prefix=prefix)
+    other_worker = RedisHub(redis_client, prefix=prefix)
+    await publish_run(publisher, "m4", ["a", "b", "c"])
+
+    batches = await asyncio.wait_for(collect(other_worker.follow("m4", after, heartbeat=15)), 2)
+
+    assert batches == []
+    await redis_client.delete(f"{prefix}m4")
+
+
+async def test_memory_hub_reattach_past_the_end_of_a_finished_stream_ends_at_once() -> None:
+    hub = MemoryHub()
+    await publish_run(hub, "m1", ["a", "b", "c"])
+
+    assert await asyncio.wait_for(collect(hub.follow("m1", 40, heartbeat=15)), 2) == []
+
+
 async def test_redis_hub_stream_is_capped(redis_client: Any, prefix: str) -> None:
     hub = RedisHub(redis_client, prefix=prefix, max_events=50)
     await publish_run(hub, "m3", [str(n) for n in range(500)])
