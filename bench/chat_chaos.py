@@ -6,11 +6,14 @@ and the run checks that nothing broke.
 Each chat gets `--actors` clients that loop for `--seconds`: read the newest page, then do
 one of: send (read to the end, or hang up mid-reply), send and wait for JSON, regenerate,
 continue, stop, delete a message (alone or with all after it), edit, pick a swipe, hide,
-rate, branch (and sometimes move on to the branch), trash and restore, re-attach (with a
-random `Last-Event-ID`), export, rename. A 409 (a reply is running), a 404 (another client
-deleted it) or a 422 (no such swipe) is a fine answer here. Problems are:
+rate, re-attach (with a random `Last-Event-ID`), inspect a prompt, impersonate; branch (and
+sometimes move on to the branch), trash and restore, export, rename, set the author's note,
+the persona or the model, search, import; add or delete a persona, edit the character (as
+its owner), like it, read the day's usage. A 409 (a reply is running), a 404 (another client
+deleted it), a 422 (no such swipe or persona) or a 429 (imports) is a fine answer here.
+Problems are:
 
-- a 5xx answer or a broken connection;
+- a 5xx answer, a broken connection, or a step not over after `STEP_SECONDS`;
 - once the clients stop and the replies end, a message still `streaming`, or a chat still
   locked by a generation (every send to it would be 409 for good);
 - a line of level `error` in the server's log.
