@@ -16,6 +16,7 @@ from hearth.llm.settings import LLMSettings
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
+from tests.limits.helpers import ledger, set_daily_units
 
 STORY = (
     "Captain Ilse Brandt has flown the mail zeppelin Albatross over the Alps for twenty "
@@ -118,6 +119,50 @@ async def test_provider_failure_is_a_502(client: httpx.AsyncClient, fake: FakeOp
     response = await client.post("/characters/generate", json={"text": STORY}, headers=user.headers)
     assert response.status_code == 502
     assert response.json()["error"]["code"] == "generation_failed"
+
+
+async def test_a_draft_is_paid_from_the_users_day_for_every_round(
+    app: FastAPI, client: httpx.AsyncClient, fake: FakeOpenAI
+) -> None:
+    user = await create_account(client)
+    rounds = [_answer("I think she is lovely!"), _answer(json.dumps(DRAFT))]
+    fake.script(*rounds)
+
+    response = await client.post("/characters/generate", json={"text": STORY}, headers=user.headers)
+
+    assert response.status_code == 200, response.text
+    used = sum(reply.prompt_tokens + reply.completion_tokens for reply in rounds)
+    [entry] = await ledger(app, user.user["id"])
+    assert (entry.chat_id, entry.units) == (None, used)
+    usage = (await client.get("/me/usage", headers=user.headers)).json()
+    assert (usage["units_used"], usage["units_reserved"]) == (used, 0)
+
+
+async def test_a_user_without_units_left_gets_429_and_the_model_is_not_asked(
+    app: FastAPI, client: httpx.AsyncClient, fake: FakeOpenAI
+) -> None:
+    user = await create_account(client)
+    await set_daily_units(app, user.user["id"], 0)
+
+    response = await client.post("/characters/generate", json={"text": STORY}, headers=user.headers)
+
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "quota_exceeded"
+    assert fake.requests == []
+
+
+async def test_a_draft_the_provider_refused_costs_nothing(
+    app: FastAPI, client: httpx.AsyncClient, fake: FakeOpenAI
+) -> None:
+    user = await create_account(client)
+    fake.script(Reply(status=401), Reply(status=401))
+
+    response = await client.post("/characters/generate", json={"text": STORY}, headers=user.headers)
+
+    assert response.status_code == 502
+    usage = (await client.get("/me/usage", headers=user.headers)).json()
+    assert (usage["units_used"], usage["units_reserved"]) == (0, 0)
+    assert await ledger(app, user.user["id"]) == []
 
 
 async def test_text_is_required_and_bounded(client: httpx.AsyncClient) -> None:

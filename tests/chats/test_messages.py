@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -282,6 +284,24 @@ async def test_impersonate_returns_a_draft_and_stores_nothing(
     assert response.status_code == 200, response.text
     assert response.json()["content"] == "I open the door."
     assert await messages(client, me, chat["id"]) == before
+
+
+async def test_an_impersonation_that_fails_on_our_side_gives_back_the_units_it_held(
+    app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+
+    async def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("a bug between us and the provider")
+
+    monkeypatch.setattr(app.state.llm, "complete", broken)
+    response = await client.post(f"/chats/{chat['id']}/impersonate", headers=me.headers)
+
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    usage = (await client.get("/me/usage", headers=me.headers)).json()
+    assert (usage["units_used"], usage["units_reserved"]) == (0, 0)
 
 
 async def test_branch_copies_history_up_to_the_message(

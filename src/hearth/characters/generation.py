@@ -19,8 +19,10 @@ from pydantic import ValidationError
 from hearth.characters.cards.mapping import acceptable_tags
 from hearth.characters.errors import GenerationFailed
 from hearth.characters.schemas import CharacterCreate
+from hearth.chats.usage import Spend
 from hearth.llm.errors import LLMError
 from hearth.llm.gateway import LLMGateway
+from hearth.llm.tokens import estimate_tokens
 from hearth.llm.types import ChatMessage, GenerationParams
 
 log = logging.getLogger("hearth.characters.generation")
@@ -108,15 +110,27 @@ def draft_from_answer(text: str) -> CharacterCreate:
         ) from exc
 
 
-async def generate_draft(llm: LLMGateway, text: str, locale: str | None) -> CharacterCreate:
-    """Ask the model for a character; one repair round; `GenerationFailed` (502) if it fails."""
+MAX_DRAFT_TOKENS = 4000
+
+
+def estimated_tokens(text: str) -> int:
+    """The most one round can use (a repair round may use as much again): for the hold on
+    the user's allowance."""
+    return estimate_tokens(_instructions("English")) + estimate_tokens(text) + MAX_DRAFT_TOKENS
+
+
+async def generate_draft(
+    llm: LLMGateway, text: str, locale: str | None, spend: Spend
+) -> CharacterCreate:
+    """Ask the model for a character; one repair round; `GenerationFailed` (502) if it fails.
+    What each call used is added to `spend`."""
     language = LANGUAGES.get(locale or "en", "English")
     messages = [
         ChatMessage("system", _instructions(language)),
         ChatMessage("user", text),
     ]
-    params = GenerationParams(temperature=0.7, max_tokens=4000)
-    answer = await _complete(llm, messages, params)
+    params = GenerationParams(temperature=0.7, max_tokens=MAX_DRAFT_TOKENS)
+    answer = await _complete(llm, messages, params, spend)
     try:
         return draft_from_answer(answer)
     except DraftInvalid as exc:
@@ -132,7 +146,7 @@ async def generate_draft(llm: LLMGateway, text: str, locale: str | None) -> Char
             + ". Reply with only the corrected JSON object.",
         ),
     ]
-    answer = await _complete(llm, repair, params)
+    answer = await _complete(llm, repair, params, spend)
     try:
         return draft_from_answer(answer)
     except DraftInvalid as exc:
@@ -142,11 +156,15 @@ async def generate_draft(llm: LLMGateway, text: str, locale: str | None) -> Char
         ) from exc
 
 
-async def _complete(llm: LLMGateway, messages: list[ChatMessage], params: GenerationParams) -> str:
+async def _complete(
+    llm: LLMGateway, messages: list[ChatMessage], params: GenerationParams, spend: Spend
+) -> str:
     try:
         completion = await llm.complete(messages, params=params)
     except LLMError as exc:
         raise GenerationFailed(
             "The language model is not available right now.", details={"llm_error": exc.code}
         ) from exc
+    model_id = completion.model_id or llm.default_model
+    spend.add(completion.usage, llm.price(model_id).cost(completion.usage), model_id)
     return completion.text

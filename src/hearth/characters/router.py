@@ -11,7 +11,7 @@ from hearth.auth.deps import CurrentUser, OptionalUser
 from hearth.characters import catalog, likes, service
 from hearth.characters.cards import export as card_export
 from hearth.characters.cards import importer as card_import
-from hearth.characters.generation import generate_draft
+from hearth.characters.generation import estimated_tokens, generate_draft
 from hearth.characters.presenters import present_character, present_summaries
 from hearth.characters.schemas import (
     CharacterCreate,
@@ -25,6 +25,7 @@ from hearth.characters.schemas import (
     Sort,
     TagCount,
 )
+from hearth.chats.usage import UsageRequest, charged
 from hearth.core.deps import DbDep, LimiterDep, SettingsDep
 from hearth.core.pagination import Page
 from hearth.limits.deps import UploadRateLimit
@@ -124,16 +125,23 @@ async def import_card(
 @router.post(
     "/characters/generate",
     response_model=CharacterCreate,
-    responses={502: {"description": "`generation_failed`"}},
+    responses={
+        429: {"description": "`rate_limited`, or `quota_exceeded`: the day's units are spent"},
+        502: {"description": "`generation_failed`"},
+    },
 )
 async def generate_character(
     body: GenerateIn, user: CurrentUser, limiter: LimiterDep, request: Request
 ) -> CharacterCreate:
-    """A draft character built by the LLM from a story; nothing is saved."""
+    """A draft character built by the LLM from a story; nothing is saved. Its tokens count
+    against the user's day (and balance) like a chat reply's."""
     await limiter.enforce("20/hour", "character_generate", str(user.id))
-    draft: CharacterCreate = await generate_draft(
-        request.app.state.llm, body.text, body.locale or user.locale
-    )
+    llm = request.app.state.llm
+    hold = UsageRequest(user.id, None, llm.default_model, estimated_tokens(body.text))
+    async with charged(request.app.state.usage_hook, hold) as spend:
+        draft: CharacterCreate = await generate_draft(
+            llm, body.text, body.locale or user.locale, spend
+        )
     return draft
 
 

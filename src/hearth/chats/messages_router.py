@@ -32,13 +32,12 @@ from hearth.chats.schemas import (
     message_json,
 )
 from hearth.chats.sse import HEARTBEAT_SECONDS, batched, parse_last_event_id, sse_response
-from hearth.chats.usage import Settlement, UsageRequest
+from hearth.chats.usage import UsageRequest, charged
 from hearth.core.deps import DatabaseDep, DbDep, short_statements
 from hearth.core.errors import NotFound, ServiceUnavailable
 from hearth.core.pagination import Page
 from hearth.limits.deps import SendRateLimit
 from hearth.llm.errors import LLMError
-from hearth.llm.types import ChatMessage
 from hearth.safety.deps import ModerateMessage
 
 router = APIRouter(prefix="/chats/{chat_id}/messages", tags=["chats"])
@@ -396,20 +395,17 @@ async def impersonate(
     chat = await service.get_live_chat(db, user, chat_id)
     turn, prompt = await turns.impersonate_prompt(db, user, chat, engine.gateway)
     await db.commit()
-    hook = engine.usage_hook
-    reservation = await hook.reserve(
-        UsageRequest(user.id, chat.id, turn.model_id, prompt.total_tokens + turn.reply_reserve)
+    request = UsageRequest(
+        user.id, chat.id, turn.model_id, prompt.total_tokens + turn.reply_reserve
     )
-    messages: list[ChatMessage] = prompt.messages
-    try:
-        completion = await engine.gateway.complete(
-            messages, model_id=turn.model_id, params=turns.params_for(turn)
-        )
-    except LLMError as exc:
-        await hook.release(reservation)
-        body = llm_error_body(exc)
-        raise ModelFailed(body["message"], code=body["code"]) from exc
-    model_id = completion.model_id or turn.model_id
-    cost = engine.gateway.price(model_id).cost(completion.usage)
-    await hook.settle_all([Settlement(reservation, completion.usage, cost)])
+    async with charged(engine.usage_hook, request) as spend:
+        try:
+            completion = await engine.gateway.complete(
+                prompt.messages, model_id=turn.model_id, params=turns.params_for(turn)
+            )
+        except LLMError as exc:
+            body = llm_error_body(exc)
+            raise ModelFailed(body["message"], code=body["code"]) from exc
+        model_id = completion.model_id or turn.model_id
+        spend.add(completion.usage, engine.gateway.price(model_id).cost(completion.usage), model_id)
     return ImpersonateOut(content=completion.text.strip(), model=model_id)

@@ -10,7 +10,8 @@ domain replaces `app.state.usage_hook`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,7 +21,7 @@ from hearth.llm.types import Usage
 @dataclass(frozen=True)
 class UsageRequest:
     user_id: uuid.UUID
-    chat_id: uuid.UUID
+    chat_id: uuid.UUID | None  # None: not for a chat (a character drafted from a story)
     model_id: str
     # Prompt tokens (estimated) plus the reply reserve: the most this turn can consume.
     estimated_tokens: int
@@ -68,3 +69,38 @@ class NoQuota:
 
     async def release(self, reservation: object, *, session: Any = None) -> None:
         return None
+
+
+@dataclass
+class Spend:
+    """What the LLM calls of one request used (see `charged`)."""
+
+    usage: Usage = field(default_factory=lambda: Usage(0, 0))
+    cost: float = 0.0
+    model_id: str | None = None
+
+    def add(self, usage: Usage, cost: float, model_id: str | None) -> None:
+        self.usage = Usage(
+            self.usage.prompt_tokens + usage.prompt_tokens,
+            self.usage.completion_tokens + usage.completion_tokens,
+        )
+        self.cost += cost
+        self.model_id = model_id or self.model_id
+
+
+@asynccontextmanager
+async def charged(hook: UsageHook, request: UsageRequest) -> AsyncIterator[Spend]:
+    """Hold units for the LLM calls a request makes outside a chat reply (impersonate, a
+    character drafted from a story), then charge what they used, however the request ends:
+    a failure or a bug after a call still pays for it, and with nothing used the hold goes
+    back (held, it would stay out of the user's allowance until the day ends)."""
+    reservation = await hook.reserve(request)
+    spend = Spend()
+    try:
+        yield spend
+    finally:
+        if spend.usage.total_tokens:
+            settlement = Settlement(reservation, spend.usage, spend.cost, model_id=spend.model_id)
+            await hook.settle_all([settlement])
+        else:
+            await hook.release(reservation)
