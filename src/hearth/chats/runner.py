@@ -19,7 +19,6 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -447,10 +446,9 @@ class GenerationRunner:
         return await self._write_finals(batch)
 
     async def _write_finals(self, batch: list[_Final]) -> dict[uuid.UUID, dict[str, Any]]:
-        now = utcnow()
         async with self.database.inline_sessionmaker() as session:
             try:
-                return await self._write_finals_in(session, batch, now)
+                return await self._write_finals_in(session, batch)
             except BaseException:
                 # Explicitly, so the usage hook hears of it and settles again on a retry.
                 with contextlib.suppress(Exception):
@@ -458,8 +456,9 @@ class GenerationRunner:
                 raise
 
     async def _write_finals_in(
-        self, session: AsyncSession, batch: list[_Final], now: datetime
+        self, session: AsyncSession, batch: list[_Final]
     ) -> dict[uuid.UUID, dict[str, Any]]:
+        now = utcnow()
         ids = [final.job.message_id for final in batch]
         found = {row.id: row for row in await session.execute(_READ_FINALS, {"ids": ids})}
         bumps: Counter[uuid.UUID] = Counter()
