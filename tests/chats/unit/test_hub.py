@@ -159,6 +159,10 @@ async def test_redis_hub_follows_a_live_stream_from_another_worker(
     other_worker = RedisHub(redis_client, prefix=prefix, block_ms=200)
     await publisher.open("m2")
     await publisher.publish("m2", "start", {})
+    for _ in range(200):  # as the re-attach endpoint asks first
+        if await other_worker.knows("m2"):
+            break
+        await asyncio.sleep(0.01)
     reader = asyncio.create_task(collect(other_worker.subscribe("m2", after=0)))
     for word in ["x", "y", "z"]:
         await asyncio.sleep(0.05)
@@ -194,6 +198,53 @@ async def test_memory_hub_reattach_past_the_end_of_a_finished_stream_ends_at_onc
     await publish_run(hub, "m1", ["a", "b", "c"])
 
     assert await asyncio.wait_for(collect(hub.follow("m1", 40, heartbeat=15)), 2) == []
+
+
+async def test_redis_hub_sends_what_many_replies_published_at_once_in_a_few_pipelines(
+    redis_client: Any, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publisher = RedisHub(redis_client, prefix=prefix)
+    other_worker = RedisHub(redis_client, prefix=prefix)
+    pipelines = []
+    real_pipeline = redis_client.pipeline
+    monkeypatch.setattr(
+        redis_client, "pipeline", lambda **kw: pipelines.append(1) or real_pipeline(**kw)
+    )
+    keys = [f"many{n}" for n in range(50)]
+
+    for key in keys:
+        await publisher.open(key)
+        await publisher.publish(key, "delta", {"text": key})
+    await asyncio.gather(*(publisher.publish(key, "done", {}) for key in keys))
+
+    assert len(pipelines) <= 3
+    for key in keys:
+        replay = await collect(other_worker.subscribe(key))
+        assert [(e.id, e.event, e.data) for e in replay] == [
+            (1, "delta", {"text": key}),
+            (2, "done", {}),
+        ]
+    await redis_client.delete(*(f"{prefix}{key}" for key in keys))
+
+
+async def test_a_redis_outage_does_not_stop_a_reply_or_its_followers_in_this_worker(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import redis.asyncio as redis
+
+    unreachable = redis.Redis.from_url("redis://127.0.0.1:1", socket_connect_timeout=0.5)
+    hub = RedisHub(unreachable, prefix="nowhere:")
+    await hub.open("m5")
+    follower = asyncio.create_task(collect(hub.subscribe("m5")))
+
+    await publish_run(hub, "m5", ["still ", "here"])
+
+    events = await asyncio.wait_for(follower, 5)
+    assert "".join(e.data.get("text", "") for e in events) == "still here"
+    assert events[-1].event == "done"
+    assert "hub.redis_write_failed" in caplog.text
+    await hub.aclose()
+    await unreachable.aclose()
 
 
 async def test_redis_hub_stream_is_capped(redis_client: Any, prefix: str) -> None:
