@@ -283,6 +283,7 @@ class RedisHub:
         self._pending: list[tuple[str, HubEvent | None]] = []
         self._written: asyncio.Future[None] | None = None  # when the pending ones are out
         self._writer: asyncio.Task[None] | None = None
+        self._failing = False
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}{key}"
@@ -317,10 +318,16 @@ class RedisHub:
             written, self._written = self._written, None
             try:
                 await self._send(batch)
+                if self._failing:
+                    self._failing = False
+                    log.info("hub.redis_write_recovered")
             except Exception:
                 # Followers in other workers miss these; the reply itself goes on (and is
-                # stored): a Redis outage does not end replies.
-                log.warning("hub.redis_write_failed events=%d", len(batch), exc_info=True)
+                # stored): a Redis outage does not end replies. Said once per outage, not
+                # for every batch of every stream.
+                if not self._failing:
+                    self._failing = True
+                    log.warning("hub.redis_write_failed events=%d", len(batch), exc_info=True)
             finally:
                 if written is not None and not written.done():
                     written.set_result(None)
