@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from tests.admin.helpers import make_admin
 from tests.chats.conftest import fake_llm, fake_llm_server, live_client, llm
-from tests.chats.helpers import llm_called, new_chat
+from tests.chats.helpers import llm_called, new_chat, send_json
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
@@ -25,13 +25,7 @@ async def test_blocking_a_user_stops_their_running_reply_and_keeps_its_text(
     user = await create_account(live_client)
     chat = await new_chat(live_client, user)
     fake_llm.script(Reply(tokens=[f"w{n} " for n in range(200)], delay=0.05))
-    task = asyncio.create_task(
-        live_client.post(
-            f"/chats/{chat['id']}/messages",
-            json={"content": "Tell me a long story"},
-            headers={**user.headers, "Accept": "application/json"},
-        )
-    )
+    task = asyncio.create_task(send_json(live_client, user, chat["id"], "Tell me a long story"))
     await llm_called(fake_llm)
     await asyncio.sleep(0.3)  # a few words written
 

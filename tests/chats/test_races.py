@@ -200,13 +200,7 @@ async def test_a_reply_deleted_with_its_row_while_it_streams_frees_its_chat(
     me = await create_account(live_client)
     chat = await new_chat(live_client, me)
     fake_llm.script(SLOW, Reply(tokens=["Again"]))
-    waiting = asyncio.create_task(
-        live_client.post(
-            f"/chats/{chat['id']}/messages",
-            json={"content": "Hello"},
-            headers={**me.headers, "Accept": "application/json"},
-        )
-    )
+    waiting = asyncio.create_task(send_json(live_client, me, chat["id"], "Hello"))
     await llm_called(fake_llm)
     async with app.state.db.sessionmaker() as session:
         await session.execute(
