@@ -51,10 +51,19 @@ from hearth.web import mount_web_ui
 API_PREFIX = "/api/v1"
 
 
-def _redis_client(url: str) -> Any:
+def _redis_client(url: str, timeout: float) -> Any:
     import redis.asyncio as redis  # optional extra: only loaded when configured
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ConstantBackoff
 
-    return redis.Redis.from_url(url)
+    # One quick retry (a connection dropped by a Redis restart), not redis-py's default of
+    # three with backoffs of up to seconds, which a request would sit through in an outage.
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(ConstantBackoff(0.05), 1),
+    )
 
 
 # Young objects a collection waits for (CPython's default: 700, 10, 10). A chat turn
@@ -94,8 +103,16 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
             settings.mail_from,
             log_bodies=settings.environment == "development",
         )
-        app.state.limiter = RateLimiter(settings.redis_url, key_prefix=settings.redis_prefix)
-        app.state.redis = _redis_client(settings.redis_url) if settings.redis_url else None
+        app.state.redis = (
+            _redis_client(settings.redis_url, settings.redis_timeout_seconds)
+            if settings.redis_url
+            else None
+        )
+        app.state.limiter = RateLimiter(
+            settings.redis_url,
+            key_prefix=settings.redis_prefix,
+            connection_pool=app.state.redis.connection_pool if app.state.redis else None,
+        )
         start_quota(app.state, settings, app.state.db, app.state.redis)  # app.state.usage_hook
         if getattr(app.state, "llm", None) is None:  # tests may hand in their own gateway
             app.state.llm = await start_gateway(settings, app.state.db)

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # How often each worker looks for provider/model changes another worker stored.
     provider_sync_seconds: float = Field(default=15.0, gt=0, le=3600)
     redis_prefix: str = "hearth"  # namespaces rate-limit and quota keys
+    # How long one Redis command may take: a Redis that stops answering (rather than
+    # refusing) would otherwise hold every request that counts a rate limit or a quota.
+    redis_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     secret_key: str | None = None
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)

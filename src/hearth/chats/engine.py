@@ -64,7 +64,9 @@ async def start_chat_engine(state: Any, database: Database, redis: Any = None) -
     hub: StreamHub
     workers: Workers
     if redis is not None:
-        hub = RedisHub(redis, prefix=f"{key_prefix}gen:")
+        # A read blocks for well under the client's socket timeout, which would end it.
+        block_ms = int(min(1.0, getattr(settings, "redis_timeout_seconds", 3.0) / 2) * 1000)
+        hub = RedisHub(redis, prefix=f"{key_prefix}gen:", block_ms=block_ms)
         workers = RedisWorkers(redis, key_prefix, worker_id)
     else:
         hub = MemoryHub()

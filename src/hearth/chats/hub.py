@@ -271,8 +271,9 @@ class RedisHub:
         prefix: str = "hearth:gen:",
         max_events: int = DEFAULT_MAX_EVENTS,
         retention: float = DEFAULT_RETENTION_SECONDS,
-        block_ms: int = 5_000,
+        block_ms: int = 1_000,
     ) -> None:
+        """`block_ms`: how long one read waits for events; under the client's socket timeout."""
         self.redis = redis
         self.prefix = prefix
         self.max_events = max_events
@@ -372,15 +373,20 @@ class RedisHub:
         last = after
         if await self._over(name, last):
             return
-        block_ms = int(heartbeat * 1000) if heartbeat else self.block_ms
+        loop = asyncio.get_running_loop()
+        quiet_since = loop.time()
         while True:
-            reply = await self.redis.xread({name: f"{last}-0"}, count=500, block=block_ms)
+            # Short blocks, not one per heartbeat: a read must end within the client's
+            # socket timeout, which is what ends the wait on a Redis that stopped answering.
+            reply = await self.redis.xread({name: f"{last}-0"}, count=500, block=self.block_ms)
             if not reply:
                 if await self._over(name, last):
                     return
-                if heartbeat:
+                if heartbeat and loop.time() - quiet_since >= heartbeat:
+                    quiet_since = loop.time()
                     yield []
                 continue
+            quiet_since = loop.time()
             batch: list[HubEvent] = []
             for entry_id, fields in reply[0][1]:
                 item = _from_redis(entry_id, fields)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Scope, Send
 
@@ -124,7 +125,9 @@ _STATUS_CODES = {
 }
 
 
-async def send_error(scope: Scope, send: Send, code: str, status: int) -> None:
+async def send_error(
+    scope: Scope, send: Send, code: str, status: int, headers: dict[str, str] | None = None
+) -> None:
     """An error in the API's shape, answered by ASGI middleware (outside the app's handlers),
     without reading the request's body."""
 
@@ -132,7 +135,24 @@ async def send_error(scope: Scope, send: Send, code: str, status: int) -> None:
         return {"type": "http.disconnect"}
 
     body = error_body(Request(scope), code, None)
-    await JSONResponse(body, status_code=status)(scope, no_receive, send)
+    await JSONResponse(body, status_code=status, headers=headers)(scope, no_receive, send)
+
+
+def outage(exc: BaseException) -> str | None:
+    """What failed, when a service the app depends on did (the database or Redis refused,
+    dropped, timed out or was busy) rather than the request: the client may try again."""
+    if isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        # The driver's first line only: SQLAlchemy's text carries the statement's values.
+        reason = str(exc.orig).splitlines()[0] if str(exc.orig) else ""
+        return f"database: {type(exc.orig).__name__} {reason}".rstrip()
+    redis_errors = sys.modules.get("redis.exceptions")  # an optional extra
+    if redis_errors is not None and isinstance(
+        exc, redis_errors.ConnectionError | redis_errors.TimeoutError
+    ):
+        return f"redis: {type(exc).__name__} {exc}".rstrip()
+    return None
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

@@ -9,11 +9,12 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hearth.core.errors import send_error
+from hearth.core.errors import outage, send_error
 from hearth.core.logging import request_id_var
 
 log = logging.getLogger("hearth.access")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+RETRY_AFTER_OUTAGE = {"Retry-After": "5"}
 
 
 class RequestContextMiddleware:
@@ -45,12 +46,20 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as exc:
             # Handled here, inside the request's context, so the log line carries its id
             # and the client still gets the id header; never the trace.
-            log.exception("unhandled error", extra={"path": scope["path"]})
-            if status == 500 and not responded:
-                await send_error(scope, send_with_id, "internal_error", 500)
+            failed = outage(exc)
+            if failed is not None:
+                log.warning("dependency unavailable: %s", failed, extra={"path": scope["path"]})
+                if not responded:
+                    await send_error(
+                        scope, send_with_id, "service_unavailable", 503, RETRY_AFTER_OUTAGE
+                    )
+            else:
+                log.exception("unhandled error", extra={"path": scope["path"]})
+                if status == 500 and not responded:
+                    await send_error(scope, send_with_id, "internal_error", 500)
         finally:
             # The path only: query strings may carry tokens (verification links).
             log.info(

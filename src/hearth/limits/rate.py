@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -21,15 +22,24 @@ class Verdict:
 class RateLimiter:
     """Named limits ("10/15 minutes") over a storage shared by every worker when Redis is set."""
 
-    def __init__(self, redis_url: str | None = None, *, key_prefix: str = "hearth") -> None:
+    def __init__(
+        self,
+        redis_url: str | None = None,
+        *,
+        key_prefix: str = "hearth",
+        connection_pool: Any = None,
+    ) -> None:
+        """`connection_pool`: the app's Redis connections (and their timeouts) to share."""
         self.storage: Storage
         if redis_url:
+            options = {"connection_pool": connection_pool} if connection_pool is not None else {}
             self.storage = RedisStorage(
                 redis_url.replace("redis://", "async+redis://", 1)
                 if redis_url.startswith("redis://")
                 else redis_url,
                 implementation="redispy",
                 key_prefix=f"{key_prefix}:limits",
+                **options,
             )
         else:
             self.storage = MemoryStorage()

@@ -177,6 +177,37 @@ async def test_redis_hub_follows_a_live_stream_from_another_worker(
     await redis_client.delete(f"{prefix}m2")
 
 
+async def test_redis_hub_follower_waits_past_its_clients_socket_timeout_in_short_reads(
+    redis_client: Any, prefix: str
+) -> None:
+    """Each read blocks for less than the client's socket timeout (which ends the wait on a
+    Redis that stopped answering), yet a silent stream gets one heartbeat per interval."""
+    import redis.asyncio as redis
+
+    impatient = redis.Redis.from_url(REDIS_URL, socket_timeout=0.3)
+    publisher = RedisHub(redis_client, prefix=prefix)
+    other_worker = RedisHub(impatient, prefix=prefix, block_ms=100)
+    await publisher.open("m5")
+    await publisher.publish("m5", "start", {})
+    for _ in range(200):  # a publish does not wait for its write to Redis
+        if await redis_client.xlen(f"{prefix}m5") == 1:
+            break
+        await asyncio.sleep(0.01)
+    loop = asyncio.get_running_loop()
+
+    batches = other_worker.follow("m5", after=1, heartbeat=0.8)
+    started = loop.time()
+    beat = await asyncio.wait_for(anext(batches), 3)
+
+    assert beat == []
+    assert loop.time() - started >= 0.79  # one per heartbeat, not one per read
+    await publisher.publish("m5", "done", {})
+    assert [e.event for e in await asyncio.wait_for(anext(batches), 3)] == ["done"]
+    await batches.aclose()
+    await impatient.aclose()
+    await redis_client.delete(f"{prefix}m5")
+
+
 @pytest.mark.parametrize("after", [5, 40])
 async def test_redis_hub_reattach_at_or_past_the_end_of_a_finished_stream_ends_at_once(
     redis_client: Any, prefix: str, after: int
