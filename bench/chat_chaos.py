@@ -9,8 +9,13 @@ continue, stop, delete a message (alone or with all after it), edit, pick a swip
 rate, re-attach (with a random `Last-Event-ID`), inspect a prompt, impersonate; branch (and
 sometimes move on to the branch), trash and restore, export, rename, set the author's note,
 the persona or the model, search, import; add or delete a persona, edit the character (as
-its owner), like it, read the day's usage. A 409 (a reply is running), a 404 (another client
-deleted it), a 422 (no such swipe or persona) or a 429 (imports) is a fine answer here.
+its owner), like it, report a message or the character, read the day's usage. Beside them
+an operator (an admin) blocks and unblocks the accounts (two chats each) and the character,
+moves accounts between plans, changes balances, resolves and dismisses the reports, adds
+and removes moderation rules on words the clients write, and reads the console's pages; a
+client whose sessions a block ended signs in again. A 409 (a reply is running), a 404
+(another client deleted it), a 422 (no such swipe or persona, a blocked word), a 401 or 403
+(blocked) or a 429 (imports) is a fine answer here.
 Problems are:
 
 - a 5xx answer, a broken connection, or a step not over after `STEP_SECONDS`;
@@ -40,7 +45,15 @@ import httpx
 from sqlalchemy import text
 from tests.database import fresh_postgres
 
-from bench.chat_load import HOST, free_port, server_env, setup_chats, start_fake, wait_http
+from bench.chat_load import (
+    HOST,
+    PASSWORD,
+    free_port,
+    server_env,
+    setup_chats,
+    start_fake,
+    wait_http,
+)
 from hearth.core.db import build_engine
 
 # How often each is picked: the chat's own messages most, what is around the chat less.
@@ -49,8 +62,24 @@ ACTIONS = (
     + ["send_json", "regenerate", "continue", "stop", "stop", "delete", "edit", "swipe"]
     + ["hide", "rate", "branch", "trash", "reattach", "reattach", "export", "rename"]
     + ["impersonate", "author_note", "prompt", "settings", "persona", "character", "like"]
-    + ["search", "usage", "import"]
+    + ["search", "usage", "import", "report"]
 )
+# What the operator (an admin, working alongside) does, each as often.
+OPERATOR_ACTIONS = (
+    "block_user",
+    "block_character",
+    "plan",
+    "deposit",
+    "resolve_report",
+    "rule",
+    "stats",
+    "users",
+    "user",
+    "admin_chat",
+    "audit",
+    "admin_characters",
+)
+ADMIN = {"email": "chaos-admin@example.com", "username": "chaosadmin", "password": PASSWORD}
 # A reply takes 0.35 s here; a step still going after this has hung (an SSE stream whose
 # reply never ends stays open for good: heartbeats keep it alive).
 STEP_SECONDS = 30
@@ -78,15 +107,23 @@ class Actor:
     chat uses: the account's personas, the character (its owner's), the model."""
 
     def __init__(
-        self, http: httpx.AsyncClient, token: str, chat_id: str, rng: random.Random, tally: Tally
+        self,
+        http: httpx.AsyncClient,
+        token: str,
+        chat_id: str,
+        rng: random.Random,
+        tally: Tally,
+        password: str = PASSWORD,
     ) -> None:
         self.http = http
+        self.password = password
         self.headers = {"Authorization": f"Bearer {token}"}
         self.chat_id = chat_id
         self.rng = rng
         self.tally = tally
 
     async def run(self, deadline: float) -> None:
+        self.username = (await self.http.get("/me", headers=self.headers)).json()["username"]
         while time.monotonic() < deadline:
             action = self.rng.choice(ACTIONS)
             try:
@@ -103,6 +140,12 @@ class Actor:
             f"{self.base}/messages", params={"limit": 20}, headers=self.headers
         )
         self.tally.note("page", page)
+        if page.status_code == 401:  # the operator blocked the account: its sessions ended
+            await self.sign_in_again()
+            return
+        if page.status_code == 403:  # still blocked
+            await asyncio.sleep(0.2)
+            return
         items = page.json()["items"] if page.status_code == 200 else []
         if not items:  # every message was deleted: start the chat again
             await self.do_send("send")
@@ -110,6 +153,13 @@ class Actor:
         self.latest, self.some = items[0], self.rng.choice(items)
         self.one = f"{self.base}/messages/{self.some['id']}"
         await getattr(self, f"do_{action}")(action)
+
+    async def sign_in_again(self) -> None:
+        """Refused (403) while the account is still blocked."""
+        body = {"login": self.username, "password": self.password}
+        answer = await self.call("login", "POST", "/auth/login", json=body)
+        if answer.status_code == 200:
+            self.headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
     async def call(self, action: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
         answer = await self.http.request(method, url, headers=self.headers, **kwargs)
@@ -248,6 +298,17 @@ class Actor:
             method = self.rng.choice(["POST", "DELETE"])
             await self.call(f"{action} {method}", method, f"/characters/{character_id}/like")
 
+    async def do_report(self, action: str) -> None:
+        """A message of the chat, or its character, for the operator to resolve."""
+        if self.rng.random() < 0.5:
+            target = {"target_type": "message", "target_id": self.some["id"]}
+        else:
+            character_id = await self.character_id()
+            if character_id is None:
+                return
+            target = {"target_type": "character", "target_id": character_id}
+        await self.call(action, "POST", "/reports", json={**target, "reason": "other"})
+
     async def do_usage(self, action: str) -> None:
         await self.call(action, "GET", "/me/usage")
 
@@ -280,6 +341,113 @@ class Actor:
                     return
 
 
+class Operator(Actor):
+    """An admin at work while the chats go on: blocks and unblocks the accounts and the
+    character, changes plans and balances, resolves reports, adds and removes moderation
+    rules, and reads the console's pages."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str, rng: random.Random, tally: Tally):
+        super().__init__(http, token, "", rng, tally)
+
+    async def run(self, deadline: float) -> None:
+        users = await self.call("users", "GET", "/admin/users", params={"limit": 100})
+        self.user_ids = [user["id"] for user in users.json()["items"] if not user["is_admin"]]
+        characters = await self.call("admin_characters", "GET", "/admin/characters")
+        self.character_ids = [item["id"] for item in characters.json()["items"]]
+        plan = {"name": "Prepaid", "requires_balance": True, "daily_units": 1_000_000_000}
+        self.plan_id = (await self.call("plans", "POST", "/admin/plans", json=plan)).json()["id"]
+        while time.monotonic() < deadline:
+            action = self.rng.choice(OPERATOR_ACTIONS)
+            try:
+                async with asyncio.timeout(STEP_SECONDS):
+                    await getattr(self, f"do_{action}")(action)
+            except httpx.HTTPError as exc:
+                self.tally.problems.append(f"{action}: {exc!r}")
+            except TimeoutError:
+                self.tally.problems.append(f"{action}: not over after {STEP_SECONDS} s")
+            await asyncio.sleep(self.rng.random() * 0.5)
+        for user_id in self.user_ids:  # what the checks after the run read needs no account
+            await self.call("unblock_user", "POST", f"/admin/users/{user_id}/unblock")
+
+    async def pause(self) -> None:
+        await asyncio.sleep(self.rng.random() * 1.5)
+
+    async def do_block_user(self, action: str) -> None:
+        url = f"/admin/users/{self.rng.choice(self.user_ids)}"
+        await self.call(action, "POST", f"{url}/block", json={"reason": "chaos"})
+        await self.pause()
+        await self.call("unblock_user", "POST", f"{url}/unblock")
+
+    async def do_block_character(self, action: str) -> None:
+        url = f"/admin/characters/{self.rng.choice(self.character_ids)}"
+        await self.call(action, "POST", f"{url}/block", json={"reason": "chaos"})
+        await self.pause()
+        await self.call("unblock_character", "POST", f"{url}/unblock")
+
+    async def do_plan(self, action: str) -> None:
+        """Prepaid (sends refused until there is money) or back to the default plan."""
+        plan_id = self.rng.choice([self.plan_id, None])
+        user_id = self.rng.choice(self.user_ids)
+        await self.call(action, "PUT", f"/admin/users/{user_id}/plan", json={"plan_id": plan_id})
+
+    async def do_deposit(self, action: str) -> None:
+        amount = self.rng.choice([1_000_000, -1_000_000, 50])
+        user_id = self.rng.choice(self.user_ids)
+        await self.call(action, "POST", f"/admin/users/{user_id}/deposit", json={"amount": amount})
+
+    async def do_resolve_report(self, action: str) -> None:
+        listed = await self.call("reports", "GET", "/admin/reports", params={"status": "open"})
+        reports = listed.json()["items"] if listed.status_code == 200 else []
+        if not reports:
+            return
+        url = f"/admin/reports/{self.rng.choice(reports)['id']}"
+        if self.rng.random() < 0.5:
+            await self.call("dismiss_report", "POST", f"{url}/dismiss", json={})
+            return
+        blocks = {"block_character": self.rng.random() < 0.2, "block_user": False}
+        await self.call(action, "POST", f"{url}/resolve", json={"note": "seen", **blocks})
+        if blocks["block_character"]:
+            await self.pause()
+            for character_id in self.character_ids:
+                await self.call(
+                    "unblock_character", "POST", f"/admin/characters/{character_id}/unblock"
+                )
+
+    async def do_rule(self, action: str) -> None:
+        """A word of the chats' messages blocked for a while."""
+        rule = {"pattern": self.rng.choice(["Edited", "Hello", "rain"]), "scope": "messages"}
+        added = await self.call(action, "POST", "/admin/moderation/rules", json=rule)
+        await self.pause()
+        if added.status_code == 201:
+            await self.call(
+                "rule_delete", "DELETE", f"/admin/moderation/rules/{added.json()['id']}"
+            )
+
+    async def do_stats(self, action: str) -> None:
+        await self.call(action, "GET", "/admin/stats")
+
+    async def do_users(self, action: str) -> None:
+        await self.call(action, "GET", "/admin/users", params={"q": "bench", "limit": 50})
+
+    async def do_user(self, action: str) -> None:
+        user_id = self.rng.choice(self.user_ids)
+        await self.call(action, "GET", f"/admin/users/{user_id}")
+        chats = await self.call("user_chats", "GET", f"/admin/users/{user_id}/chats")
+        items = chats.json()["items"] if chats.status_code == 200 else []
+        if items:
+            self.chat_ids = [item["id"] for item in items]
+
+    async def do_admin_chat(self, action: str) -> None:
+        if getattr(self, "chat_ids", None):
+            await self.call(action, "GET", f"/admin/chats/{self.rng.choice(self.chat_ids)}")
+
+    async def do_audit(self, action: str) -> None:
+        await self.call(action, "GET", "/admin/audit", params={"limit": 50})
+
+    async def do_admin_characters(self, action: str) -> None:
+        await self.call(action, "GET", "/admin/characters", params={"q": "Bench"})
+
+
 async def exercise(
     http: httpx.AsyncClient,
     chats: Sequence[tuple[str, str]],
@@ -287,18 +455,34 @@ async def exercise(
     actors: int,
     seconds: float,
     seed: int,
+    admin_token: str | None = None,
+    password: str = PASSWORD,
 ) -> Tally:
-    """Run `actors` clients on each of `chats` (access token, chat id) for `seconds`."""
+    """Run `actors` clients on each of `chats` (access token, chat id) for `seconds`, and
+    an operator beside them when an admin's token is given (accounts signed up with
+    `password`, for signing in again after a block)."""
     tally = Tally()
     master = random.Random(seed)
     deadline = time.monotonic() + seconds
     clients = [
-        Actor(http, token, chat_id, random.Random(master.random()), tally)
+        Actor(http, token, chat_id, random.Random(master.random()), tally, password)
         for token, chat_id in chats
         for _ in range(actors)
     ]
+    if admin_token is not None:
+        clients.append(Operator(http, admin_token, random.Random(master.random()), tally))
     await asyncio.gather(*(client.run(deadline) for client in clients))
     return tally
+
+
+async def sign_up_admin(http: httpx.AsyncClient) -> str:
+    """The server makes this address an admin (HEARTH_ADMIN_EMAILS)."""
+    (await http.post("/auth/register", json=ADMIN)).raise_for_status()
+    login = await http.post(
+        "/auth/login", json={"login": ADMIN["username"], "password": ADMIN["password"]}
+    )
+    login.raise_for_status()
+    return str(login.json()["access_token"])
 
 
 LEFTOVERS = {
@@ -341,6 +525,7 @@ async def _run(args: argparse.Namespace, database_url: str | None) -> dict[str, 
         **server_env(workdir, fake_url),
         "HEARTH_DATABASE_URL": database_url,
         "HEARTH_LOG_LEVEL": "INFO",
+        "HEARTH_ADMIN_EMAILS": ADMIN["email"],
     }
     hearth_bin = Path(sys.executable).with_name("hearth")
     log_path = workdir / "server.log"
@@ -353,11 +538,18 @@ async def _run(args: argparse.Namespace, database_url: str | None) -> dict[str, 
     try:
         await wait_http(f"http://{HOST}:{port}/healthz")
         base = f"http://{HOST}:{port}/api/v1"
-        chats = await setup_chats(base, args.chats)
+        # Two chats per account: the operator's blocks stop some clients, not all.
+        chats = await setup_chats(base, args.chats, per_user=2)
         limits = httpx.Limits(max_connections=args.chats * args.actors + 10)
         async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+            admin_token = await sign_up_admin(http)
             tally = await exercise(
-                http, chats, actors=args.actors, seconds=args.seconds, seed=args.seed
+                http,
+                chats,
+                actors=args.actors,
+                seconds=args.seconds,
+                seed=args.seed,
+                admin_token=admin_token,
             )
         left = await leftovers(database_url)
     finally:

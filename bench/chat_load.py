@@ -36,6 +36,7 @@ from hearth.core.db import build_engine
 
 HOST = "127.0.0.1"
 CHATS_PER_USER = 50
+PASSWORD = "bench password 123"
 
 
 def free_port() -> int:
@@ -174,9 +175,11 @@ async def wait_http(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-async def setup_chats(base: str, chats: int) -> list[tuple[str, str]]:
+async def setup_chats(
+    base: str, chats: int, per_user: int = CHATS_PER_USER
+) -> list[tuple[str, str]]:
     """(access token, chat id) for each chat; one shared public character."""
-    users = max(1, -(-chats // CHATS_PER_USER))
+    users = max(1, -(-chats // per_user))
     out: list[tuple[str, str]] = []
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         tokens = []
@@ -184,7 +187,7 @@ async def setup_chats(base: str, chats: int) -> list[tuple[str, str]]:
             body = {
                 "email": f"bench{n}@example.com",
                 "username": f"bench{n}",
-                "password": "bench password 123",
+                "password": PASSWORD,
             }
             (await http.post("/auth/register", json=body)).raise_for_status()
             login = await http.post(

@@ -12,8 +12,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from hearth.chats.models import Chat, Message
+from tests.admin.helpers import make_admin
 from tests.chats.helpers import new_chat
-from tests.factories import create_account
+from tests.factories import PASSWORD, create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
 
@@ -50,6 +51,45 @@ async def test_clients_changing_the_same_chats_at_once_break_nothing(
     assert tally.answers["send 200"] > 10
     assert tally.answers["send 409"] > 0
     assert tally.answers["stop 200"] > 0
+
+
+async def test_an_operator_blocking_and_changing_the_accounts_meanwhile_breaks_nothing(
+    app: FastAPI,
+    live_client: httpx.AsyncClient,
+    fake_llm: FakeOpenAI,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Blocks of the accounts and the characters, plans, balances, reports and moderation
+    rules, while the clients go on (and sign in again after a block)."""
+    fake_llm.default_reply = Reply(tokens=["word "] * 12, delay=0.02)
+    chats = []
+    for _ in range(2):
+        account = await create_account(live_client)
+        chat = await new_chat(live_client, account)
+        chats.append((account.access_token, chat["id"]))
+    admin = await create_account(live_client)
+    await make_admin(app, admin.user["id"])
+
+    with caplog.at_level(logging.ERROR):
+        tally = await exercise(
+            live_client,
+            chats,
+            actors=3,
+            seconds=8,
+            seed=11,
+            admin_token=admin.access_token,
+            password=PASSWORD,
+        )
+        running, locked = await replies_left(app)
+
+    assert tally.problems == []
+    assert (running, locked) == (0, 0)
+    assert [
+        record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR
+    ] == []
+    assert tally.answers["block_user 200"] > 0
+    assert tally.answers["login 200"] > 0  # blocked clients came back
+    assert tally.answers["send 200"] > 0
 
 
 async def replies_left(app: FastAPI, seconds: float = 15) -> tuple[int, int]:
