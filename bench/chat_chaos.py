@@ -23,6 +23,9 @@ Problems are:
   locked by a generation (every send to it would be 409 for good);
 - a line of level `error` in the server's log.
 
+With `--redis-outage` the server uses a Redis of the probe's own, which it stalls, stops and
+starts again empty part-way through; a 503 is then a fine answer too.
+
 It prints a JSON report and exits with 1 when there was a problem.
 """
 
@@ -32,6 +35,7 @@ import argparse
 import asyncio
 import json
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -95,9 +99,12 @@ IMPORTED_CHAT = (
 class Tally:
     answers: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    outages: bool = False  # a 503 `service_unavailable` is a fine answer
 
     def note(self, action: str, response: httpx.Response) -> None:
         self.answers[f"{action} {response.status_code}"] += 1
+        if response.status_code == 503 and self.outages:
+            return
         if response.status_code >= 500:
             self.problems.append(f"{action}: {response.status_code} {response.text[:200]}")
 
@@ -457,11 +464,12 @@ async def exercise(
     seed: int,
     admin_token: str | None = None,
     password: str = PASSWORD,
+    outages: bool = False,
 ) -> Tally:
     """Run `actors` clients on each of `chats` (access token, chat id) for `seconds`, and
     an operator beside them when an admin's token is given (accounts signed up with
     `password`, for signing in again after a block)."""
-    tally = Tally()
+    tally = Tally(outages=outages)
     master = random.Random(seed)
     deadline = time.monotonic() + seconds
     clients = [
@@ -509,6 +517,44 @@ async def leftovers(database_url: str, settle_seconds: float = 15) -> dict[str, 
         await engine.dispose()
 
 
+class FailingRedis:
+    """A Redis of the probe's own (`redis-server` on a free port), which it breaks."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://{HOST}:{self.port}/0"
+        self.process: asyncio.subprocess.Process | None = None
+        self.timeline: list[str] = []
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            "redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no",
+            stdout=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        await asyncio.sleep(0.5)
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.terminate()
+            await self.process.wait()
+
+    async def fail(self, after: float) -> None:
+        """After `after` s: it stops answering for 6 s (stalled), is down for 3 s
+        (refusing), then starts again, empty."""
+        started = time.monotonic()
+        await asyncio.sleep(after)
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+        self.timeline.append(f"{time.monotonic() - started:.1f} s: stalled")
+        await asyncio.sleep(6)
+        await self.stop()
+        self.timeline.append(f"{time.monotonic() - started:.1f} s: down")
+        await asyncio.sleep(3)
+        await self.start()
+        self.timeline.append(f"{time.monotonic() - started:.1f} s: up again, empty")
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     if not args.postgres:
         return await _run(args, None)
@@ -527,6 +573,10 @@ async def _run(args: argparse.Namespace, database_url: str | None) -> dict[str, 
         "HEARTH_LOG_LEVEL": "INFO",
         "HEARTH_ADMIN_EMAILS": ADMIN["email"],
     }
+    redis = FailingRedis() if args.redis_outage else None
+    if redis is not None:
+        await redis.start()
+        env["HEARTH_REDIS_URL"] = redis.url
     hearth_bin = Path(sys.executable).with_name("hearth")
     log_path = workdir / "server.log"
     server = await asyncio.create_subprocess_exec(
@@ -543,20 +593,27 @@ async def _run(args: argparse.Namespace, database_url: str | None) -> dict[str, 
         limits = httpx.Limits(max_connections=args.chats * args.actors + 10)
         async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
             admin_token = await sign_up_admin(http)
-            tally = await exercise(
+            work = exercise(
                 http,
                 chats,
                 actors=args.actors,
                 seconds=args.seconds,
                 seed=args.seed,
                 admin_token=admin_token,
+                outages=redis is not None,
             )
+            if redis is None:
+                tally = await work
+            else:
+                tally, _ = await asyncio.gather(work, redis.fail(after=args.seconds / 3))
         left = await leftovers(database_url)
     finally:
         for process in (server, fake):
             if process.returncode is None:
                 process.terminate()
                 await process.wait()
+        if redis is not None:
+            await redis.stop()
     errors = [
         line
         for line in log_path.read_text(errors="replace").splitlines()
@@ -570,6 +627,7 @@ async def _run(args: argparse.Namespace, database_url: str | None) -> dict[str, 
             "seed": args.seed,
             "workers": args.workers,
             "database": "postgresql" if args.postgres else "sqlite",
+            "redis_outage": redis.timeline if redis is not None else None,
         },
         "answers": dict(sorted(tally.answers.items())),
         "problems": tally.problems[:20],
@@ -596,6 +654,12 @@ def main() -> None:
         "--postgres",
         metavar="URL",
         help="serve from a fresh database on this PostgreSQL server, not from SQLite",
+    )
+    parser.add_argument(
+        "--redis-outage",
+        action="store_true",
+        help="serve with a Redis of the probe's own, which stops answering for 6 s a third of "
+        "the way through, then is down for 3 s and comes back empty (503s are then fine)",
     )
     args = parser.parse_args()
     report = asyncio.run(run(args))

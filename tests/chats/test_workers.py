@@ -17,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 
 from hearth.app import create_app
+from hearth.chats.engine import SweepCheck
 from hearth.chats.models import Message
 from hearth.chats.recovery import recover_interrupted
 from hearth.chats.workers import STOP_TTL_SECONDS, LocalWorkers
@@ -127,20 +128,15 @@ async def test_stop_requests_for_replies_that_ended_are_cleared(folder: Path) ->
     await workers.aclose()
 
 
-async def test_recovery_spares_the_replies_a_live_sibling_is_writing(
-    client: httpx.AsyncClient, app: FastAPI, settings: Settings
-) -> None:
-    me = await create_account(client)
-    chat = await new_chat(client, me)
-    sibling = LocalWorkers(settings.data_dir / "workers", uuid.uuid4().hex)
-    await sibling.start()
-    live, orphan = uuid7(), uuid7()
+async def streaming_replies(app: FastAPI, chat_id: str, worker_ids: list[str]) -> list[uuid.UUID]:
+    """Replies being written, as far as the database says, by these workers."""
+    ids = [uuid7() for _ in worker_ids]
     async with app.state.db.sessionmaker() as session:
-        for message_id, worker_id in ((live, sibling.worker_id), (orphan, "0dead0")):
+        for message_id, worker_id in zip(ids, worker_ids, strict=True):
             session.add(
                 Message(
                     id=message_id,
-                    chat_id=uuid.UUID(chat["id"]),
+                    chat_id=uuid.UUID(chat_id),
                     role="assistant",
                     content="Once upon",
                     status="streaming",
@@ -149,6 +145,44 @@ async def test_recovery_spares_the_replies_a_live_sibling_is_writing(
                 )
             )
         await session.commit()
+    return ids
+
+
+async def test_the_sweep_spares_a_reply_whose_worker_seemed_dead_only_once(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As after Redis restarted empty: a sibling's heartbeat is missing until its next."""
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    flaky, gone = await streaming_replies(app, chat["id"], ["flaky", "gone"])
+    runner = app.state.chat_engine.runner
+    heartbeats: set[str] = set()
+
+    async def alive(worker_id: str | None) -> bool:
+        return worker_id in heartbeats
+
+    monkeypatch.setattr(runner.workers, "alive", alive)
+    check = SweepCheck(runner)
+
+    first = await recover_interrupted(app.state.db, check.still_written)
+    check.sweep_done()
+    heartbeats.add("flaky")
+    second = await recover_interrupted(app.state.db, check.still_written)
+
+    assert (first, second) == (0, 1)
+    async with app.state.db.sessionmaker() as session:
+        assert (await session.get(Message, flaky)).status == "streaming"  # type: ignore[union-attr]
+        assert (await session.get(Message, gone)).status == "interrupted"  # type: ignore[union-attr]
+
+
+async def test_recovery_spares_the_replies_a_live_sibling_is_writing(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    sibling = LocalWorkers(settings.data_dir / "workers", uuid.uuid4().hex)
+    await sibling.start()
+    live, orphan = await streaming_replies(app, chat["id"], [sibling.worker_id, "0dead0"])
 
     workers = app.state.chat_engine.workers
     recovered = await recover_interrupted(

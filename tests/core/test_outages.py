@@ -9,12 +9,15 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 from fastapi import FastAPI
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
+from starlette.types import Receive, Scope, Send
 
 from hearth.app import create_app
 from hearth.config import Settings
+from hearth.core.middleware import RequestContextMiddleware
 from hearth.users.models import User
 from tests.factories import register
 
@@ -101,3 +104,19 @@ async def test_a_database_failure_answers_503_and_the_same_request_later_succeed
     busy_user_inserts[0] = False
     assert (await register(client, **NEW_USER))["username"] == NEW_USER["username"]
     assert await count_users(app) == 1
+
+
+async def test_a_stream_that_an_outage_cuts_is_ended_not_dropped() -> None:
+    """Its client sees the end of the stream and re-attaches, as after any end."""
+
+    async def streaming(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"event: start\n\n", "more_body": True})
+        raise redis.ConnectionError("Connection refused.")
+
+    transport = httpx.ASGITransport(app=RequestContextMiddleware(streaming))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.get("/stream")
+
+    assert response.status_code == 200
+    assert response.content == b"event: start\n\n"

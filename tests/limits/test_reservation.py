@@ -196,6 +196,30 @@ async def test_a_settlement_rolled_back_and_written_again_is_counted_once_in_red
     assert [e.units for e in await ledger(app, me.user["id"])] == [42]
 
 
+async def test_a_reply_ending_while_redis_is_out_is_still_charged_in_the_ledger(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    redis_hook: QuotaHook,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    me = await create_account(client)
+    held = await redis_hook.reserve(
+        UsageRequest(uuid.UUID(me.user["id"]), uuid.uuid4(), "local/fake-model", 500)
+    )
+
+    async def out(*_: Any, **__: Any) -> None:
+        raise redis.ConnectionError("Connection refused.")
+
+    monkeypatch.setattr(redis_hook.counters, "_settle", out)
+    async with app.state.db.sessionmaker() as session:
+        await redis_hook.settle_all([Settlement(held, Usage(30, 12))], session=session)
+        await session.commit()
+
+    assert [e.units for e in await ledger(app, me.user["id"])] == [42]
+    assert "limits.counters_unavailable" in caplog.text
+
+
 async def test_hundred_concurrent_sends_with_room_for_ten_replies_let_ten_through(
     app: FastAPI, client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:

@@ -91,20 +91,23 @@ class SweepCheck:
     """Whether the sweep should leave a `streaming` message alone: its worker is alive and,
     if it is this worker, still runs it.
 
-    One of this worker's own that it does not run is a reply whose end could not be stored
-    (e.g. the database failed then). It counts as orphaned only when two sweeps in a row find
-    it so: the first may have met it between its commit and its launch.
+    A message counts as orphaned only when two sweeps in a row find it so. One of this
+    worker's own that it does not run is a reply whose end could not be stored (e.g. the
+    database failed then), but the first sweep may have met it between its commit and its
+    launch. Another worker may only seem dead: a Redis that restarted empty has lost its
+    heartbeat until the next one, a second later.
     """
 
     def __init__(self, runner: GenerationRunner) -> None:
         self.runner = runner
-        self._idle: set[uuid.UUID] = set()  # found not running by the previous sweep
+        self._idle: set[uuid.UUID] = set()  # found not written by the previous sweep
         self._found: set[uuid.UUID] = set()
 
     async def still_written(self, message: Message) -> bool:
-        if message.worker_id != self.runner.worker_id:
-            return await self.runner.workers.alive(message.worker_id)
-        if self.runner.is_running(message.id):
+        if message.worker_id == self.runner.worker_id:
+            if self.runner.is_running(message.id):
+                return True
+        elif await self.runner.workers.alive(message.worker_id):
             return True
         self._found.add(message.id)
         return message.id not in self._idle

@@ -34,6 +34,7 @@ from hearth.chats.usage import Settlement, UsageHook
 from hearth.chats.workers import Workers
 from hearth.core.clock import utcnow
 from hearth.core.db import Database
+from hearth.core.errors import outage
 from hearth.llm.errors import LLMError
 from hearth.llm.gateway import LLMGateway
 from hearth.llm.tokens import estimate_tokens
@@ -559,12 +560,14 @@ class GenerationRunner:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if not _transient(exc):
+                failed = outage(exc) or (type(exc).__name__ if _transient(exc) else None)
+                if failed is None:
                     log.exception("chat.flush_failed")
                     continue
                 # E.g. PostgreSQL chose this transaction to end a deadlock with a reply's
-                # end: the texts not written stay marked so, and the next flush writes them.
-                log.warning("chat.flush_failed reason=%s", type(exc).__name__)
+                # end, or Redis is out: the texts not written stay marked so, and the next
+                # flush writes them; the heartbeat is tried again at every flush.
+                log.warning("chat.flush_failed reason=%s", failed)
 
     async def _check_remote_stops(self) -> None:
         running = [mid for mid, live in self._live.items() if not live.finishing]

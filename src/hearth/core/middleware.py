@@ -32,16 +32,18 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
-        responded = False
+        responded = finished = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status, responded
+            nonlocal status, responded, finished
             if message["type"] == "http.response.start":
                 status, responded = message["status"], True
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
                 ]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                finished = True
             await send(message)
 
         try:
@@ -56,6 +58,8 @@ class RequestContextMiddleware:
                     await send_error(
                         scope, send_with_id, "service_unavailable", 503, RETRY_AFTER_OUTAGE
                     )
+                elif not finished:  # a stream it cut: ended, not dropped; clients re-attach
+                    await send_with_id({"type": "http.response.body", "body": b""})
             else:
                 log.exception("unhandled error", extra={"path": scope["path"]})
                 if status == 500 and not responded:

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import math
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_CEILING, Decimal
@@ -24,6 +24,7 @@ from hearth.chats.usage import Settlement
 from hearth.config import Settings
 from hearth.core.clock import utcnow
 from hearth.core.db import Database
+from hearth.core.errors import outage
 from hearth.limits import balance
 from hearth.limits.counters import Charge, UnitCounters
 from hearth.limits.errors import InsufficientBalance, QuotaExceeded
@@ -203,21 +204,33 @@ class QuotaHook:
     async def _charge(
         self, db: AsyncSession, charges: Sequence[tuple[Reservation, dict[str, Any]]]
     ) -> None:
-        await self.counters.settle(
-            db,
-            [
-                Charge(r.user_id, r.day, r.units, entry["units"])
-                for r, entry in charges
-                if not r.counted
-            ],
-        )
-        for reservation, _ in charges:
-            reservation.counted = True
+        # The counters first, in the order a hold takes them (counters, then the balance):
+        # a reply's end and the user's next send never lock the two in opposite orders.
+        fresh = [(r, entry) for r, entry in charges if not r.counted]
+        settle = [Charge(r.user_id, r.day, r.units, entry["units"]) for r, entry in fresh]
+        if await self._count(self.counters.settle(db, settle)):
+            for reservation, _ in fresh:
+                reservation.counted = True
         # Core rows, not ORM objects: the ledger is written and never read back here.
         await db.execute(_INSERT_ENTRY, [entry for _, entry in charges])
         for reservation, entry in charges:
             if reservation.hold_micros:
                 await self._true_up(db, reservation, entry["cost_micros"])
+
+    async def _count(self, step: Awaitable[None]) -> bool:
+        """Whether the day's counters took the step. Counters outside the database (Redis)
+        that are out of reach are passed by: the ledger still records the charge (a lost
+        counter is seeded from it), and what they hold for the reply lapses with the day's
+        key."""
+        try:
+            await step
+        except Exception as exc:
+            failed = outage(exc) if self.counters.external else None
+            if failed is None:
+                raise
+            log.warning("limits.counters_unavailable %s", failed)
+            return False
+        return True
 
     def _cost_micros(self, model: str, prompt: int, completion: int, cost: float) -> int:
         try:
@@ -237,9 +250,7 @@ class QuotaHook:
             )
 
     async def _give_back(self, db: AsyncSession, reservation: Reservation) -> None:
-        if not reservation.counted:
-            await self.counters.release(db, reservation.user_id, reservation.day, reservation.units)
-            reservation.counted = True
+        await self._uncount(db, reservation)
         if reservation.hold_micros:
             await balance.credit(
                 db,
@@ -249,6 +260,14 @@ class QuotaHook:
                 chat_id=reservation.chat_id,
                 note="the reply failed",
             )
+
+    async def _uncount(self, db: AsyncSession, reservation: Reservation) -> None:
+        """The reservation's units back to the day's counters, once."""
+        if not reservation.counted:
+            step = self.counters.release(
+                db, reservation.user_id, reservation.day, reservation.units
+            )
+            reservation.counted = await self._count(step)
 
     def _undo_on_rollback(self, session: AsyncSession, undo: list[tuple[Reservation, str]]) -> None:
         """Should the transaction that settles or releases these roll back (the chat engine
@@ -290,9 +309,7 @@ class QuotaHook:
     async def _unhold(self, reservation: Reservation) -> None:
         try:
             async with self.database.sessionmaker() as db:
-                await self.counters.release(
-                    db, reservation.user_id, reservation.day, reservation.units
-                )
+                await self._uncount(db, reservation)
         except Exception:
             log.exception("limits.unhold_failed user=%s", reservation.user_id)
 
