@@ -24,7 +24,8 @@ Problems are:
 - a line of level `error` in the server's log.
 
 With `--redis-outage` the server uses a Redis of the probe's own, which it stalls, stops and
-starts again empty part-way through; a 503 is then a fine answer too.
+starts again empty part-way through; with `--cut-connections` (PostgreSQL) every server
+connection to the database is ended three times. A 503 is then a fine answer too.
 
 It prints a JSON report and exits with 1 when there was a problem.
 """
@@ -40,7 +41,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -555,6 +556,28 @@ class FailingRedis:
         self.timeline.append(f"{time.monotonic() - started:.1f} s: up again, empty")
 
 
+async def cut_database_connections(database_url: str, times: int, seconds: float) -> list[str]:
+    """Every server connection to the database ended `times` times, evenly over `seconds`
+    (as a PostgreSQL restart or failover does). Returns how many each time."""
+    engine = build_engine(database_url)
+    cuts = []
+    try:
+        for _ in range(times):
+            await asyncio.sleep(seconds / (times + 1))
+            async with engine.connect() as conn:
+                ended = await conn.scalar(text(CUT_CONNECTIONS))
+            cuts.append(f"{ended} connections ended")
+    finally:
+        await engine.dispose()
+    return cuts
+
+
+CUT_CONNECTIONS = """
+SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid()
+"""
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     if not args.postgres:
         return await _run(args, None)
@@ -600,12 +623,15 @@ async def _run(args: argparse.Namespace, database_url: str | None) -> dict[str, 
                 seconds=args.seconds,
                 seed=args.seed,
                 admin_token=admin_token,
-                outages=redis is not None,
+                outages=redis is not None or args.cut_connections,
             )
-            if redis is None:
-                tally = await work
-            else:
-                tally, _ = await asyncio.gather(work, redis.fail(after=args.seconds / 3))
+            troubles: list[Awaitable[Any]] = []
+            if redis is not None:
+                troubles.append(redis.fail(after=args.seconds / 3))
+            if args.cut_connections:
+                troubles.append(cut_database_connections(database_url, 3, args.seconds))
+            tally, *outcomes = await asyncio.gather(work, *troubles)
+            cuts = outcomes[-1] if args.cut_connections else None
         left = await leftovers(database_url)
     finally:
         for process in (server, fake):
@@ -628,6 +654,7 @@ async def _run(args: argparse.Namespace, database_url: str | None) -> dict[str, 
             "workers": args.workers,
             "database": "postgresql" if args.postgres else "sqlite",
             "redis_outage": redis.timeline if redis is not None else None,
+            "connections_cut": cuts,
         },
         "answers": dict(sorted(tally.answers.items())),
         "problems": tally.problems[:20],
@@ -661,7 +688,15 @@ def main() -> None:
         help="serve with a Redis of the probe's own, which stops answering for 6 s a third of "
         "the way through, then is down for 3 s and comes back empty (503s are then fine)",
     )
+    parser.add_argument(
+        "--cut-connections",
+        action="store_true",
+        help="with --postgres: end every server connection to the database three times during "
+        "the run, as a restart or failover would (503s are then fine)",
+    )
     args = parser.parse_args()
+    if args.cut_connections and not args.postgres:
+        parser.error("--cut-connections needs --postgres")
     report = asyncio.run(run(args))
     print(json.dumps(report, indent=2))
     sys.exit(1 if failed(report) else 0)

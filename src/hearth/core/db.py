@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -215,10 +216,11 @@ class Database:
             except Exception:  # e.g. a full disk; the log grows meanwhile, nothing is lost
                 log.warning("db.checkpoint_failed", exc_info=True)
 
+    @contextlib.asynccontextmanager
     async def session(
         self, *, read_mostly: bool = False, inline: bool = False
     ) -> AsyncIterator[AsyncSession]:
-        """One request, one transaction: commit on success, roll back on error.
+        """One request, one transaction: commit when the block ends, roll back on an error.
 
         `read_mostly` sessions (GET requests) do not queue behind SQLite's writers; `inline`
         ones are for requests of a few short statements (see the class).

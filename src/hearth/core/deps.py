@@ -42,7 +42,9 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     read_mostly = request.method in ("GET", "HEAD")
     inline = getattr(request.scope.get("endpoint"), "hearth_inline", False)
     database = await get_database(request)
-    async for session in database.session(read_mostly=read_mostly, inline=inline):
+    # A context manager, not a generator looped over: an error thrown in here must reach
+    # its rollback now, not when the abandoned generator is collected.
+    async with database.session(read_mostly=read_mostly, inline=inline) as session:
         yield session
 
 

@@ -29,7 +29,7 @@ async def ensure_admin(settings: Settings, email: str, username: str, password: 
     )
     database = Database(settings.resolved_database_url)
     try:
-        async for db in database.session():
+        async with database.session() as db:
             user = await db.scalar(select(User).where(User.email == data.email))
             if user is not None:
                 user.is_admin = True
