@@ -25,7 +25,8 @@ Problems are:
 
 With `--redis-outage` the server uses a Redis of the probe's own, which it stalls, stops and
 starts again empty part-way through; with `--cut-connections` (PostgreSQL) every server
-connection to the database is ended three times. A 503 is then a fine answer too.
+connection to the database is ended three times. A 503 is then a fine answer too; with
+`--provider-faults SHARE` that share of the fake LLM's replies fail, and a 502 is fine.
 
 It prints a JSON report and exits with 1 when there was a problem.
 """
@@ -100,13 +101,13 @@ IMPORTED_CHAT = (
 class Tally:
     answers: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
-    outages: bool = False  # a 503 `service_unavailable` is a fine answer
+    # 5xx answers that are fine in this run: 503 while a service is out, 502 while the
+    # provider fails.
+    fine: frozenset[int] = frozenset()
 
     def note(self, action: str, response: httpx.Response) -> None:
         self.answers[f"{action} {response.status_code}"] += 1
-        if response.status_code == 503 and self.outages:
-            return
-        if response.status_code >= 500:
+        if response.status_code >= 500 and response.status_code not in self.fine:
             self.problems.append(f"{action}: {response.status_code} {response.text[:200]}")
 
 
@@ -465,12 +466,12 @@ async def exercise(
     seed: int,
     admin_token: str | None = None,
     password: str = PASSWORD,
-    outages: bool = False,
+    fine: frozenset[int] = frozenset(),
 ) -> Tally:
     """Run `actors` clients on each of `chats` (access token, chat id) for `seconds`, and
     an operator beside them when an admin's token is given (accounts signed up with
     `password`, for signing in again after a block)."""
-    tally = Tally(outages=outages)
+    tally = Tally(fine=fine)
     master = random.Random(seed)
     deadline = time.monotonic() + seconds
     clients = [
@@ -588,7 +589,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 async def _run(args: argparse.Namespace, database_url: str | None) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="hearth-chaos-"))
     database_url = database_url or f"sqlite+aiosqlite:///{workdir / 'data' / 'hearth.db'}"
-    fake, fake_url = await start_fake(free_port(), ttft_ms=50, tps=100, tokens=30)
+    fake, fake_url = await start_fake(
+        free_port(), ttft_ms=50, tps=100, tokens=30, faults=args.provider_faults
+    )
     port = free_port()
     env = {
         **server_env(workdir, fake_url),
@@ -623,7 +626,10 @@ async def _run(args: argparse.Namespace, database_url: str | None) -> dict[str, 
                 seconds=args.seconds,
                 seed=args.seed,
                 admin_token=admin_token,
-                outages=redis is not None or args.cut_connections,
+                fine=frozenset(
+                    ([503] if redis is not None or args.cut_connections else [])
+                    + ([502] if args.provider_faults else [])
+                ),
             )
             troubles: list[Awaitable[Any]] = []
             if redis is not None:
@@ -655,6 +661,7 @@ async def _run(args: argparse.Namespace, database_url: str | None) -> dict[str, 
             "database": "postgresql" if args.postgres else "sqlite",
             "redis_outage": redis.timeline if redis is not None else None,
             "connections_cut": cuts,
+            "provider_faults": args.provider_faults,
         },
         "answers": dict(sorted(tally.answers.items())),
         "problems": tally.problems[:20],
@@ -693,6 +700,14 @@ def main() -> None:
         action="store_true",
         help="with --postgres: end every server connection to the database three times during "
         "the run, as a restart or failover would (503s are then fine)",
+    )
+    parser.add_argument(
+        "--provider-faults",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="this share of the fake LLM's replies fail: refused (500, 503, 429), cut off or "
+        "ended by an error part-way (502s are then fine)",
     )
     args = parser.parse_args()
     if args.cut_connections and not args.postgres:

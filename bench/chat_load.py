@@ -123,7 +123,7 @@ class ProcessMeter:
 
 
 async def start_fake(
-    port: int, ttft_ms: float, tps: float, tokens: int
+    port: int, ttft_ms: float, tps: float, tokens: int, faults: float = 0.0
 ) -> tuple[asyncio.subprocess.Process, str]:
     """The fake LLM server in its own process, and its base URL."""
     fake = await asyncio.create_subprocess_exec(
@@ -138,6 +138,8 @@ async def start_fake(
         str(tps),
         "--tokens",
         str(tokens),
+        "--faults",
+        str(faults),
         stdout=asyncio.subprocess.PIPE,
     )
     assert fake.stdout is not None
