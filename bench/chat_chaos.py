@@ -26,7 +26,8 @@ Problems are:
 With `--redis-outage` the server uses a Redis of the probe's own, which it stalls, stops and
 starts again empty part-way through; with `--cut-connections` (PostgreSQL) every server
 connection to the database is ended three times. A 503 is then a fine answer too; with
-`--provider-faults SHARE` that share of the fake LLM's replies fail, and a 502 is fine.
+`--provider-faults SHARE` that share of the fake LLM's replies fail, and a 502 is fine; with
+`--kill-worker` one worker is killed half-way through, and cut connections are fine.
 
 It prints a JSON report and exits with 1 when there was a problem.
 """
@@ -36,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import signal
 import sys
@@ -104,11 +106,18 @@ class Tally:
     # 5xx answers that are fine in this run: 503 while a service is out, 502 while the
     # provider fails.
     fine: frozenset[int] = frozenset()
+    cuts_fine: bool = False  # and a connection cut (a worker was killed)
 
     def note(self, action: str, response: httpx.Response) -> None:
         self.answers[f"{action} {response.status_code}"] += 1
         if response.status_code >= 500 and response.status_code not in self.fine:
             self.problems.append(f"{action}: {response.status_code} {response.text[:200]}")
+
+    def broken(self, action: str, exc: httpx.HTTPError) -> None:
+        if self.cuts_fine and isinstance(exc, httpx.TransportError):
+            self.answers[f"{action} cut"] += 1
+            return
+        self.problems.append(f"{action}: {exc!r}")
 
 
 class Actor:
@@ -139,7 +148,7 @@ class Actor:
                 async with asyncio.timeout(STEP_SECONDS):
                     await self.step(action)
             except httpx.HTTPError as exc:
-                self.tally.problems.append(f"{action}: {exc!r}")
+                self.tally.broken(action, exc)
             except TimeoutError:
                 self.tally.problems.append(f"{action}: not over after {STEP_SECONDS} s")
 
@@ -371,7 +380,7 @@ class Operator(Actor):
                 async with asyncio.timeout(STEP_SECONDS):
                     await getattr(self, f"do_{action}")(action)
             except httpx.HTTPError as exc:
-                self.tally.problems.append(f"{action}: {exc!r}")
+                self.tally.broken(action, exc)
             except TimeoutError:
                 self.tally.problems.append(f"{action}: not over after {STEP_SECONDS} s")
             await asyncio.sleep(self.rng.random() * 0.5)
@@ -467,11 +476,12 @@ async def exercise(
     admin_token: str | None = None,
     password: str = PASSWORD,
     fine: frozenset[int] = frozenset(),
+    cuts_fine: bool = False,
 ) -> Tally:
     """Run `actors` clients on each of `chats` (access token, chat id) for `seconds`, and
     an operator beside them when an admin's token is given (accounts signed up with
     `password`, for signing in again after a block)."""
-    tally = Tally(fine=fine)
+    tally = Tally(fine=fine, cuts_fine=cuts_fine)
     master = random.Random(seed)
     deadline = time.monotonic() + seconds
     clients = [
@@ -579,6 +589,26 @@ WHERE datname = current_database() AND pid <> pg_backend_pid()
 """
 
 
+def worker_pids(server_pid: int) -> list[int]:
+    """The worker processes uvicorn spawned for `hearth serve --workers N`."""
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            spawned = b"spawn_main" in (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if parent == server_pid and spawned:
+            workers.append(int(stat.parent.name))
+    return workers
+
+
+async def kill_a_worker(server_pid: int, after: float) -> None:
+    """`kill -9` one worker half-way through; uvicorn starts another."""
+    await asyncio.sleep(after)
+    os.kill(random.choice(worker_pids(server_pid)), signal.SIGKILL)
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     if not args.postgres:
         return await _run(args, None)
@@ -630,15 +660,19 @@ async def _run(args: argparse.Namespace, database_url: str | None) -> dict[str, 
                     ([503] if redis is not None or args.cut_connections else [])
                     + ([502] if args.provider_faults else [])
                 ),
+                cuts_fine=args.kill_worker,
             )
-            troubles: list[Awaitable[Any]] = []
+            troubles: dict[str, Awaitable[Any]] = {}
             if redis is not None:
-                troubles.append(redis.fail(after=args.seconds / 3))
+                troubles["redis"] = redis.fail(after=args.seconds / 3)
             if args.cut_connections:
-                troubles.append(cut_database_connections(database_url, 3, args.seconds))
-            tally, *outcomes = await asyncio.gather(work, *troubles)
-            cuts = outcomes[-1] if args.cut_connections else None
-        left = await leftovers(database_url)
+                troubles["cuts"] = cut_database_connections(database_url, 3, args.seconds)
+            if args.kill_worker:
+                troubles["kill"] = kill_a_worker(server.pid, after=args.seconds / 2)
+            tally, *outcomes = await asyncio.gather(work, *troubles.values())
+            cuts = dict(zip(troubles, outcomes, strict=True)).get("cuts")
+        # A killed worker's replies wait for its heartbeat to lapse, then for two sweeps.
+        left = await leftovers(database_url, settle_seconds=45 if args.kill_worker else 15)
     finally:
         for process in (server, fake):
             if process.returncode is None:
@@ -709,7 +743,15 @@ def main() -> None:
         help="this share of the fake LLM's replies fail: refused (500, 503, 429), cut off or "
         "ended by an error part-way (502s are then fine)",
     )
+    parser.add_argument(
+        "--kill-worker",
+        action="store_true",
+        help="with --workers 2 or more: kill -9 one worker half-way through (cut connections "
+        "are then fine; its replies must end up interrupted, not streaming)",
+    )
     args = parser.parse_args()
+    if args.kill_worker and args.workers < 2:
+        parser.error("--kill-worker needs --workers 2 or more")
     if args.cut_connections and not args.postgres:
         parser.error("--cut-connections needs --postgres")
     report = asyncio.run(run(args))

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -185,11 +186,20 @@ async def test_recovery_spares_the_replies_a_live_sibling_is_writing(
     live, orphan = await streaming_replies(app, chat["id"], [sibling.worker_id, "0dead0"])
 
     workers = app.state.chat_engine.workers
+    announced: list[tuple[str, str, dict[str, Any]]] = []
+
+    async def announce(key: str, event: str, data: dict[str, Any]) -> None:
+        announced.append((key, event, data))
+
     recovered = await recover_interrupted(
-        app.state.db, lambda message: workers.alive(message.worker_id)
+        app.state.db, lambda message: workers.alive(message.worker_id), announce
     )
 
     assert recovered == 1
+    [(key, event, data)] = announced  # the end, for followers of its stream elsewhere
+    assert (key, event, data["code"]) == (str(orphan), "error", "generation_interrupted")
+    assert data["assistant_message"]["status"] == "interrupted"
+    assert data["assistant_message"]["content"] == "Once upon"
     async with app.state.db.sessionmaker() as session:
         assert (await session.get(Message, live)).status == "streaming"  # type: ignore[union-attr]
         assert (await session.get(Message, orphan)).status == "interrupted"  # type: ignore[union-attr]

@@ -20,7 +20,9 @@ from hearth.core.db import Database
 from hearth.llm.gateway import LLMGateway
 
 log = logging.getLogger(__name__)
-SWEEP_SECONDS = 30.0
+# With two sweeps in a row needed, a dead worker's replies are marked `interrupted` 10-20 s
+# after its heartbeat lapses (at once by a worker restarting beside it without Redis).
+SWEEP_SECONDS = 10.0
 
 
 @dataclass
@@ -78,11 +80,13 @@ async def start_chat_engine(state: Any, database: Database, redis: Any = None) -
     )
     await engine.runner.start()  # announces this worker: not to be taken for a dead one
     try:
-        await recover_interrupted(database, lambda message: workers.alive(message.worker_id))
+        await recover_interrupted(
+            database, lambda message: workers.alive(message.worker_id), hub.end_orphan
+        )
     except Exception:  # e.g. Redis down: never block start-up; the sweep tries again
         log.exception("chat.recovery_failed")
     engine._sweeper = asyncio.create_task(
-        _sweep(database, SweepCheck(engine.runner)), name="chat-recovery"
+        _sweep(database, SweepCheck(engine.runner), hub), name="chat-recovery"
     )
     return engine
 
@@ -116,13 +120,13 @@ class SweepCheck:
         self._idle, self._found = self._found, set()
 
 
-async def _sweep(database: Database, check: SweepCheck) -> None:
+async def _sweep(database: Database, check: SweepCheck, hub: StreamHub) -> None:
     """Recover what a worker that died while the others ran on left `streaming`, and what
     this worker stopped writing without storing its end."""
     while True:
         await asyncio.sleep(SWEEP_SECONDS)
         try:
-            await recover_interrupted(database, check.still_written)
+            await recover_interrupted(database, check.still_written, hub.end_orphan)
         except Exception:
             log.exception("chat.recovery_sweep_failed")
         check.sweep_done()

@@ -60,6 +60,10 @@ class StreamHub(Protocol):
     async def knows(self, key: str) -> bool:
         """Whether the stream of `key` is still held (running, or finished and retained)."""
 
+    async def end_orphan(self, key: str, event: str, data: dict[str, Any]) -> None:
+        """End the stream of a reply whose worker died, with the end recovery stored, for
+        its followers elsewhere; a stream already ended or gone is left alone."""
+
     async def aclose(self) -> None: ...
 
 
@@ -237,6 +241,9 @@ class MemoryHub:
     async def knows(self, key: str) -> bool:
         return key in self._streams
 
+    async def end_orphan(self, key: str, event: str, data: dict[str, Any]) -> None:
+        """Nothing to do: the streams held here are this process's, and end with it."""
+
     def _schedule_eviction(self, key: str) -> None:
         self._cancel_eviction(key)
         loop = asyncio.get_running_loop()
@@ -409,6 +416,13 @@ class RedisHub:
 
     async def knows(self, key: str) -> bool:
         return self.local.is_local(key) or bool(await self.redis.exists(self._key(key)))
+
+    async def end_orphan(self, key: str, event: str, data: dict[str, Any]) -> None:
+        # Its followers in other workers would otherwise beat until the stream expires.
+        name = self._key(key)
+        newest = await self.redis.xrevrange(name, count=1)
+        if newest and not (last := _from_redis(*newest[0])).terminal:
+            await self._send([(name, HubEvent(last.id + 1, event, data))])
 
     async def aclose(self) -> None:
         if self._written is not None:  # the last events, so other workers see the ends

@@ -29,6 +29,7 @@ from hearth.chats.schemas import (
     RateBody,
     SendResult,
     SwipeSelect,
+    final_event,
     message_json,
 )
 from hearth.chats.sse import HEARTBEAT_SECONDS, batched, parse_last_event_id, sse_response
@@ -240,14 +241,7 @@ async def _poll_database(
 
 
 def _terminal_of(message: Message, event_id: int) -> HubEvent:
-    body = message_json(message)
-    if message.status in ("error", "interrupted") and message.error:
-        return HubEvent(
-            event_id,
-            "error",
-            {**message.error, "message_id": str(message.id), "assistant_message": body},
-        )
-    return HubEvent(event_id, "done", body)
+    return HubEvent(event_id, *final_event(message))
 
 
 async def _single(item: HubEvent) -> AsyncIterator[HubEvent]:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy import select, update
 
 from hearth.chats.models import Chat, Message
+from hearth.chats.schemas import final_event
 from hearth.core.db import Database
 
 log = logging.getLogger(__name__)
@@ -25,11 +27,17 @@ INTERRUPTED = {
 BATCH = 500
 
 StillWritten = Callable[[Message], Awaitable[bool]]
+# The hub's `end_orphan`: (message id, event, data).
+Announce = Callable[[str, str, dict[str, Any]], Awaitable[None]]
 
 
-async def recover_interrupted(database: Database, still_written: StillWritten) -> int:
-    """Mark orphaned `streaming` messages `interrupted` (or `error` if empty); returns count."""
+async def recover_interrupted(
+    database: Database, still_written: StillWritten, announce: Announce | None = None
+) -> int:
+    """Mark orphaned `streaming` messages `interrupted` (or `error` if empty), and
+    `announce` the end of each; returns how many."""
     recovered = 0
+    ends: list[tuple[str, str, dict[str, Any]]] = []
     async with database.sessionmaker() as session:
         rows = (
             await session.scalars(select(Message).where(Message.status == "streaming").limit(BATCH))
@@ -52,7 +60,15 @@ async def recover_interrupted(database: Database, still_written: StillWritten) -
             message.finish_reason = "interrupted"
             message.worker_id = None
             recovered += 1
+            ends.append((str(message.id), *final_event(message)))
         await session.commit()
     if recovered:
         log.warning("chat.recovered_interrupted count=%d", recovered)
+    if announce is None:
+        return recovered
+    for key, event, data in ends:
+        try:
+            await announce(key, event, data)
+        except Exception as exc:  # e.g. Redis out: followers there end when the stream expires
+            log.warning("chat.recovered_end_not_announced message=%s reason=%r", key, exc)
     return recovered

@@ -551,23 +551,25 @@ class GenerationRunner:
         return len(texts)
 
     async def _flush_loop(self) -> None:
+        """Each step on its own: a database that fails the flush must not stop the
+        heartbeat, or the siblings would take this worker's replies for orphans."""
+        steps = (self.flush, self._check_remote_stops, self.workers.keep_alive)
         while True:
             await asyncio.sleep(self.flush_interval)
-            try:
-                await self.flush()
-                await self._check_remote_stops()
-                await self.workers.keep_alive()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failed = outage(exc) or (type(exc).__name__ if _transient(exc) else None)
-                if failed is None:
-                    log.exception("chat.flush_failed")
-                    continue
-                # E.g. PostgreSQL chose this transaction to end a deadlock with a reply's
-                # end, or Redis is out: the texts not written stay marked so, and the next
-                # flush writes them; the heartbeat is tried again at every flush.
-                log.warning("chat.flush_failed reason=%s", failed)
+            for step in steps:
+                try:
+                    await step()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    failed = outage(exc) or (type(exc).__name__ if _transient(exc) else None)
+                    if failed is None:
+                        log.exception("chat.flush_failed")
+                        continue
+                    # E.g. PostgreSQL chose this transaction to end a deadlock with a
+                    # reply's end, or Redis is out: the texts not written stay marked so,
+                    # and the next flush writes them; the heartbeat is tried again too.
+                    log.warning("chat.flush_failed reason=%s", failed)
 
     async def _check_remote_stops(self) -> None:
         running = [mid for mid, live in self._live.items() if not live.finishing]

@@ -130,6 +130,15 @@ def message_json(message: Message) -> dict[str, Any]:
     return MessageOut.of(message).model_dump(mode="json")
 
 
+def final_event(message: Message) -> tuple[str, dict[str, Any]]:
+    """The event that ends a reply's stream, from the stored message: `done`, or `error`
+    carrying the message (partial text, status)."""
+    body = message_json(message)
+    if message.status in ("error", "interrupted") and message.error:
+        return "error", {**message.error, "message_id": str(message.id), "assistant_message": body}
+    return "done", body
+
+
 class CharacterSummary(BaseModel):
     id: uuid.UUID
     name: str

@@ -22,7 +22,9 @@ from typing import Any, Protocol
 if sys.platform != "win32":  # no flock on Windows: one process per data folder there
     import fcntl
 
-WORKER_TTL_SECONDS = 30
+# A heartbeat every third of this (from the flush loop): a worker that died is known so,
+# in Redis, this long after its last beat.
+WORKER_TTL_SECONDS = 10
 STOP_TTL_SECONDS = 60  # a stop request outlives the reply it was meant for by no more
 
 

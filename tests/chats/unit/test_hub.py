@@ -208,6 +208,33 @@ async def test_redis_hub_follower_waits_past_its_clients_socket_timeout_in_short
     await redis_client.delete(f"{prefix}m5")
 
 
+async def test_redis_hub_ends_the_stream_of_a_reply_whose_worker_died(
+    redis_client: Any, prefix: str
+) -> None:
+    """Its followers in other workers get the end that recovery stored, once."""
+    dead = RedisHub(redis_client, prefix=prefix)
+    other_worker = RedisHub(redis_client, prefix=prefix, block_ms=50)
+    await dead.open("m6")
+    await dead.publish("m6", "start", {})
+    await dead.publish("m6", "delta", {"text": "Once"})
+    for _ in range(200):  # a publish does not wait for its write to Redis
+        if await redis_client.xlen(f"{prefix}m6") == 2:
+            break
+        await asyncio.sleep(0.01)
+    follower = asyncio.create_task(collect(other_worker.subscribe("m6", after=0)))
+    await asyncio.sleep(0.2)
+
+    ended = {"code": "generation_interrupted", "assistant_message": {"content": "Once"}}
+    await other_worker.end_orphan("m6", "error", ended)
+    await other_worker.end_orphan("m6", "error", ended)  # a second sweep's: already ended
+
+    events = await asyncio.wait_for(follower, 3)
+    assert [(e.id, e.event) for e in events] == [(1, "start"), (2, "delta"), (3, "error")]
+    assert events[-1].data == ended
+    assert await redis_client.xlen(f"{prefix}m6") == 3
+    await redis_client.delete(f"{prefix}m6")
+
+
 @pytest.mark.parametrize("after", [5, 40])
 async def test_redis_hub_reattach_at_or_past_the_end_of_a_finished_stream_ends_at_once(
     redis_client: Any, prefix: str, after: int
