@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import httpx
 import pytest
-from bench.chat_chaos import exercise
+from bench.chat_chaos import Tally, exercise
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -38,15 +39,10 @@ async def test_clients_changing_the_same_chats_at_once_break_nothing(
             chat = await new_chat(live_client, account)
             chats.append((account.access_token, chat["id"]))
 
-    with caplog.at_level(logging.ERROR):
-        tally = await exercise(live_client, chats, actors=3, seconds=8, seed=7)
-        running, locked = await replies_left(app)
+    tally = await exercise_and_check(
+        app, caplog, http=live_client, chats=chats, actors=3, seconds=8, seed=7
+    )
 
-    assert tally.problems == []
-    assert (running, locked) == (0, 0)
-    assert [
-        record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR
-    ] == []
     # The clients did meet: replies ran while others were refused or deleted under them.
     assert tally.answers["send 200"] > 10
     assert tally.answers["send 409"] > 0
@@ -70,26 +66,36 @@ async def test_an_operator_blocking_and_changing_the_accounts_meanwhile_breaks_n
     admin = await create_account(live_client)
     await make_admin(app, admin.user["id"])
 
-    with caplog.at_level(logging.ERROR):
-        tally = await exercise(
-            live_client,
-            chats,
-            actors=3,
-            seconds=8,
-            seed=11,
-            admin_token=admin.access_token,
-            password=PASSWORD,
-        )
-        running, locked = await replies_left(app)
+    tally = await exercise_and_check(
+        app,
+        caplog,
+        http=live_client,
+        chats=chats,
+        actors=3,
+        seconds=8,
+        seed=11,
+        admin_token=admin.access_token,
+        password=PASSWORD,
+    )
 
-    assert tally.problems == []
-    assert (running, locked) == (0, 0)
-    assert [
-        record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR
-    ] == []
     assert tally.answers["block_user 200"] > 0
     assert tally.answers["login 200"] > 0  # blocked clients came back
     assert tally.answers["send 200"] > 0
+
+
+async def exercise_and_check(
+    app: FastAPI, caplog: pytest.LogCaptureFixture, **clients: Any
+) -> Tally:
+    """Run the clients (`exercise`), then check that nothing broke: no 5xx or cut
+    connection, nothing left streaming or locked, no error logged."""
+    with caplog.at_level(logging.ERROR):
+        tally = await exercise(**clients)
+        running, locked = await replies_left(app)
+    assert tally.problems == []
+    assert (running, locked) == (0, 0)
+    errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert errors == []
+    return tally
 
 
 async def replies_left(app: FastAPI, seconds: float = 15) -> tuple[int, int]:
