@@ -564,12 +564,12 @@ class GenerationRunner:
                 except Exception as exc:
                     failed = outage(exc) or (type(exc).__name__ if _transient(exc) else None)
                     if failed is None:
-                        log.exception("chat.flush_failed")
+                        log.exception("chat.flush_failed step=%s", step.__name__)
                         continue
                     # E.g. PostgreSQL chose this transaction to end a deadlock with a
                     # reply's end, or Redis is out: the texts not written stay marked so,
                     # and the next flush writes them; the heartbeat is tried again too.
-                    log.warning("chat.flush_failed reason=%s", failed)
+                    log.warning("chat.flush_failed step=%s reason=%s", step.__name__, failed)
 
     async def _check_remote_stops(self) -> None:
         running = [mid for mid, live in self._live.items() if not live.finishing]
