@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from bench.faults import worker_pids
 from sqlalchemy import text
 
 from hearth.core.db import build_engine
@@ -144,16 +144,6 @@ async def read_text(lines: AsyncIterator[str], until: int | None = None) -> str:
     return seen
 
 
-def children(pid: int) -> set[int]:
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                found.add(int(stat.parent.name))
-    return found
-
-
 def lock_holders(folder: Path) -> dict[int, int]:
     """inode of each worker lock file -> the pid holding its flock (from /proc/locks)."""
     inodes = {path.stat().st_ino for path in folder.glob("*.lock")}
@@ -195,7 +185,7 @@ async def test_a_restarted_worker_leaves_its_siblings_reply_streaming(
             holders = lock_holders(folder)
             writing = holders[(folder / f"{owner}.lock").stat().st_ino]
             (sibling,) = set(holders.values()) - {writing}
-            assert {writing, sibling} <= children(server.process.pid)
+            assert {writing, sibling} <= set(worker_pids(server.process.pid))
             os.kill(sibling, signal.SIGKILL)
             loop = asyncio.get_running_loop()
             deadline = loop.time() + 30

@@ -145,8 +145,8 @@ def outage(exc: BaseException) -> str | None:
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     ):
         # The driver's first line only: SQLAlchemy's text carries the statement's values.
-        reason = str(exc.orig).splitlines()[0] if str(exc.orig) else ""
-        return f"database: {type(exc.orig).__name__} {reason}".rstrip()
+        lines = str(exc.orig).splitlines()
+        return f"database: {type(exc.orig).__name__} {lines[0] if lines else ''}".rstrip()
     redis_errors = sys.modules.get("redis.exceptions")  # an optional extra
     if redis_errors is not None and isinstance(
         exc, redis_errors.ConnectionError | redis_errors.TimeoutError
