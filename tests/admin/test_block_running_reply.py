@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
+from hearth.chats import turns
 from tests.admin.helpers import make_admin
 from tests.chats.conftest import fake_llm, fake_llm_server, live_client, llm
-from tests.chats.helpers import llm_called, new_chat, send_json
+from tests.chats.helpers import llm_called, messages, new_chat, send_json
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
@@ -35,5 +39,84 @@ async def test_blocking_a_user_stops_their_running_reply_and_keeps_its_text(
     await asyncio.wait_for(task, 10)
     history = await live_client.get(f"/admin/chats/{chat['id']}", headers=boss.headers)
     (reply,) = [m for m in history.json()["messages"] if m["content"].startswith("w0 ")]
+    assert reply["status"] == "stopped"
+    assert len(reply["content"]) < len("".join(f"w{n} " for n in range(200)))
+
+
+def _before(original: Callable[..., Awaitable[Any]], step: Callable[[], Awaitable[None]]) -> Any:
+    async def wrapped(*args: Any, **kwargs: Any) -> Any:
+        await step()
+        return await original(*args, **kwargs)
+
+    return wrapped
+
+
+async def test_a_block_that_lands_while_a_send_is_prepared_refuses_the_send(
+    app: FastAPI,
+    live_client: httpx.AsyncClient,
+    fake_llm: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    boss = await create_account(live_client)
+    await make_admin(app, boss.user["id"])
+    user = await create_account(live_client)
+    chat = await new_chat(live_client, user)
+    greeting_only = await messages(live_client, user, chat["id"])
+
+    async def block() -> None:  # the send is authenticated, its chat not yet locked
+        response = await live_client.post(
+            f"/admin/users/{user.user['id']}/block", headers=boss.headers
+        )
+        assert response.status_code == 200
+
+    monkeypatch.setattr(turns, "read_window", _before(turns.read_window, block))
+
+    refused = await live_client.post(
+        f"/chats/{chat['id']}/messages",
+        json={"content": "Hello"},
+        headers={**user.headers, "Accept": "application/json"},
+    )
+
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "account_blocked"
+    assert not fake_llm.requests
+    history = await live_client.get(f"/admin/chats/{chat['id']}", headers=boss.headers)
+    assert len(history.json()["messages"]) == len(greeting_only)
+
+
+async def test_a_block_that_comes_while_a_send_commits_waits_and_stops_its_reply(
+    app: FastAPI,
+    live_client: httpx.AsyncClient,
+    fake_llm: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    boss = await create_account(live_client)
+    await make_admin(app, boss.user["id"])
+    user = await create_account(live_client)
+    chat = await new_chat(live_client, user)
+    fake_llm.script(Reply(tokens=[f"w{n} " for n in range(200)], delay=0.05))
+    blocking: list[asyncio.Task[httpx.Response]] = []
+
+    async def block_meanwhile() -> None:  # the chat is locked, the send not yet committed
+        blocking.append(
+            asyncio.create_task(
+                live_client.post(f"/admin/users/{user.user['id']}/block", headers=boss.headers)
+            )
+        )
+        await asyncio.sleep(0.5)  # time enough for the block to commit, were it not held
+
+    original = turns._lock_chat
+
+    async def lock_then_block(*args: Any, **kwargs: Any) -> None:
+        await original(*args, **kwargs)
+        await block_meanwhile()
+
+    monkeypatch.setattr(turns, "_lock_chat", lock_then_block)
+
+    sent = await send_json(live_client, user, chat["id"], "Tell me a long story")
+
+    assert sent.status_code == 200, sent.text
+    assert (await blocking[0]).status_code == 200
+    reply = sent.json()["assistant_message"]
     assert reply["status"] == "stopped"
     assert len(reply["content"]) < len("".join(f"w{n} " for n in range(200)))

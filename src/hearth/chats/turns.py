@@ -13,11 +13,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from sqlalchemy import Executable, Update, bindparam, insert, select, type_coerce, update
+from sqlalchemy import Executable, Table, Update, bindparam, insert, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import NullType
 
+from hearth.auth.errors import AccountBlocked, AccountDeactivated
 from hearth.characters.models import Character
 from hearth.chats import service
 from hearth.chats.errors import GenerationInProgress, InvalidChatOperation, TooManySwipes
@@ -261,18 +262,33 @@ def _lock_statement(*, new_turn: bool) -> Update:
 # Built once: they are on the way to every reply's first token.
 _LOCK, _LOCK_NEW_TURN = _lock_statement(new_turn=False), _lock_statement(new_turn=True)
 _INSERT_MESSAGE = insert(MESSAGES)
+# Read inside the write transaction, sharing a lock on the user's row: an admin's block
+# either committed before (and is seen here) or waits for this transaction, and then
+# finds the reply among the running ones it stops.
+_USERS = cast(Table, User.__table__)
+_STANDING = (
+    select(_USERS.c.is_blocked, _USERS.c.is_active)
+    .where(_USERS.c.id == bindparam("user_id"))
+    .with_for_update(read=True)
+)
 
 
 async def _lock_chat(
     db: AsyncSession, chat: Chat, message_id: uuid.UUID, *, new_turn: bool
 ) -> None:
-    """The one-generation-per-chat lock: a conditional UPDATE, atomic on every backend."""
+    """The one-generation-per-chat lock: a conditional UPDATE, atomic on every backend;
+    then the owner's standing, which may have changed since the request was authenticated."""
     now = utcnow()
     statement = _LOCK_NEW_TURN if new_turn else _LOCK
     parameters = {"b_chat": chat.id, "b_message": message_id, "b_now": now}
     result = await db.execute(statement, parameters)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise GenerationInProgress()
+    standing = (await db.execute(_STANDING, {"user_id": chat.user_id})).first()
+    if standing is not None and standing.is_blocked:
+        raise AccountBlocked()
+    if standing is None or not standing.is_active:
+        raise AccountDeactivated()
     # Mirror the row without marking the object dirty (no second UPDATE at flush).
     set_committed_value(chat, "active_message_id", message_id)
     set_committed_value(chat, "last_message_at", now)
@@ -291,7 +307,7 @@ async def _lock_or_release(
 ) -> None:
     try:
         await _lock_chat(db, chat, message_id, new_turn=new_turn)
-    except GenerationInProgress:
+    except (GenerationInProgress, AccountBlocked, AccountDeactivated):
         await hook.release(reservation)
         raise
 
