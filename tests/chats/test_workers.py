@@ -9,16 +9,19 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from redis.asyncio import Redis
 
 from hearth.app import create_app
-from hearth.chats.engine import SweepCheck
+from hearth.chats import engine as engine_module
+from hearth.chats.engine import SweepCheck, start_chat_engine
 from hearth.chats.models import Message
 from hearth.chats.recovery import recover_interrupted
 from hearth.chats.workers import STOP_TTL_SECONDS, LocalWorkers
@@ -149,6 +152,21 @@ async def streaming_replies(app: FastAPI, chat_id: str, worker_ids: list[str]) -
     return ids
 
 
+async def status_of(app: FastAPI, message_id: uuid.UUID) -> str:
+    async with app.state.db.sessionmaker() as session:
+        message = await session.get(Message, message_id)
+        assert message is not None
+        return message.status
+
+
+async def until(read: Callable[[], Awaitable[str]], expected: str, seconds: float = 10) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while await read() != expected:
+        assert loop.time() < deadline, f"never {expected}"
+        await asyncio.sleep(0.02)
+
+
 async def test_the_sweep_spares_a_reply_whose_worker_seemed_dead_only_once(
     client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -163,6 +181,7 @@ async def test_the_sweep_spares_a_reply_whose_worker_seemed_dead_only_once(
         return worker_id in heartbeats
 
     monkeypatch.setattr(runner.workers, "alive", alive)
+    monkeypatch.setattr(runner.workers, "certain", False)  # a heartbeat, not a lock
     check = SweepCheck(runner)
 
     first = await recover_interrupted(app.state.db, check.still_written)
@@ -174,6 +193,30 @@ async def test_the_sweep_spares_a_reply_whose_worker_seemed_dead_only_once(
     async with app.state.db.sessionmaker() as session:
         assert (await session.get(Message, flaky)).status == "streaming"  # type: ignore[union-attr]
         assert (await session.get(Message, gone)).status == "interrupted"  # type: ignore[union-attr]
+
+
+async def test_a_worker_starting_with_redis_recovers_a_silent_siblings_reply_at_a_later_sweep(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when Redis restarted empty just before: every sibling's heartbeat is missing."""
+    monkeypatch.setattr(engine_module, "SWEEP_SECONDS", 0.05)
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    flaky, gone = await streaming_replies(app, chat["id"], ["flaky", "gone"])
+    prefix = f"hearth-test-{uuid.uuid4().hex[:8]}"
+    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    state = SimpleNamespace(settings=settings.model_copy(update={"redis_prefix": prefix}))
+
+    engine = await start_chat_engine(state, app.state.db, redis)
+    at_start = {message_id: await status_of(app, message_id) for message_id in (flaky, gone)}
+    await redis.set(f"{prefix}:chat:worker:flaky", "1", ex=10)  # its next beat
+    await until(lambda: status_of(app, gone), "interrupted")
+
+    assert at_start == {flaky: "streaming", gone: "streaming"}
+    assert await status_of(app, flaky) == "streaming"
+    await engine.aclose()
+    await redis.delete(f"{prefix}:chat:worker:flaky")
+    await redis.aclose()
 
 
 async def test_recovery_spares_the_replies_a_live_sibling_is_writing(

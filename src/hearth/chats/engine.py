@@ -20,8 +20,8 @@ from hearth.core.db import Database
 from hearth.llm.gateway import LLMGateway
 
 log = logging.getLogger(__name__)
-# With two sweeps in a row needed, a dead worker's replies are marked `interrupted` 10-20 s
-# after its heartbeat lapses (at once by a worker restarting beside it without Redis).
+# With Redis, two sweeps in a row are needed: a dead worker's replies are marked
+# `interrupted` 10-20 s after its heartbeat lapses (without Redis, at the first sweep).
 SWEEP_SECONDS = 10.0
 
 
@@ -79,15 +79,13 @@ async def start_chat_engine(state: Any, database: Database, redis: Any = None) -
         database, hub, lambda: engine.gateway, lambda: engine.usage_hook, workers=workers
     )
     await engine.runner.start()  # announces this worker: not to be taken for a dead one
-    try:
-        await recover_interrupted(
-            database, lambda message: workers.alive(message.worker_id), hub.end_orphan
-        )
+    check = SweepCheck(engine.runner)
+    try:  # the first sweep
+        await recover_interrupted(database, check.still_written, hub.end_orphan)
     except Exception:  # e.g. Redis down: never block start-up; the sweep tries again
         log.exception("chat.recovery_failed")
-    engine._sweeper = asyncio.create_task(
-        _sweep(database, SweepCheck(engine.runner), hub), name="chat-recovery"
-    )
+    check.sweep_done()
+    engine._sweeper = asyncio.create_task(_sweep(database, check, hub), name="chat-recovery")
     return engine
 
 
@@ -95,11 +93,12 @@ class SweepCheck:
     """Whether the sweep should leave a `streaming` message alone: its worker is alive and,
     if it is this worker, still runs it.
 
-    A message counts as orphaned only when two sweeps in a row find it so. One of this
-    worker's own that it does not run is a reply whose end could not be stored (e.g. the
-    database failed then), but the first sweep may have met it between its commit and its
-    launch. Another worker may only seem dead: a Redis that restarted empty has lost its
-    heartbeat until the next one, a second later.
+    A message counts as orphaned at once when its worker is dead for sure (a worker of this
+    machine without Redis: at start-up, the replies of the process it replaces), else only
+    when two sweeps in a row find it so. One of this worker's own that it does not run is a
+    reply whose end could not be stored (e.g. the database failed then), but the first
+    sweep may have met it between its commit and its launch. Another worker may only seem
+    dead: a Redis that restarted empty has lost its heartbeat until the next one.
     """
 
     def __init__(self, runner: GenerationRunner) -> None:
@@ -113,6 +112,8 @@ class SweepCheck:
                 return True
         elif await self.runner.workers.alive(message.worker_id):
             return True
+        elif self.runner.workers.certain:
+            return False
         self._found.add(message.id)
         return message.id not in self._idle
 

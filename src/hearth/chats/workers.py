@@ -30,6 +30,9 @@ STOP_TTL_SECONDS = 60  # a stop request outlives the reply it was meant for by n
 
 class Workers(Protocol):
     worker_id: str
+    # Whether a worker found not alive is dead for sure, or only seems so (a heartbeat that
+    # a Redis restarted empty has lost until its next beat).
+    certain: bool
 
     async def start(self) -> None:
         """Announce this worker as alive."""
@@ -51,6 +54,8 @@ class Workers(Protocol):
 
 class RedisWorkers:
     """Heartbeat keys `<prefix>worker:<id>` and stop keys `<prefix>stop:<message id>`."""
+
+    certain = False
 
     def __init__(self, redis: Any, prefix: str, worker_id: str) -> None:
         self.redis = redis
@@ -98,6 +103,8 @@ class LocalWorkers:
     The files are a few bytes each and touched about once a second in all, so the plain
     calls below cost the event loop microseconds.
     """
+
+    certain = True  # the kernel releases a lock only when its process has ended
 
     def __init__(self, folder: Path, worker_id: str) -> None:
         self.folder = folder
