@@ -244,6 +244,22 @@ def params_for(turn: Turn) -> GenerationParams:
     )
 
 
+_USERS = cast(Table, User.__table__)
+# The owner may have been blocked since the request was authenticated. Read inside the
+# write transaction, sharing a lock on the user's row: an admin's block either committed
+# before (and is seen) or waits for this transaction, and then finds the reply among the
+# running ones it stops.
+_IN_GOOD_STANDING = (
+    select(_USERS.c.id)
+    .where(_USERS.c.id == bindparam("b_user"), _USERS.c.is_active, ~_USERS.c.is_blocked)
+    .with_for_update(read=True)
+    .exists()
+)
+_STANDING = select(_USERS.c.is_blocked, _USERS.c.is_active).where(
+    _USERS.c.id == bindparam("b_user")
+)
+
+
 def _lock_statement(*, new_turn: bool) -> Update:
     table = CHATS  # Core: the result has a rowcount
     values: dict[str, Any] = {
@@ -254,7 +270,11 @@ def _lock_statement(*, new_turn: bool) -> Update:
         values["turns"] = table.c.turns + 1
     return (
         update(table)
-        .where(table.c.id == bindparam("b_chat"), table.c.active_message_id.is_(None))
+        .where(
+            table.c.id == bindparam("b_chat"),
+            table.c.active_message_id.is_(None),
+            _IN_GOOD_STANDING,
+        )
         .values(values)
     )
 
@@ -262,33 +282,24 @@ def _lock_statement(*, new_turn: bool) -> Update:
 # Built once: they are on the way to every reply's first token.
 _LOCK, _LOCK_NEW_TURN = _lock_statement(new_turn=False), _lock_statement(new_turn=True)
 _INSERT_MESSAGE = insert(MESSAGES)
-# Read inside the write transaction, sharing a lock on the user's row: an admin's block
-# either committed before (and is seen here) or waits for this transaction, and then
-# finds the reply among the running ones it stops.
-_USERS = cast(Table, User.__table__)
-_STANDING = (
-    select(_USERS.c.is_blocked, _USERS.c.is_active)
-    .where(_USERS.c.id == bindparam("user_id"))
-    .with_for_update(read=True)
-)
 
 
 async def _lock_chat(
     db: AsyncSession, chat: Chat, message_id: uuid.UUID, *, new_turn: bool
 ) -> None:
-    """The one-generation-per-chat lock: a conditional UPDATE, atomic on every backend;
-    then the owner's standing, which may have changed since the request was authenticated."""
+    """The one-generation-per-chat lock, taken only while the owner may still chat: a
+    conditional UPDATE, atomic on every backend."""
     now = utcnow()
     statement = _LOCK_NEW_TURN if new_turn else _LOCK
-    parameters = {"b_chat": chat.id, "b_message": message_id, "b_now": now}
+    parameters = {"b_chat": chat.id, "b_message": message_id, "b_now": now, "b_user": chat.user_id}
     result = await db.execute(statement, parameters)
     if result.rowcount != 1:  # type: ignore[attr-defined]
+        standing = (await db.execute(_STANDING, {"b_user": chat.user_id})).first()
+        if standing is not None and standing.is_blocked:
+            raise AccountBlocked()
+        if standing is None or not standing.is_active:
+            raise AccountDeactivated()
         raise GenerationInProgress()
-    standing = (await db.execute(_STANDING, {"user_id": chat.user_id})).first()
-    if standing is not None and standing.is_blocked:
-        raise AccountBlocked()
-    if standing is None or not standing.is_active:
-        raise AccountDeactivated()
     # Mirror the row without marking the object dirty (no second UPDATE at flush).
     set_committed_value(chat, "active_message_id", message_id)
     set_committed_value(chat, "last_message_at", now)
