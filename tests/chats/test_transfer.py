@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
+from typing import Any
 
 import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Insert, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from hearth.chats import transfer
+from hearth.users.models import User
 from tests.chats.helpers import create_character, create_chat, messages, send_json
-from tests.factories import create_account
+from tests.factories import Account, create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
 
@@ -107,3 +117,104 @@ async def test_markdown_export(client: httpx.AsyncClient, fake_llm: FakeOpenAI) 
     assert response.headers["content-type"].startswith("text/markdown")
     assert "**Sam:** Hello" in response.text
     assert "**Aria:** Welcome back." in response.text
+
+
+def _long_chat_file(count: int) -> bytes:
+    lines = [{"user_name": "You", "character_name": "Aria"}]
+    lines += [{"name": "You", "is_user": n % 2 == 0, "mes": f"line {n}"} for n in range(count)]
+    return "\n".join(json.dumps(line) for line in lines).encode()
+
+
+async def _import(
+    client: httpx.AsyncClient, account: Account, character_id: str, body: bytes
+) -> httpx.Response:
+    return await client.post(
+        "/chats/import",
+        data={"character_id": character_id},
+        files={"file": ("chat.jsonl", body, "application/jsonl")},
+        headers=account.headers,
+    )
+
+
+async def _chat_ids(client: httpx.AsyncClient, account: Account, **params: Any) -> list[str]:
+    listed = await client.get("/chats", params=params, headers=account.headers)
+    assert listed.status_code == 200
+    return [chat["id"] for chat in listed.json()["items"]]
+
+
+async def test_a_long_chat_imported_batch_by_batch_ends_whole_and_out_of_the_trash(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transfer, "BATCH", 4)
+    me = await create_account(client)
+    character = await create_character(client, me)
+
+    response = await _import(client, me, character["id"], _long_chat_file(10))
+
+    assert response.status_code == 201, response.text
+    chat_id = response.json()["id"]
+    stored = await messages(client, me, chat_id)
+    assert [m["content"] for m in stored] == [f"line {n}" for n in range(10)]
+    assert chat_id in await _chat_ids(client, me)
+    assert chat_id not in await _chat_ids(client, me, trashed=True)
+
+
+async def test_a_long_import_that_fails_midway_leaves_no_chat_behind(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transfer, "BATCH", 4)
+    batches = 0
+    real_insert = transfer.insert
+
+    def failing_second_batch(table: Any) -> Any:
+        nonlocal batches
+        batches += 1
+        if batches == 2:
+            raise OperationalError("INSERT INTO messages", {}, Exception("disk I/O error"))
+        return real_insert(table)
+
+    monkeypatch.setattr(transfer, "insert", failing_second_batch)
+    me = await create_account(client)
+    character = await create_character(client, me)
+
+    response = await _import(client, me, character["id"], _long_chat_file(10))
+
+    assert response.status_code == 503
+    assert await _chat_ids(client, me) == []
+    assert await _chat_ids(client, me, trashed=True) == []
+
+
+async def test_a_long_import_lets_other_writers_in_between_its_batches(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transfer, "BATCH", 4)
+    me, other = await create_account(client), await create_account(client)
+    character = await create_character(client, me)
+    written_between: list[bool] = []
+    execute = AsyncSession.execute
+
+    async def rename_other_meanwhile() -> None:
+        async with app.state.db.sessionmaker() as session:
+            await session.execute(
+                update(User)
+                .where(User.id == uuid.UUID(other.user["id"]))
+                .values(display_name="Meanwhile")
+            )
+            await session.commit()
+
+    async def execute_watching(
+        self: AsyncSession, statement: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        batch = isinstance(statement, Insert) and statement.table.name == "messages"
+        if batch and len(written_between) < 2:  # on SQLite, a writer waits for a transaction
+            await asyncio.wait_for(rename_other_meanwhile(), 3)
+            written_between.append(True)
+        return await execute(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncSession, "execute", execute_watching)
+
+    response = await _import(client, me, character["id"], _long_chat_file(10))
+
+    assert response.status_code == 201, response.text
+    assert written_between == [True, True]
+    assert len(await messages(client, me, response.json()["id"])) == 10
