@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -43,14 +42,6 @@ async def test_blocking_a_user_stops_their_running_reply_and_keeps_its_text(
     assert len(reply["content"]) < len("".join(f"w{n} " for n in range(200)))
 
 
-def _before(original: Callable[..., Awaitable[Any]], step: Callable[[], Awaitable[None]]) -> Any:
-    async def wrapped(*args: Any, **kwargs: Any) -> Any:
-        await step()
-        return await original(*args, **kwargs)
-
-    return wrapped
-
-
 async def test_a_block_that_lands_while_a_send_is_prepared_refuses_the_send(
     app: FastAPI,
     live_client: httpx.AsyncClient,
@@ -63,13 +54,17 @@ async def test_a_block_that_lands_while_a_send_is_prepared_refuses_the_send(
     chat = await new_chat(live_client, user)
     greeting_only = await messages(live_client, user, chat["id"])
 
-    async def block() -> None:  # the send is authenticated, its chat not yet locked
+    read_window = turns.read_window
+
+    async def block_then_read(*args: Any, **kwargs: Any) -> Any:
+        # The send is authenticated, its chat not yet locked.
         response = await live_client.post(
             f"/admin/users/{user.user['id']}/block", headers=boss.headers
         )
         assert response.status_code == 200
+        return await read_window(*args, **kwargs)
 
-    monkeypatch.setattr(turns, "read_window", _before(turns.read_window, block))
+    monkeypatch.setattr(turns, "read_window", block_then_read)
 
     refused = await live_client.post(
         f"/chats/{chat['id']}/messages",
@@ -96,20 +91,13 @@ async def test_a_block_that_comes_while_a_send_commits_waits_and_stops_its_reply
     chat = await new_chat(live_client, user)
     fake_llm.script(Reply(tokens=[f"w{n} " for n in range(200)], delay=0.05))
     blocking: list[asyncio.Task[httpx.Response]] = []
-
-    async def block_meanwhile() -> None:  # the chat is locked, the send not yet committed
-        blocking.append(
-            asyncio.create_task(
-                live_client.post(f"/admin/users/{user.user['id']}/block", headers=boss.headers)
-            )
-        )
-        await asyncio.sleep(0.5)  # time enough for the block to commit, were it not held
-
-    original = turns._lock_chat
+    lock_chat = turns._lock_chat
 
     async def lock_then_block(*args: Any, **kwargs: Any) -> None:
-        await original(*args, **kwargs)
-        await block_meanwhile()
+        await lock_chat(*args, **kwargs)  # the chat is locked, the send not yet committed
+        block = live_client.post(f"/admin/users/{user.user['id']}/block", headers=boss.headers)
+        blocking.append(asyncio.create_task(block))
+        await asyncio.sleep(0.5)  # time enough for the block to commit, were it not held
 
     monkeypatch.setattr(turns, "_lock_chat", lock_then_block)
 

@@ -16,13 +16,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth.characters import service as characters
 from hearth.characters.counters import bump_chats
 from hearth.chats import service
-from hearth.chats.models import MESSAGES, Chat, Message
+from hearth.chats.models import CHATS, MESSAGES, Chat, Message
 from hearth.core.clock import utcnow
 from hearth.core.errors import ValidationFailed
 from hearth.core.ids import uuid7
@@ -210,7 +210,7 @@ async def _insert_apart(db: AsyncSession, chat: Chat, messages: list[dict[str, A
     except BaseException:
         await db.rollback()
         with contextlib.suppress(Exception):  # the error that got here is the one to report
-            await db.delete(chat)
+            await db.execute(delete(CHATS).where(CHATS.c.id == chat.id))  # messages cascade
             await db.commit()
         raise
     chat.deleted_at = None  # committed with the request
