@@ -4,6 +4,7 @@ others are alive, and a stop request reaches the worker that runs the reply."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -18,6 +19,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from hearth.app import create_app
 from hearth.chats import engine as engine_module
@@ -217,6 +219,33 @@ async def test_a_worker_starting_with_redis_recovers_a_silent_siblings_reply_at_
     await engine.aclose()
     await redis.delete(f"{prefix}:chat:worker:flaky")
     await redis.aclose()
+
+
+async def test_a_sweep_that_meets_a_redis_outage_waits_for_the_next_with_a_warning(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    (reply,) = await streaming_replies(app, chat["id"], ["elsewhere"])
+    runner = app.state.chat_engine.runner
+
+    async def redis_down(worker_id: str | None) -> bool:
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr(runner.workers, "alive", redis_down)
+    check = SweepCheck(runner)
+
+    with caplog.at_level(logging.WARNING):
+        await engine_module._sweep_once(app.state.db, check, app.state.chat_engine.hub)
+
+    assert await status_of(app, reply) == "streaming"
+    assert [r.getMessage() for r in caplog.records if r.name == "hearth.chats.engine"] == [
+        "chat.recovery_postponed reason=redis: ConnectionError Connection refused"
+    ]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_recovery_spares_the_replies_a_live_sibling_is_writing(

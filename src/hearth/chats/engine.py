@@ -17,6 +17,7 @@ from hearth.chats.runner import GenerationRunner
 from hearth.chats.usage import NoQuota, UsageHook
 from hearth.chats.workers import LocalWorkers, RedisWorkers, Workers
 from hearth.core.db import Database
+from hearth.core.errors import outage
 from hearth.llm.gateway import LLMGateway
 
 log = logging.getLogger(__name__)
@@ -80,11 +81,7 @@ async def start_chat_engine(state: Any, database: Database, redis: Any = None) -
     )
     await engine.runner.start()  # announces this worker: not to be taken for a dead one
     check = SweepCheck(engine.runner)
-    try:  # the first sweep
-        await recover_interrupted(database, check.still_written, hub.end_orphan)
-    except Exception:  # e.g. Redis down: never block start-up; the sweep tries again
-        log.exception("chat.recovery_failed")
-    check.sweep_done()
+    await _sweep_once(database, check, hub)
     engine._sweeper = asyncio.create_task(_sweep(database, check, hub), name="chat-recovery")
     return engine
 
@@ -126,8 +123,16 @@ async def _sweep(database: Database, check: SweepCheck, hub: StreamHub) -> None:
     this worker stopped writing without storing its end."""
     while True:
         await asyncio.sleep(SWEEP_SECONDS)
-        try:
-            await recover_interrupted(database, check.still_written, hub.end_orphan)
-        except Exception:
-            log.exception("chat.recovery_sweep_failed")
-        check.sweep_done()
+        await _sweep_once(database, check, hub)
+
+
+async def _sweep_once(database: Database, check: SweepCheck, hub: StreamHub) -> None:
+    try:
+        await recover_interrupted(database, check.still_written, hub.end_orphan)
+    except Exception as exc:  # never stops start-up or the sweeps: the next one tries again
+        failed = outage(exc)
+        if failed is None:
+            log.exception("chat.recovery_failed")
+        else:
+            log.warning("chat.recovery_postponed reason=%s", failed)
+    check.sweep_done()
