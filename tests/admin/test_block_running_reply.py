@@ -13,20 +13,27 @@ from hearth.chats import turns
 from tests.admin.helpers import make_admin
 from tests.chats.conftest import fake_llm, fake_llm_server, live_client, llm
 from tests.chats.helpers import llm_called, messages, new_chat, send_json
-from tests.factories import create_account
+from tests.factories import Account, create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
 
 __all__ = ["fake_llm", "fake_llm_server", "live_client", "llm"]
 
 
+async def admin_and_chatter(
+    app: FastAPI, client: httpx.AsyncClient
+) -> tuple[Account, Account, dict[str, Any]]:
+    """An admin, and a user with a chat."""
+    boss = await create_account(client)
+    await make_admin(app, boss.user["id"])
+    user = await create_account(client)
+    return boss, user, await new_chat(client, user)
+
+
 async def test_blocking_a_user_stops_their_running_reply_and_keeps_its_text(
     app: FastAPI, live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:
-    boss = await create_account(live_client)
-    await make_admin(app, boss.user["id"])
-    user = await create_account(live_client)
-    chat = await new_chat(live_client, user)
+    boss, user, chat = await admin_and_chatter(app, live_client)
     fake_llm.script(Reply(tokens=[f"w{n} " for n in range(200)], delay=0.05))
     task = asyncio.create_task(send_json(live_client, user, chat["id"], "Tell me a long story"))
     await llm_called(fake_llm)
@@ -48,10 +55,7 @@ async def test_a_block_that_lands_while_a_send_is_prepared_refuses_the_send(
     fake_llm: FakeOpenAI,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    boss = await create_account(live_client)
-    await make_admin(app, boss.user["id"])
-    user = await create_account(live_client)
-    chat = await new_chat(live_client, user)
+    boss, user, chat = await admin_and_chatter(app, live_client)
     greeting_only = await messages(live_client, user, chat["id"])
 
     read_window = turns.read_window
@@ -85,10 +89,7 @@ async def test_a_block_that_comes_while_a_send_commits_waits_and_stops_its_reply
     fake_llm: FakeOpenAI,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    boss = await create_account(live_client)
-    await make_admin(app, boss.user["id"])
-    user = await create_account(live_client)
-    chat = await new_chat(live_client, user)
+    boss, user, chat = await admin_and_chatter(app, live_client)
     fake_llm.script(Reply(tokens=[f"w{n} " for n in range(200)], delay=0.05))
     blocking: list[asyncio.Task[httpx.Response]] = []
     lock_chat = turns._lock_chat
