@@ -90,6 +90,19 @@ async def test_import_a_plain_sillytavern_file(client: httpx.AsyncClient) -> Non
     assert stored[0]["swipes"] == ["Hello!", "Hi!"]
 
 
+async def test_import_a_file_of_only_a_header_makes_an_empty_chat(
+    client: httpx.AsyncClient,
+) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+    header = {"user_name": "You", "character_name": "Aria"}
+
+    response = await _import(client, me, character["id"], json.dumps(header).encode())
+
+    assert response.status_code == 201, response.text
+    assert await messages(client, me, response.json()["id"]) == []
+
+
 async def test_import_rejects_a_file_that_is_not_jsonl(client: httpx.AsyncClient) -> None:
     me = await create_account(client)
     character = await create_character(client, me)

@@ -188,7 +188,8 @@ async def import_jsonl(db: AsyncSession, user: User, character_id: uuid.UUID, da
         await _insert_apart(db, chat, messages)
     else:
         await db.flush()
-        await db.execute(insert(MESSAGES), messages)
+        if messages:  # a file of only a header is an empty chat
+            await db.execute(insert(MESSAGES), messages)
     await bump_chats(db, character.id)
     return chat
 
