@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from bench.faults import worker_pids
-from sqlalchemy import text
+from sqlalchemy import TextClause, Uuid, bindparam, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hearth.core.db import build_engine
 from tests.chats.conftest import free_port
-from tests.chats.helpers import new_chat, open_send, parse_sse
+from tests.chats.helpers import create_character, new_chat, open_send, parse_sse
+from tests.database import create_schema, fresh_database
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
@@ -27,6 +32,7 @@ TOKENS = [f"t{n} " for n in range(80)]
 class Server:
     def __init__(self, env: dict[str, str], port: int) -> None:
         self.env, self.port = env, port
+        self.database_url = env["HEARTH_DATABASE_URL"]
         self.process: asyncio.subprocess.Process | None = None
         self.workers = 1
 
@@ -75,19 +81,25 @@ class Server:
 
 @pytest.fixture
 async def server(tmp_path: Path, database_url: str, fake_llm: FakeOpenAI) -> AsyncIterator[Server]:
-    env = {
-        **os.environ,
-        "HEARTH_DATA_DIR": str(tmp_path / "data"),
-        "HEARTH_DATABASE_URL": database_url,
-        "HEARTH_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
-        "HEARTH_ENVIRONMENT": "test",
-        "HEARTH_LOCAL_LLM_BASE_URL": fake_llm.base_url,
-        "HEARTH_LOCAL_LLM_MODEL": "fake-model",
-        "HEARTH_DEFAULT_MODEL": "local/fake-model",
-    }
-    process = Server(env, free_port())
-    yield process
-    await process.stop()
+    """`hearth serve` on a database of its own. The app that every chat test runs in-process
+    sweeps the shared one, and takes workers of another data folder for dead: its periodic
+    sweep would recover this server's replies itself."""
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgres"
+    async with fresh_database(backend, tmp_path) as url:
+        await create_schema(url)
+        env = {
+            **os.environ,
+            "HEARTH_DATA_DIR": str(tmp_path / "data"),
+            "HEARTH_DATABASE_URL": url,
+            "HEARTH_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
+            "HEARTH_ENVIRONMENT": "test",
+            "HEARTH_LOCAL_LLM_BASE_URL": fake_llm.base_url,
+            "HEARTH_LOCAL_LLM_MODEL": "fake-model",
+            "HEARTH_DEFAULT_MODEL": "local/fake-model",
+        }
+        process = Server(env, free_port())
+        yield process
+        await process.stop()
 
 
 @pytest.mark.slow
@@ -127,6 +139,61 @@ async def test_kill_during_a_slow_stream_leaves_the_partial_text_interrupted(
         assert again.json()["assistant_message"]["content"] == "Back."
 
 
+@pytest.mark.slow
+async def test_kill_during_a_long_import_leaves_no_chat_after_restart(server: Server) -> None:
+    lines = [{"user_name": "You", "character_name": "Aria"}]
+    lines += [{"name": "You", "is_user": n % 2 == 0, "mes": f"line {n}"} for n in range(60_000)]
+    body = "\n".join(json.dumps(line) for line in lines).encode()
+    await server.start()
+    async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=60) as http:
+        me = await create_account(http)
+        character = await create_character(http, me)
+        importing = asyncio.create_task(
+            http.post(
+                "/chats/import",
+                data={"character_id": character["id"]},
+                files={"file": ("chat.jsonl", body, "application/jsonl")},
+                headers=me.headers,
+            )
+        )
+        mine = {"user_id": uuid.UUID(me.user["id"])}
+        engine = build_engine(server.database_url)
+        try:
+            async with engine.connect() as connection:
+                while not await _scalar(connection, _IMPORTED_SO_FAR, mine):
+                    assert not importing.done(), "the import ended before a batch was seen"
+                    await asyncio.sleep(0.005)
+            await server.kill()
+            with pytest.raises(httpx.TransportError):
+                await importing
+
+            await server.start()  # start-up recovery runs here
+            async with engine.connect() as connection:
+                chats_left = await _scalar(connection, _CHATS_OF, mine)
+        finally:
+            await engine.dispose()
+        listed = await http.get("/chats", headers=me.headers)
+        trashed = await http.get("/chats", params={"trashed": True}, headers=me.headers)
+
+    assert chats_left == 0  # its messages went with it (cascade)
+    assert listed.json()["items"] == trashed.json()["items"] == []
+
+
+_USER = bindparam("user_id", type_=Uuid)
+_CHATS_OF = text("SELECT count(*) FROM chats WHERE user_id = :user_id").bindparams(_USER)
+_IMPORTED_SO_FAR = text(
+    "SELECT count(*) FROM messages JOIN chats ON chats.id = messages.chat_id"
+    " WHERE chats.user_id = :user_id AND chats.import_worker_id IS NOT NULL"
+).bindparams(_USER)
+
+
+async def _scalar(connection: AsyncConnection, query: TextClause, parameters: Any) -> Any:
+    result = await connection.execute(query, parameters)
+    value = result.scalar()
+    await connection.rollback()  # a fresh snapshot for the next look
+    return value
+
+
 async def read_text(lines: AsyncIterator[str], until: int | None = None) -> str:
     """The deltas' text of an SSE stream: to its end, or once `until` characters came."""
     seen = ""
@@ -158,7 +225,7 @@ def lock_holders(folder: Path) -> dict[int, int]:
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 async def test_a_restarted_worker_leaves_its_siblings_reply_streaming(
-    server: Server, fake_llm: FakeOpenAI, database_url: str, tmp_path: Path
+    server: Server, fake_llm: FakeOpenAI, tmp_path: Path
 ) -> None:
     """`--workers 2` without Redis: uvicorn restarts a killed worker, whose start-up recovery
     must not take the reply another worker is writing for orphaned."""
@@ -174,7 +241,7 @@ async def test_a_restarted_worker_leaves_its_siblings_reply_streaming(
         async with await open_send(http, me.headers, chat["id"], "Tell me") as response:
             events = response.aiter_lines()
             seen = await read_text(events, until=len("".join(tokens[:5])))
-            engine = build_engine(database_url)
+            engine = build_engine(server.database_url)
             async with engine.connect() as connection:
                 owner = (
                     await connection.execute(

@@ -10,11 +10,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Insert, update
+from sqlalchemy import Insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.chats import transfer
+from hearth.chats.models import Chat
 from hearth.users.models import User
 from tests.chats.helpers import create_character, create_chat, messages, send_json
 from tests.factories import Account, create_account
@@ -155,7 +156,7 @@ async def _chat_ids(client: httpx.AsyncClient, account: Account, **params: Any) 
     return [chat["id"] for chat in listed.json()["items"]]
 
 
-async def test_a_long_chat_imported_batch_by_batch_ends_whole_and_out_of_the_trash(
+async def test_a_long_chat_imported_batch_by_batch_ends_whole_and_listed(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(transfer, "BATCH", 4)
@@ -170,6 +171,44 @@ async def test_a_long_chat_imported_batch_by_batch_ends_whole_and_out_of_the_tra
     assert [m["content"] for m in stored] == [f"line {n}" for n in range(10)]
     assert chat_id in await _chat_ids(client, me)
     assert chat_id not in await _chat_ids(client, me, trashed=True)
+
+
+async def test_a_chat_being_imported_is_hidden_from_its_owner_until_its_last_batch(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transfer, "BATCH", 4)
+    me = await create_account(client)
+    character = await create_character(client, me)
+    seen_midway: list[Any] = []
+    execute = AsyncSession.execute
+
+    async def look_midway() -> None:
+        async with app.state.db.sessionmaker() as session:
+            chat_id = await session.scalar(select(Chat.id))
+        seen_midway.extend(
+            [
+                await _chat_ids(client, me),
+                await _chat_ids(client, me, trashed=True),
+                (await client.get(f"/chats/{chat_id}", headers=me.headers)).status_code,
+                (await send_json(client, me, str(chat_id))).status_code,
+            ]
+        )
+
+    async def execute_watching(
+        self: AsyncSession, statement: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        batch = isinstance(statement, Insert) and statement.table.name == "messages"
+        if batch and not seen_midway:
+            await asyncio.wait_for(look_midway(), 3)
+        return await execute(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncSession, "execute", execute_watching)
+
+    response = await _import(client, me, character["id"], _long_chat_file(10))
+
+    assert response.status_code == 201, response.text
+    assert seen_midway == [[], [], 404, 404]
+    assert await _chat_ids(client, me) == [response.json()["id"]]
 
 
 async def test_a_long_import_that_fails_midway_leaves_no_chat_behind(

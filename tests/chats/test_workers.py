@@ -20,11 +20,12 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy import select, update
 
 from hearth.app import create_app
 from hearth.chats import engine as engine_module
 from hearth.chats.engine import SweepCheck, start_chat_engine
-from hearth.chats.models import Message
+from hearth.chats.models import Chat, Message
 from hearth.chats.recovery import recover_interrupted
 from hearth.chats.workers import STOP_TTL_SECONDS, LocalWorkers
 from hearth.config import Settings
@@ -275,6 +276,31 @@ async def test_recovery_spares_the_replies_a_live_sibling_is_writing(
     async with app.state.db.sessionmaker() as session:
         assert (await session.get(Message, live)).status == "streaming"  # type: ignore[union-attr]
         assert (await session.get(Message, orphan)).status == "interrupted"  # type: ignore[union-attr]
+    await sibling.aclose()
+
+
+async def test_recovery_deletes_the_import_a_dead_worker_left_and_spares_live_ones(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    me = await create_account(client)
+    sibling = LocalWorkers(settings.data_dir / "workers", uuid.uuid4().hex)
+    await sibling.start()
+    engine = app.state.chat_engine
+    importers = {"dead": "0dead0", "sibling": sibling.worker_id, "own": engine.runner.worker_id}
+    chats = {name: uuid.UUID((await new_chat(client, me))["id"]) for name in importers}
+    async with app.state.db.sessionmaker() as session:
+        for name, worker_id in importers.items():
+            await session.execute(
+                update(Chat).where(Chat.id == chats[name]).values(import_worker_id=worker_id)
+            )
+        await session.commit()
+
+    await engine_module._sweep_once(app.state.db, SweepCheck(engine.runner), engine.hub)
+
+    async with app.state.db.sessionmaker() as session:
+        left = set(await session.scalars(select(Chat.id)))
+        greetings = set(await session.scalars(select(Message.chat_id)))
+    assert left == greetings == {chats["sibling"], chats["own"]}
     await sibling.aclose()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from hearth.chats.hub import MemoryHub, RedisHub, StreamHub
 from hearth.chats.models import Message
-from hearth.chats.recovery import recover_interrupted
+from hearth.chats.recovery import discard_broken_imports, recover_interrupted
 from hearth.chats.runner import GenerationRunner
 from hearth.chats.usage import NoQuota, UsageHook
 from hearth.chats.workers import LocalWorkers, RedisWorkers, Workers
@@ -87,15 +87,15 @@ async def start_chat_engine(state: Any, database: Database, redis: Any = None) -
 
 
 class SweepCheck:
-    """Whether the sweep should leave a `streaming` message alone: its worker is alive and,
-    if it is this worker, still runs it.
+    """Whether the sweep should leave a `streaming` message, or a chat being imported, alone:
+    its worker is alive and, if it is this worker, still writes it.
 
-    A message counts as orphaned at once when its worker is dead for sure (a worker of this
-    machine without Redis: at start-up, the replies of the process it replaces), else only
-    when two sweeps in a row find it so. One of this worker's own that it does not run is a
-    reply whose end could not be stored (e.g. the database failed then), but the first
-    sweep may have met it between its commit and its launch. Another worker may only seem
-    dead: a Redis that restarted empty has lost its heartbeat until the next one.
+    What a worker left counts as orphaned at once when that worker is dead for sure (a
+    worker of this machine without Redis: at start-up, what the process it replaces left),
+    else only when two sweeps in a row find it so. One of this worker's own replies that it
+    does not run is one whose end could not be stored (e.g. the database failed then), but
+    the first sweep may have met it between its commit and its launch. Another worker may
+    only seem dead: a Redis that restarted empty has lost its heartbeat until the next one.
     """
 
     def __init__(self, runner: GenerationRunner) -> None:
@@ -104,15 +104,24 @@ class SweepCheck:
         self._found: set[uuid.UUID] = set()
 
     async def still_written(self, message: Message) -> bool:
-        if message.worker_id == self.runner.worker_id:
-            if self.runner.is_running(message.id):
-                return True
-        elif await self.runner.workers.alive(message.worker_id):
+        if message.worker_id != self.runner.worker_id:
+            return await self._seems_alive(message.id, message.worker_id)
+        return self.runner.is_running(message.id) or self._not_twice(message.id)
+
+    async def still_importing(self, chat_id: uuid.UUID, worker_id: str) -> bool:
+        # This worker's own imports delete their chat when they fail (and if that delete
+        # fails too, the chat waits, hidden from its owner, for this worker's successor).
+        return worker_id == self.runner.worker_id or await self._seems_alive(chat_id, worker_id)
+
+    async def _seems_alive(self, key: uuid.UUID, worker_id: str | None) -> bool:
+        if await self.runner.workers.alive(worker_id):
             return True
-        elif self.runner.workers.certain:
-            return False
-        self._found.add(message.id)
-        return message.id not in self._idle
+        return not self.runner.workers.certain and self._not_twice(key)
+
+    def _not_twice(self, key: uuid.UUID) -> bool:
+        """Not found orphaned by the previous sweep too (this one counts it)."""
+        self._found.add(key)
+        return key not in self._idle
 
     def sweep_done(self) -> None:
         self._idle, self._found = self._found, set()
@@ -129,6 +138,7 @@ async def _sweep(database: Database, check: SweepCheck, hub: StreamHub) -> None:
 async def _sweep_once(database: Database, check: SweepCheck, hub: StreamHub) -> None:
     try:
         await recover_interrupted(database, check.still_written, hub.end_orphan)
+        await discard_broken_imports(database, check.still_importing)
     except Exception as exc:  # never stops start-up or the sweeps: the next one tries again
         failed = outage(exc)
         if failed is None:

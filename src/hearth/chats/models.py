@@ -58,6 +58,9 @@ class Chat(Base):
     # the one-generation-per-chat lock that holds across workers (cleared on finish and by
     # start-up recovery).
     active_message_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # The worker writing a long imported chat's messages, batch by batch: until the last is
+    # in, the chat is hidden from its owner; if that worker dies, recovery deletes the chat.
+    import_worker_id: Mapped[str | None] = mapped_column(String(32))
     last_message_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -74,6 +77,12 @@ class Chat(Base):
         Index("ix_chats_character_id", "character_id"),
         # Start-up recovery finds the chats left mid-generation without a full scan.
         Index("ix_chats_active_message_id", "active_message_id"),
+        Index(
+            "ix_chats_importing",
+            "import_worker_id",
+            sqlite_where=text("import_worker_id IS NOT NULL"),
+            postgresql_where=text("import_worker_id IS NOT NULL"),
+        ),
     )
 
 

@@ -1,6 +1,7 @@
-"""Recovery: no message stays `streaming` once nothing writes it.
+"""Recovery: no message stays `streaming` once nothing writes it, and no chat stays half
+imported once nothing imports it.
 
-Only messages that no one writes any more are recovered: a restarting worker must not cut
+Only what no one writes any more is recovered: a restarting worker must not cut
 off its live siblings (`chats/workers.py` tells which workers live). A periodic sweep
 catches workers that died while the others kept running, and replies of its own worker
 that ended without their end being stored (`chats/engine.py`).
@@ -9,12 +10,13 @@ that ended without their end being stored (`chats/engine.py`).
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
-from hearth.chats.models import Chat, Message
+from hearth.chats.models import CHATS, Chat, Message
 from hearth.chats.schemas import final_event
 from hearth.core.db import Database
 
@@ -27,6 +29,7 @@ INTERRUPTED = {
 BATCH = 500
 
 StillWritten = Callable[[Message], Awaitable[bool]]
+StillImporting = Callable[[uuid.UUID, str], Awaitable[bool]]  # (chat id, worker id)
 # The hub's `end_orphan`: (message id, event, data).
 Announce = Callable[[str, str, dict[str, Any]], Awaitable[None]]
 
@@ -72,3 +75,24 @@ async def recover_interrupted(
         except Exception as exc:  # e.g. Redis out: followers there end when the stream expires
             log.warning("chat.recovered_end_not_announced message=%s reason=%r", key, exc)
     return recovered
+
+
+async def discard_broken_imports(database: Database, still_importing: StillImporting) -> int:
+    """Delete the chats whose import its worker left unfinished; returns how many."""
+    async with database.sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(CHATS.c.id, CHATS.c.import_worker_id)
+                .where(CHATS.c.import_worker_id.is_not(None))
+                .limit(BATCH)
+            )
+        ).all()
+        broken = [
+            chat_id for chat_id, worker_id in rows if not await still_importing(chat_id, worker_id)
+        ]
+        if broken:
+            await session.execute(delete(CHATS).where(CHATS.c.id.in_(broken)))  # messages cascade
+            await session.commit()
+    if broken:
+        log.warning("chat.discarded_broken_imports count=%d", len(broken))
+    return len(broken)

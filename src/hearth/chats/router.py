@@ -106,11 +106,12 @@ async def import_chat(
     user: CurrentUser,
     db: DbDep,
     storage: MediaDep,
+    engine: EngineDep,
     file: Annotated[UploadFile, File(description="A SillyTavern chat (.jsonl)")],
     character_id: Annotated[uuid.UUID, Form()],
 ) -> ChatOut:
     data = await read_upload(file, MAX_IMPORT_BYTES)
-    chat = await transfer.import_jsonl(db, user, character_id, data)
+    chat = await transfer.import_jsonl(db, user, character_id, data, engine.runner.worker_id)
     return _out(await service.chat_item(db, chat), storage)
 
 

@@ -64,8 +64,9 @@ async def newest_message_id(db: AsyncSession, chat_id: uuid.UUID) -> uuid.UUID |
 
 
 def _ensure_owner(chat: Chat | None, user: User) -> Chat:
-    """Another user's chat is as missing as one that does not exist (404, never 403)."""
-    if chat is None or chat.user_id != user.id:
+    """Another user's chat is as missing as one that does not exist (404, never 403), and
+    so is a chat whose import is not over."""
+    if chat is None or chat.user_id != user.id or chat.import_worker_id is not None:
         raise ChatNotFound()
     return chat
 
@@ -204,7 +205,7 @@ class ChatListItem:
 
 
 def _owned(user: User) -> Select[Chat]:
-    return select(Chat).where(Chat.user_id == user.id)
+    return select(Chat).where(Chat.user_id == user.id, Chat.import_worker_id.is_(None))
 
 
 async def list_chats(

@@ -163,7 +163,11 @@ def _role(row: dict[str, Any]) -> tuple[str, bool]:
     return "assistant", bool(row.get("is_system"))
 
 
-async def import_jsonl(db: AsyncSession, user: User, character_id: uuid.UUID, data: bytes) -> Chat:
+async def import_jsonl(
+    db: AsyncSession, user: User, character_id: uuid.UUID, data: bytes, worker_id: str
+) -> Chat:
+    """A chat of `character_id` from a SillyTavern file; `worker_id` is this process's (a long
+    chat's import is recovered, that is deleted, if its worker dies before the end)."""
     character = await characters.get_for_chat(db, character_id, user)
     chat_id, now = uuid7(), utcnow()
     # Up to 20 MB of JSON, parsed and checked in a thread: on the event loop, a 50,000-line
@@ -185,7 +189,7 @@ async def import_jsonl(db: AsyncSession, user: User, character_id: uuid.UUID, da
     )
     db.add(chat)
     if len(messages) > BATCH:
-        await _insert_apart(db, chat, messages)
+        await _insert_apart(db, chat, messages, worker_id)
     else:
         await db.flush()
         if messages:  # a file of only a header is an empty chat
@@ -194,14 +198,16 @@ async def import_jsonl(db: AsyncSession, user: User, character_id: uuid.UUID, da
     return chat
 
 
-async def _insert_apart(db: AsyncSession, chat: Chat, messages: list[dict[str, Any]]) -> None:
-    """The messages of a long chat, a transaction per batch, the chat in the trash meanwhile.
+async def _insert_apart(
+    db: AsyncSession, chat: Chat, messages: list[dict[str, Any]], worker_id: str
+) -> None:
+    """The messages of a long chat, a transaction per batch, the chat hidden meanwhile.
 
     In one transaction, 50,000 messages held SQLite's write lock for 0.9 s, and every send
-    of every user waited that long. Should a batch fail, the chat goes; if the server dies
-    meanwhile, the partial chat is left in its owner's trash.
+    of every user waited that long. Should a batch fail, the chat goes; should the server
+    die meanwhile, recovery deletes it once it knows this worker dead (`chats/engine.py`).
     """
-    chat.deleted_at = chat.created_at
+    chat.import_worker_id = worker_id
     await db.commit()
     try:
         for start in range(0, len(messages), BATCH):
@@ -214,7 +220,7 @@ async def _insert_apart(db: AsyncSession, chat: Chat, messages: list[dict[str, A
             await db.execute(delete(CHATS).where(CHATS.c.id == chat.id))  # messages cascade
             await db.commit()
         raise
-    chat.deleted_at = None  # committed with the request
+    chat.import_worker_id = None  # committed with the request
 
 
 def _parse_chat(
