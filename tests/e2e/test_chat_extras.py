@@ -182,6 +182,13 @@ async def test_chat_tools_from_greeting_swipes_to_trash(
     await page.wait_for_selector(f".trash-item[data-id='{branch_id}']")
     await shot(page, artifacts / "trash-mobile.png")
     assert await page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    await page.locator(f".trash-item[data-id='{branch_id}'] .delete-forever").click()
+    await page.locator(".dialog .btn-danger").click()
+    await page.wait_for_selector(f".trash-item[data-id='{branch_id}']", state="detached")
+    await page.wait_for_selector(".empty")
+    async with httpx.AsyncClient(base_url=server.api, timeout=10) as http:
+        gone = await http.get(f"/chats/{branch_id}", headers=headers)
+    assert gone.status_code == 404
     errors, failed = log.unexpected(("/api/v1/me/usage",))
     assert errors == [] and failed == []
     await phone.close()

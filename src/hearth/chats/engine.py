@@ -14,8 +14,10 @@ from hearth.chats.hub import MemoryHub, RedisHub, StreamHub
 from hearth.chats.models import Message
 from hearth.chats.recovery import discard_broken_imports, recover_interrupted
 from hearth.chats.runner import GenerationRunner
+from hearth.chats.trash import purge_trash
 from hearth.chats.usage import NoQuota, UsageHook
 from hearth.chats.workers import LocalWorkers, RedisWorkers, Workers
+from hearth.core.clock import utcnow
 from hearth.core.db import Database
 from hearth.core.errors import outage
 from hearth.llm.gateway import LLMGateway
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 # With Redis, two sweeps in a row are needed: a dead worker's replies are marked
 # `interrupted` 10-20 s after its heartbeat lapses (without Redis, at the first sweep).
 SWEEP_SECONDS = 10.0
+PURGE_SECONDS = 3600.0  # the trash: chats trashed over `trash.TRASH_DAYS` ago go for good
 
 
 @dataclass
@@ -33,6 +36,7 @@ class ChatEngine:
     runner: GenerationRunner
     workers: Workers
     _sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
+    _purger: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @property
     def gateway(self) -> LLMGateway:
@@ -49,10 +53,11 @@ class ChatEngine:
         return hook if hook is not None else NoQuota()
 
     async def aclose(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+        for task in (self._sweeper, self._purger):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.runner.aclose()
         await self.workers.aclose()  # after the runner's last writes: until then it is alive
         await self.hub.aclose()
@@ -83,6 +88,7 @@ async def start_chat_engine(state: Any, database: Database, redis: Any = None) -
     check = SweepCheck(engine.runner)
     await _sweep_once(database, check, hub)
     engine._sweeper = asyncio.create_task(_sweep(database, check, hub), name="chat-recovery")
+    engine._purger = asyncio.create_task(_purge(database), name="chat-trash-purge")
     return engine
 
 
@@ -140,9 +146,31 @@ async def _sweep_once(database: Database, check: SweepCheck, hub: StreamHub) -> 
         await recover_interrupted(database, check.still_written, hub.end_orphan)
         await discard_broken_imports(database, check.still_importing)
     except Exception as exc:  # never stops start-up or the sweeps: the next one tries again
-        failed = outage(exc)
-        if failed is None:
-            log.exception("chat.recovery_failed")
-        else:
-            log.warning("chat.recovery_postponed reason=%s", failed)
+        _failed("chat.recovery", exc)
     check.sweep_done()
+
+
+async def _purge(database: Database) -> None:
+    """Empty the trash of what stayed there long enough: now (a server may not run an hour
+    at a time), then every `PURGE_SECONDS`."""
+    while True:
+        try:
+            await purge_trash(database, utcnow())
+        except Exception as exc:  # the next round tries again
+            _failed("chat.trash_purge", exc)
+        await asyncio.sleep(PURGE_SECONDS)
+
+
+def _failed(work: str, exc: Exception) -> None:
+    """Log a failed round of background work, unless the engine is closing."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        # Cancelled mid-statement, the session's clean-up can fail in its turn, and that
+        # error replaces the cancellation: swallowed, the loop would go on and hold up the
+        # engine's close (seen at once with the purge, which starts with the engine).
+        raise asyncio.CancelledError from exc
+    failed = outage(exc)
+    if failed is None:
+        log.exception("%s_failed", work)
+    else:
+        log.warning("%s_postponed reason=%s", work, failed)

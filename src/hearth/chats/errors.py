@@ -34,6 +34,12 @@ class ChatInTrash(Conflict):
     code = "chat_in_trash"
 
 
+class ChatNotInTrash(Conflict):
+    """Only a chat in the trash is deleted for good: one step back from a mistake."""
+
+    code = "chat_not_in_trash"
+
+
 class ModelFailed(AppError):
     """The LLM failed on a request that waits for it (the code is the gateway's)."""
 
@@ -83,6 +89,11 @@ register_messages(
             "This chat is in the trash. Restore it first.",
             "Этот чат в корзине. Сначала восстановите его.",
             "Este chat está en la papelera. Restáuralo primero.",
+        ),
+        "chat_not_in_trash": (
+            "Only a chat in the trash can be deleted for good. Delete it first.",
+            "Навсегда удалить можно только чат из корзины. Сначала удалите его.",
+            "Solo un chat de la papelera se puede eliminar definitivamente. Elimínalo primero.",
         ),
         "invalid_chat_operation": (
             "This cannot be done with this message.",

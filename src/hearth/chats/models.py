@@ -77,6 +77,13 @@ class Chat(Base):
         Index("ix_chats_character_id", "character_id"),
         # Start-up recovery finds the chats left mid-generation without a full scan.
         Index("ix_chats_active_message_id", "active_message_id"),
+        # The trash purge finds the chats trashed long enough ago.
+        Index(
+            "ix_chats_trashed",
+            "deleted_at",
+            sqlite_where=text("deleted_at IS NOT NULL"),
+            postgresql_where=text("deleted_at IS NOT NULL"),
+        ),
         Index(
             "ix_chats_importing",
             "import_worker_id",

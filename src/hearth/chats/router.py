@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from hearth.auth.deps import CurrentUser
 from hearth.characters import service as characters
 from hearth.characters.models import Character
-from hearth.chats import editing, service, transfer
+from hearth.chats import editing, service, transfer, trash
 from hearth.chats.deps import EngineDep, MediaDep
 from hearth.chats.schemas import (
     AuthorNoteBody,
@@ -136,10 +136,25 @@ async def update_chat(
     return _out(await service.chat_item(db, chat), storage)
 
 
-@router.delete("/{chat_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def trash_chat(chat_id: uuid.UUID, user: CurrentUser, db: DbDep) -> Response:
+@router.delete(
+    "/{chat_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={409: {"description": "chat_not_in_trash (permanent=true)"}},
+)
+async def delete_chat(
+    chat_id: uuid.UUID,
+    user: CurrentUser,
+    db: DbDep,
+    permanent: Annotated[
+        bool, Query(description="Delete a chat that is in the trash for good, with its messages")
+    ] = False,
+) -> Response:
+    """Move the chat to the trash (where it stays for 30 days), or delete it for good."""
     chat = await service.get_chat(db, user, chat_id)
-    await service.trash_chat(db, chat)
+    if permanent:
+        await trash.delete_forever(db, chat)
+    else:
+        await trash.trash_chat(db, chat)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -148,7 +163,7 @@ async def restore_chat(
     chat_id: uuid.UUID, user: CurrentUser, db: DbDep, storage: MediaDep
 ) -> ChatOut:
     chat = await service.get_chat(db, user, chat_id)
-    await service.restore_chat(db, chat)
+    await trash.restore_chat(db, chat)
     return _out(await service.chat_item(db, chat), storage)
 
 

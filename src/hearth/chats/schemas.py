@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from hearth.chats.models import Chat, Message
+from hearth.chats.trash import purge_at
 
 MAX_MESSAGE_CHARS = 32_000
 
@@ -156,6 +157,7 @@ class ChatOut(BaseModel):
     pinned: bool
     archived: bool
     deleted_at: datetime | None
+    purge_at: datetime | None  # when a chat in the trash is deleted for good
     author_note: AuthorNoteBody
     generating_message_id: uuid.UUID | None
     last_message_at: datetime
@@ -182,6 +184,7 @@ class ChatOut(BaseModel):
             pinned=chat.pinned,
             archived=chat.archived,
             deleted_at=chat.deleted_at,
+            purge_at=purge_at(chat),
             author_note=AuthorNoteBody(
                 text=chat.author_note,
                 depth=chat.author_note_depth,

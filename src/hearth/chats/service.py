@@ -321,18 +321,6 @@ async def update_chat(db: AsyncSession, user: User, chat: Chat, body: ChatUpdate
     return chat
 
 
-async def trash_chat(db: AsyncSession, chat: Chat) -> None:
-    if chat.deleted_at is None:
-        chat.deleted_at = utcnow()
-        await db.flush()
-
-
-async def restore_chat(db: AsyncSession, chat: Chat) -> Chat:
-    chat.deleted_at = None
-    await db.flush()
-    return chat
-
-
 # -- messages ----------------------------------------------------------------------------
 
 

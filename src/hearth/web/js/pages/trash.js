@@ -1,9 +1,11 @@
-// Deleted chats: restore one to bring it back to the list.
-import { errorMessage, get, post } from '../api.js';
+// Deleted chats: restore one to bring it back to the list, or delete it for good (the
+// server does so by itself 30 days after it was trashed).
+import { del, errorMessage, get, post } from '../api.js';
 import { h } from '../dom.js';
-import { formatRelative, t } from '../i18n.js';
+import { formatDate, formatRelative, t } from '../i18n.js';
 import { navigate } from '../router.js';
 import { avatar } from '../components/avatar.js';
+import { confirmDialog } from '../components/dialog.js';
 import { emptyIcon, icon } from '../components/icons.js';
 import { toast } from '../components/toast.js';
 
@@ -21,7 +23,29 @@ export default async function mount(root) {
       'li',
       { class: 'card trash-item', 'data-id': chat.id },
       avatar(name, chat.character?.avatar_url, { size: 40 }),
-      h('div', { class: 'grow', style: { minWidth: '0' } }, h('div', { class: 'ellipsis', text: chat.title || name }), h('div', { class: 'small muted', text: t('chat.deleted_when', { when: formatRelative(chat.deleted_at || chat.last_message_at) }) })),
+      h(
+        'div',
+        { class: 'grow', style: { minWidth: '0' } },
+        h('div', { class: 'ellipsis', text: chat.title || name }),
+        h('div', { class: 'small muted', text: [t('chat.deleted_when', { when: formatRelative(chat.deleted_at || chat.last_message_at) }), chat.purge_at && t('chat.purge_on', { date: formatDate(chat.purge_at, { day: 'numeric', month: 'short' }) })].filter(Boolean).join(' · ') }),
+      ),
+      h('button', {
+        class: 'btn btn-sm btn-danger delete-forever',
+        type: 'button',
+        text: t('chat.delete_forever'),
+        onclick: async () => {
+          const ok = await confirmDialog({ title: t('chat.delete_forever_title'), text: t('chat.delete_forever_text'), confirm: t('chat.delete_forever'), danger: true });
+          if (!ok) return;
+          try {
+            await del(`/chats/${chat.id}`, { permanent: true });
+            li.remove();
+            if (!list.childElementCount && !cursor) box.replaceChildren(empty(), more);
+            toast(t('chat.deleted_forever'), { type: 'success' });
+          } catch (error) {
+            toast(errorMessage(error), { type: 'error' });
+          }
+        },
+      }),
       h('button', {
         class: 'btn btn-sm btn-primary restore',
         type: 'button',
