@@ -7,8 +7,8 @@ Each chat gets `--actors` clients that loop for `--seconds`: read the newest pag
 one of: send (read to the end, or hang up mid-reply), send and wait for JSON, regenerate,
 continue, stop, delete a message (alone or with all after it), edit, pick a swipe, hide,
 rate, re-attach (with a random `Last-Event-ID`), inspect a prompt, impersonate; branch (and
-sometimes move on to the branch), trash and restore, export, rename, set the author's note,
-the persona or the model, search, import; add or delete a persona, edit the character (as
+sometimes move on to the branch), trash and restore (or delete for good, on a chat of its
+own), export, rename, set the author's note, the persona or the model, search, import; add or delete a persona, edit the character (as
 its owner), like it, report a message or the character, read the day's usage. Beside them
 an operator (an admin) blocks and unblocks the accounts (two chats each) and the character,
 moves accounts between plans, changes balances, resolves and dismisses the reports, adds
@@ -135,7 +135,7 @@ class Actor:
         self.http = http
         self.password = password
         self.headers = {"Authorization": f"Bearer {token}"}
-        self.chat_id = chat_id
+        self.chat_id = self.home = chat_id
         self.rng = rng
         self.tally = tally
 
@@ -244,6 +244,12 @@ class Actor:
     async def do_trash(self, action: str) -> None:
         await self.call(action, "DELETE", self.base)
         await asyncio.sleep(self.rng.random() * 0.3)
+        if self.chat_id != self.home and self.rng.random() < 0.5:
+            # A chat of this client's own (a branch or an import): deleted for good, maybe
+            # while a reply it hung up on is still being written there.
+            await self.call("delete_forever", "DELETE", self.base, params={"permanent": "true"})
+            self.chat_id = self.home
+            return
         await self.call("restore", "POST", f"{self.base}/restore")
 
     async def do_export(self, action: str) -> None:
