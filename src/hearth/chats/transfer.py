@@ -166,8 +166,8 @@ def _role(row: dict[str, Any]) -> tuple[str, bool]:
 async def import_jsonl(
     db: AsyncSession, user: User, character_id: uuid.UUID, data: bytes, worker_id: str
 ) -> Chat:
-    """A chat of `character_id` from a SillyTavern file; `worker_id` is this process's (a long
-    chat's import is recovered, that is deleted, if its worker dies before the end)."""
+    """A chat of `character_id` from a SillyTavern file. `worker_id`, this process's, marks a
+    long chat until its last message is in: recovery deletes it if this worker dies first."""
     character = await characters.get_for_chat(db, character_id, user)
     chat_id, now = uuid7(), utcnow()
     # Up to 20 MB of JSON, parsed and checked in a thread: on the event loop, a 50,000-line

@@ -60,12 +60,11 @@ async def purge_trash(database: Database, now: datetime) -> int:
             ).all()
             await session.rollback()  # the read's transaction: not held across the deletes
             for chat_id in expired:
-                # Unless restored meanwhile.
-                await session.execute(
+                gone = await session.execute(  # unless restored meanwhile
                     delete(CHATS).where(CHATS.c.id == chat_id, CHATS.c.deleted_at < cutoff)
                 )
                 await session.commit()
-            purged += len(expired)
+                purged += gone.rowcount  # type: ignore[attr-defined]
             if len(expired) < PURGE_BATCH:
                 break
     if purged:
