@@ -8,8 +8,9 @@ one of: send (read to the end, or hang up mid-reply), send and wait for JSON, re
 continue, stop, delete a message (alone or with all after it), edit, pick a swipe, hide,
 rate, re-attach (with a random `Last-Event-ID`), inspect a prompt, impersonate; branch (and
 sometimes move on to the branch), trash and restore (or delete for good, on a chat of its
-own), export, rename, set the author's note, the persona or the model, search, import; add or delete a persona, edit the character (as
-its owner), like it, report a message or the character, read the day's usage. Beside them
+own), export, rename, set the author's note, the persona or the model, search, import; add
+or delete a persona, edit the character (as its owner), like it, report a message or the
+character, read the day's usage. Beside them
 an operator (an admin) blocks and unblocks the accounts (two chats each) and the character,
 moves accounts between plans, changes balances, resolves and dismisses the reports, adds
 and removes moderation rules on words the clients write, and reads the console's pages; a
