@@ -29,6 +29,14 @@ async def _trashed_ids(client: httpx.AsyncClient, account: Account) -> list[str]
     return [chat["id"] for chat in listed.json()["items"]]
 
 
+async def _delete_forever(
+    client: httpx.AsyncClient, account: Account, chat_id: str
+) -> httpx.Response:
+    return await client.delete(
+        f"/chats/{chat_id}", params={"permanent": True}, headers=account.headers
+    )
+
+
 async def _stored(app: FastAPI, chat_id: str) -> tuple[int, int]:
     """(chats, messages) in the database with this chat's id."""
     async with app.state.db.sessionmaker() as session:
@@ -67,9 +75,7 @@ async def test_a_chat_in_the_trash_is_deleted_for_good_with_its_messages(
     await send_json(client, me, chat["id"])
     await client.delete(f"/chats/{chat['id']}", headers=me.headers)
 
-    gone = await client.delete(
-        f"/chats/{chat['id']}", params={"permanent": True}, headers=me.headers
-    )
+    gone = await _delete_forever(client, me, chat["id"])
 
     assert gone.status_code == 204
     assert await _trashed_ids(client, me) == []
@@ -85,9 +91,7 @@ async def test_only_a_chat_in_the_trash_can_be_deleted_for_good(
     me = await create_account(client)
     chat = await new_chat(client, me)
 
-    refused = await client.delete(
-        f"/chats/{chat['id']}", params={"permanent": True}, headers=me.headers
-    )
+    refused = await _delete_forever(client, me, chat["id"])
 
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "chat_not_in_trash"
@@ -101,9 +105,7 @@ async def test_no_one_deletes_another_users_chat_for_good(
     chat = await new_chat(client, owner)
     await client.delete(f"/chats/{chat['id']}", headers=owner.headers)
 
-    refused = await client.delete(
-        f"/chats/{chat['id']}", params={"permanent": True}, headers=other.headers
-    )
+    refused = await _delete_forever(client, other, chat["id"])
 
     assert refused.status_code == 404
     assert await _trashed_ids(client, owner) == [chat["id"]]

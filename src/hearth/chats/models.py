@@ -84,6 +84,7 @@ class Chat(Base):
             sqlite_where=text("deleted_at IS NOT NULL"),
             postgresql_where=text("deleted_at IS NOT NULL"),
         ),
+        # Recovery finds the imports left unfinished without a full scan.
         Index(
             "ix_chats_importing",
             "import_worker_id",
