@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import update
 
+from hearth.chats.models import Chat
 from tests.admin.helpers import audit_entries
 from tests.chats.helpers import create_character, create_chat
 from tests.factories import Account, create_account
@@ -284,3 +288,27 @@ async def test_admin_errors_are_localised(client: httpx.AsyncClient, admin: Acco
         "message": "Пользователь не найден.",
         "details": None,
     }
+
+
+async def test_a_chat_still_being_imported_is_not_shown_to_admins(
+    app: FastAPI, client: httpx.AsyncClient, admin: Account
+) -> None:
+    someone = await create_account(client)
+    character = await create_character(client, someone)
+    kept = await create_chat(client, someone, character["id"])
+    importing = await create_chat(client, someone, character["id"])
+    async with app.state.db.sessionmaker() as session:
+        await session.execute(
+            update(Chat)
+            .where(Chat.id == uuid.UUID(importing["id"]))
+            .values(import_worker_id="another-worker")
+        )
+        await session.commit()
+
+    detail = (await client.get(f"/admin/users/{someone.user['id']}", headers=admin.headers)).json()
+    read = await client.get(f"/admin/chats/{importing['id']}", headers=admin.headers)
+    stats = (await client.get("/admin/stats", headers=admin.headers)).json()
+
+    assert [c["id"] for c in detail["chats"]] == [kept["id"]]
+    assert detail["chats_count"] == stats["chats"] == 1
+    assert read.status_code == 404

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Insert, select, update
+from sqlalchemy import Insert, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -234,6 +234,26 @@ async def test_a_long_import_that_fails_midway_leaves_no_chat_behind(
     assert response.status_code == 503
     assert await _chat_ids(client, me) == []
     assert await _chat_ids(client, me, trashed=True) == []
+
+
+async def test_a_long_import_failing_at_its_last_step_leaves_no_hidden_chat(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transfer, "BATCH", 4)
+
+    async def failing_bump(*args: Any) -> None:
+        raise OperationalError("UPDATE characters", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(transfer, "bump_chats", failing_bump)
+    me = await create_account(client)
+    character = await create_character(client, me)
+
+    response = await _import(client, me, character["id"], _long_chat_file(10))
+
+    assert response.status_code == 503
+    async with app.state.db.sessionmaker() as session:
+        mine = select(func.count()).where(Chat.user_id == uuid.UUID(me.user["id"]))
+        assert await session.scalar(mine) == 0
 
 
 async def test_a_long_import_lets_other_writers_in_between_its_batches(

@@ -172,3 +172,24 @@ async def test_an_engine_closed_mid_purge_stops_it_without_an_error(
         await asyncio.wait_for(engine.aclose(), 5)
         assert [task.get_name() for task in asyncio.all_tasks() - running] == []
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+async def test_closing_the_engine_can_itself_be_cancelled(app: FastAPI, settings: Settings) -> None:
+    engine = await start_chat_engine(SimpleNamespace(settings=settings), app.state.db)
+    await engine.aclose()  # its own rounds stopped; one that is slow to stop stands in
+
+    async def slow_to_stop() -> None:
+        try:
+            await asyncio.sleep(60)
+        finally:
+            await asyncio.sleep(0.5)
+
+    engine._purger = asyncio.create_task(slow_to_stop())
+    await asyncio.sleep(0)
+    closing = asyncio.create_task(engine.aclose())
+    await asyncio.sleep(0.05)
+    closing.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+    await asyncio.gather(engine._purger, return_exceptions=True)

@@ -116,7 +116,7 @@ async def get_chat(
     db: AsyncSession, chat_id: uuid.UUID
 ) -> tuple[Chat, Character | None, User | None]:
     chat = await db.get(Chat, chat_id)
-    if chat is None:
+    if chat is None or chat.import_worker_id is not None:  # a half-imported chat is no one's yet
         raise NotFound("No such chat.", code="chat_not_found")
     character = await db.get(Character, chat.character_id)
     owner = await db.get(User, chat.user_id)

@@ -84,7 +84,14 @@ async def collect_stats(db: AsyncSession, now: datetime, days: int) -> Stats:
         characters=int(
             await db.scalar(select(func.count()).where(Character.deleted_at.is_(None))) or 0
         ),
-        chats=int(await db.scalar(select(func.count()).where(Chat.deleted_at.is_(None))) or 0),
+        chats=int(
+            await db.scalar(
+                select(func.count()).where(
+                    Chat.deleted_at.is_(None), Chat.import_worker_id.is_(None)
+                )
+            )
+            or 0
+        ),
         messages=await _count(db, Message),
         active_users=int(active or 0),
         new_users_per_day=[{"day": str(r.day), "count": int(r.n)} for r in new_users],

@@ -78,7 +78,7 @@ async def page_user_chats(
     query = (
         select(Chat, Character.name)
         .join(Character, Character.id == Chat.character_id)
-        .where(Chat.user_id == user_id)
+        .where(Chat.user_id == user_id, Chat.import_worker_id.is_(None))  # none half-imported
     )
     after = audit.uuid_cursor(cursor)
     if after is not None:
@@ -117,7 +117,9 @@ async def user_detail(
         select(func.count()).select_from(Character).where(Character.creator_id == user.id)
     )
     chats_count = await db.scalar(
-        select(func.count()).select_from(Chat).where(Chat.user_id == user.id)
+        select(func.count())
+        .select_from(Chat)
+        .where(Chat.user_id == user.id, Chat.import_worker_id.is_(None))
     )
     chats, next_cursor = await page_user_chats(db, user.id, cursor=None, limit=20)
     return UserDetail(

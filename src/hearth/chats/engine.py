@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -53,11 +52,11 @@ class ChatEngine:
         return hook if hook is not None else NoQuota()
 
     async def aclose(self) -> None:
-        for task in (self._sweeper, self._purger):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        rounds = [task for task in (self._sweeper, self._purger) if task is not None]
+        for task in rounds:
+            task.cancel()
+        # Their cancellation is returned, not raised; a cancellation of this close is raised.
+        await asyncio.gather(*rounds, return_exceptions=True)
         await self.runner.aclose()
         await self.workers.aclose()  # after the runner's last writes: until then it is alive
         await self.hub.aclose()

@@ -190,10 +190,10 @@ async def import_jsonl(
     db.add(chat)
     if len(messages) > BATCH:
         await _insert_apart(db, chat, messages, worker_id)
-    else:
-        await db.flush()
-        if messages:  # a file of only a header is an empty chat
-            await db.execute(insert(MESSAGES), messages)
+        return chat
+    await db.flush()
+    if messages:  # a file of only a header is an empty chat
+        await db.execute(insert(MESSAGES), messages)
     await bump_chats(db, character.id)
     return chat
 
@@ -207,6 +207,7 @@ async def _insert_apart(
     of every user waited that long. Should a batch fail, the chat goes; should the server
     die meanwhile, recovery deletes it once it knows this worker dead (`chats/engine.py`).
     """
+    chat_id = chat.id  # the rollback below expires `chat`
     chat.import_worker_id = worker_id
     await db.commit()
     try:
@@ -214,13 +215,17 @@ async def _insert_apart(
             # Rows, not entities: 50,000 messages took 4 s through the ORM.
             await db.execute(insert(MESSAGES), messages[start : start + BATCH])
             await db.commit()
+        # Shown and counted here, not in the request's commit: had that one failed, the chat
+        # would stay hidden for good (a live worker's imports are never swept).
+        chat.import_worker_id = None
+        await bump_chats(db, chat.character_id)
+        await db.commit()
     except BaseException:
         await db.rollback()
         with contextlib.suppress(Exception):  # the error that got here is the one to report
-            await db.execute(delete(CHATS).where(CHATS.c.id == chat.id))  # messages cascade
+            await db.execute(delete(CHATS).where(CHATS.c.id == chat_id))  # messages cascade
             await db.commit()
         raise
-    chat.import_worker_id = None  # committed with the request
 
 
 def _parse_chat(
