@@ -28,6 +28,22 @@ async def test_search_includes_private_and_blocked_characters(
     assert [c["id"] for c in blocked.json()["items"]] == [private["id"]]
 
 
+async def test_search_by_name_ignores_letter_case_in_any_alphabet(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    owner = await create_account(client, display_name="Ольга Морозова")
+    wanted = await create_character(client, owner, name="Снежная Королева")
+    await create_character(client, owner, name="Snow Queen")
+
+    characters = await client.get(
+        "/admin/characters", params={"q": "снежная"}, headers=admin.headers
+    )
+    users = await client.get("/admin/users", params={"q": "МОРОЗОВА"}, headers=admin.headers)
+
+    assert [c["id"] for c in characters.json()["items"]] == [wanted["id"]]
+    assert [u["id"] for u in users.json()["items"]] == [owner.user["id"]]
+
+
 async def test_blocked_character_vanishes_from_catalog_and_direct_reads(
     client: httpx.AsyncClient, admin: Account
 ) -> None:

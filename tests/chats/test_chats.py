@@ -138,6 +138,29 @@ async def test_search_finds_chats_by_message_text(
     assert [c["id"] for c in response.json()["items"]] == [dragons["id"]]
 
 
+async def test_search_ignores_letter_case_in_any_alphabet(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    dragons = await new_chat(client, me)
+    school = await new_chat(client, me)
+    await send_json(client, me, dragons["id"], "Расскажи о Драконах севера")
+    renamed = await client.patch(
+        f"/chats/{school['id']}", json={"title": "ÉCOLE de magie"}, headers=me.headers
+    )
+    assert renamed.status_code == 200
+
+    async def found(q: str) -> list[str]:
+        response = await client.get("/chats", params={"q": q}, headers=me.headers)
+        assert response.status_code == 200
+        return [c["id"] for c in response.json()["items"]]
+
+    assert await found("ДРАКОНАХ") == [dragons["id"]]
+    assert await found("драконах") == [dragons["id"]]
+    assert await found("école") == [school["id"]]
+    assert await found("50%_") == []
+
+
 async def test_delete_moves_to_trash_and_restore_brings_back(client: httpx.AsyncClient) -> None:
     me = await create_account(client)
     chat = await new_chat(client, me)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.admin import audit
@@ -14,6 +14,7 @@ from hearth.characters.models import SUMMARY_ONLY, Character
 from hearth.characters.schemas import CharacterUpdate
 from hearth.chats.models import Chat
 from hearth.core.errors import NotFound
+from hearth.core.text_match import contains_folded
 from hearth.users.models import User
 
 CHARACTER_FIELDS = ["is_blocked", "deleted_at", "visibility", "content_rating", "name"]
@@ -40,8 +41,7 @@ async def search_characters(
     """Every character, private and blocked ones too; newest first."""
     query = select(Character).options(SUMMARY_ONLY)
     if q:
-        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(Character.name).like(f"%{escaped}%", escape="\\"))
+        query = query.where(contains_folded(Character.name, q))
     if blocked is not None:
         query = query.where(Character.is_blocked.is_(blocked))
     if visibility:

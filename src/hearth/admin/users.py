@@ -16,6 +16,7 @@ from hearth.characters.models import Character
 from hearth.chats.models import Chat
 from hearth.config import Settings
 from hearth.core.errors import Conflict, NotFound
+from hearth.core.text_match import contains_folded
 from hearth.limits import balance, plans
 from hearth.limits.counters import UnitCounters
 from hearth.limits.models import BalanceTransaction
@@ -48,7 +49,7 @@ async def search_users(
             or_(
                 User.email.like(pattern, escape="\\"),
                 User.username.like(pattern, escape="\\"),
-                func.lower(User.display_name).like(pattern, escape="\\"),
+                contains_folded(User.display_name, q),
             )
         )
     if blocked is not None:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
@@ -32,6 +32,7 @@ from hearth.core.clock import utcnow
 from hearth.core.errors import ValidationFailed
 from hearth.core.ids import uuid7
 from hearth.core.pagination import decode_cursor, encode_cursor
+from hearth.core.text_match import contains_folded
 from hearth.users.models import Persona, User
 
 MAX_PAGE = 100
@@ -229,18 +230,13 @@ async def list_chats(
     if archived is not None:
         query = query.where(Chat.archived.is_(archived))
     if q and q.strip():
-        needle = q.strip().lower()
+        needle = q.strip()
         in_messages = (
             select(Message.id)
-            .where(
-                Message.chat_id == Chat.id,
-                func.lower(Message.content).contains(needle, autoescape=True),
-            )
+            .where(Message.chat_id == Chat.id, contains_folded(Message.content, needle))
             .exists()
         )
-        query = query.where(
-            or_(func.lower(Chat.title).contains(needle, autoescape=True), in_messages)
-        )
+        query = query.where(or_(contains_folded(Chat.title, needle), in_messages))
     if cursor:
         at_raw, id_raw = decode_cursor(cursor, 2)
         try:

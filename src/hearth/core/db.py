@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
+from hearth.core import text_match
 from hearth.core.sqlite_async import ON_THREAD, one_hop_dbapi
 from hearth.core.sqlite_writers import SQLiteWriterGate
 
@@ -67,6 +68,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    dbapi_connection.create_function(
+        text_match.SQLITE_FUNCTION, 1, text_match.sqlite_unicode_lower, deterministic=True
+    )
     if dbapi_connection.inline:
         # Nothing that waits or writes to disk on the event loop (see core.sqlite_async).
         cursor.execute("PRAGMA busy_timeout=0")
