@@ -31,7 +31,9 @@ async def test_clients_changing_the_same_chats_at_once_break_nothing(
     fake_llm: FakeOpenAI,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    fake_llm.default_reply = Reply(tokens=["word "] * 12, delay=0.02)
+    # Replies of ~0.6 s: long enough that stops and second sends meet them on a slow machine
+    # (at 0.24 s, one run in five saw no stop land while a reply ran).
+    fake_llm.default_reply = Reply(tokens=["word "] * 12, delay=0.05)
     chats = []
     for _ in range(2):
         account = await create_account(live_client)
