@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from tests.chats.helpers import (
     create_character,
     create_chat,
+    messages,
     new_chat,
     send_json,
     set_character,
@@ -136,6 +137,25 @@ async def test_search_finds_chats_by_message_text(
     response = await client.get("/chats", params={"q": "dragons"}, headers=me.headers)
 
     assert [c["id"] for c in response.json()["items"]] == [dragons["id"]]
+    (found,) = response.json()["items"]
+    asked = next(m for m in await messages(client, me, dragons["id"]) if m["role"] == "user")
+    assert found["match"]["message_id"] == asked["id"]
+    assert found["match"]["role"] == "user"
+    assert found["match"]["snippet"] == "…about the Dragons of the north"
+    listed = await client.get("/chats", headers=me.headers)
+    assert [c["match"] for c in listed.json()["items"]] == [None, None]
+
+
+async def test_a_chat_found_by_its_title_alone_has_no_matching_message(
+    client: httpx.AsyncClient,
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    await client.patch(f"/chats/{chat['id']}", json={"title": "Quartz caves"}, headers=me.headers)
+
+    response = await client.get("/chats", params={"q": "quartz"}, headers=me.headers)
+
+    assert [(c["id"], c["match"]) for c in response.json()["items"]] == [(chat["id"], None)]
 
 
 async def test_search_ignores_letter_case_in_any_alphabet(

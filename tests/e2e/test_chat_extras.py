@@ -162,6 +162,18 @@ async def test_chat_tools_from_greeting_swipes_to_trash(
     await page.wait_for_selector(f".msg-ai:has-text('{IMPORTED_LINE}')")
     await page.wait_for_selector(f".chat-item[data-id='{imported_id}']")
 
+    # Search the chats: only the imported one has the word, shown where it is in it.
+    await page.fill(".chat-search", "LIGHTHOUSES")
+    found = page.locator(".chat-item .chat-item-preview mark")
+    await found.first.wait_for()
+    assert await found.all_inner_texts() == ["lighthouses"]
+    assert await page.locator(".chat-item").evaluate_all(
+        "(items) => items.map((item) => item.dataset.id)"
+    ) == [imported_id]
+    await shot(page, artifacts / "chat-search-desktop.png")
+    await page.fill(".chat-search", "")
+    await page.wait_for_selector(f".chat-item[data-id='{chat_id}']")
+
     errors, failed = log.unexpected(("/api/v1/me/usage",))
     assert errors == [] and failed == []
     await context.close()

@@ -49,6 +49,7 @@ def _out(item: service.ChatListItem, storage: Storage) -> ChatOut:
         item.chat,
         character=_summary(item.character, storage),
         last_message=item.last_message,
+        match=item.match,
     )
 
 

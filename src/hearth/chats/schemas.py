@@ -148,6 +148,15 @@ class CharacterSummary(BaseModel):
     available: bool
 
 
+class SearchMatch(BaseModel):
+    """The newest message of a chat that a search found, and where in it."""
+
+    message_id: uuid.UUID
+    role: str
+    created_at: datetime
+    snippet: str
+
+
 class ChatOut(BaseModel):
     id: uuid.UUID
     character_id: uuid.UUID
@@ -165,6 +174,7 @@ class ChatOut(BaseModel):
     character: CharacterSummary | None = None
     last_message: MessageOut | None = None
     first_message: MessageOut | None = None
+    match: SearchMatch | None = None  # with `q`: the newest message that has it
 
     @classmethod
     def of(
@@ -174,6 +184,7 @@ class ChatOut(BaseModel):
         character: CharacterSummary | None = None,
         last_message: Message | None = None,
         first_message: Message | None = None,
+        match: SearchMatch | None = None,
     ) -> ChatOut:
         return cls(
             id=chat.id,
@@ -196,6 +207,7 @@ class ChatOut(BaseModel):
             character=character,
             last_message=MessageOut.of(last_message) if last_message else None,
             first_message=MessageOut.of(first_message) if first_message else None,
+            match=match,
         )
 
 

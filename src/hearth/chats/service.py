@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
@@ -27,12 +27,12 @@ from hearth.chats.errors import (
 )
 from hearth.chats.macros import MacroContext, expand
 from hearth.chats.models import Chat, Message
-from hearth.chats.schemas import ChatCreate, ChatUpdate
+from hearth.chats.schemas import ChatCreate, ChatUpdate, SearchMatch
 from hearth.core.clock import utcnow
 from hearth.core.errors import ValidationFailed
 from hearth.core.ids import uuid7
 from hearth.core.pagination import decode_cursor, encode_cursor
-from hearth.core.text_match import contains_folded
+from hearth.core.text_match import contains_folded, snippet_around
 from hearth.users.models import Persona, User
 
 MAX_PAGE = 100
@@ -203,6 +203,7 @@ class ChatListItem:
     chat: Chat
     character: Character | None
     last_message: Message | None
+    match: SearchMatch | None = None
 
 
 def _owned(user: User) -> Select[Chat]:
@@ -261,7 +262,24 @@ async def list_chats(
         chats = chats[:limit]
         tail = chats[-1]
         next_cursor = encode_cursor([tail.last_message_at.isoformat(), str(tail.id)])
-    return await _with_summaries(db, chats), next_cursor
+    items = await _with_summaries(db, chats)
+    if q and q.strip():
+        await _with_matches(db, items, q.strip())
+    return items, next_cursor
+
+
+def _newest_in_each(chat_ids: list[uuid.UUID], *where: ColumnElement[bool]) -> Select[uuid.UUID]:
+    """The id of each chat's newest message (of those that meet `where`): one indexed
+    LIMIT 1 lookup per chat, in one query."""
+    newest = (
+        select(Message.id)
+        .where(Message.chat_id == Chat.id, *where)
+        .order_by(Message.id.desc())
+        .limit(1)
+        .correlate(Chat)
+        .scalar_subquery()
+    )
+    return select(newest).select_from(Chat).where(Chat.id.in_(chat_ids))
 
 
 async def _with_summaries(db: AsyncSession, chats: Sequence[Chat]) -> list[ChatListItem]:
@@ -272,19 +290,35 @@ async def _with_summaries(db: AsyncSession, chats: Sequence[Chat]) -> list[ChatL
         select(Character).options(SUMMARY_ONLY).where(Character.id.in_(character_ids))
     )
     by_id = {c.id: c for c in found}
-    # The newest message of each chat: one indexed LIMIT 1 lookup per chat, in one query.
-    newest = (
-        select(Message.id)
-        .where(Message.chat_id == Chat.id)
-        .order_by(Message.id.desc())
-        .limit(1)
-        .correlate(Chat)
-        .scalar_subquery()
-    )
-    last_ids = select(newest).select_from(Chat).where(Chat.id.in_([c.id for c in chats]))
+    last_ids = _newest_in_each([c.id for c in chats])
     messages = await db.scalars(select(Message).where(Message.id.in_(last_ids)))
     last_by_chat = {m.chat_id: m for m in messages}
     return [ChatListItem(c, by_id.get(c.character_id), last_by_chat.get(c.id)) for c in chats]
+
+
+async def _with_matches(db: AsyncSession, items: list[ChatListItem], needle: str) -> None:
+    """Each chat's newest message that has `needle` (read newest first, up to the first)."""
+    if not items:
+        return
+    found_ids = _newest_in_each(
+        [i.chat.id for i in items], contains_folded(Message.content, needle)
+    )
+    rows = await db.execute(
+        select(
+            Message.id, Message.chat_id, Message.role, Message.created_at, Message.content
+        ).where(Message.id.in_(found_ids))
+    )
+    by_chat = {
+        row.chat_id: SearchMatch(
+            message_id=row.id,
+            role=row.role,
+            created_at=row.created_at,
+            snippet=snippet_around(row.content, needle),
+        )
+        for row in rows
+    }
+    for item in items:
+        item.match = by_chat.get(item.chat.id)
 
 
 async def chat_item(db: AsyncSession, chat: Chat) -> ChatListItem:

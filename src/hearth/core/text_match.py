@@ -9,6 +9,7 @@ against the built-in's 0.9 µs (100,000 messages of 70 words).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, func
@@ -43,3 +44,15 @@ def contains_folded(column: Any, text: str) -> ColumnElement[bool]:
     needle = text.lower()
     lowered = func.lower(column) if needle.isascii() else unicode_lower(column)
     return lowered.contains(needle, autoescape=True)
+
+
+def snippet_around(text: str, needle: str, *, before: int = 12, length: int = 140) -> str:
+    """A piece of `text` that shows where `needle` is in it (letter case aside), for a list
+    of search results: a few words before it, what follows, "…" where cut."""
+    found = re.search(re.escape(needle), text, re.IGNORECASE)
+    start = 0 if found is None else max(0, found.start() - before)
+    if found is not None and start > 0 and not text[start - 1].isspace():
+        space = text.find(" ", start, found.start())
+        start = space + 1 if space != -1 else start  # begin at a word
+    piece = " ".join(text[start : start + length].split())
+    return ("…" if start > 0 else "") + piece + ("…" if start + length < len(text) else "")

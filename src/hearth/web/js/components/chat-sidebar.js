@@ -76,6 +76,8 @@ export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted 
       action(t('common.delete'), 'trash', () => remove(chat), true),
     );
     const wrap = h('div', { class: 'menu-wrap' }, menuBtn, menu);
+    // Searching, a chat shows where its newest matching message has the words.
+    const found = query && chat.match ? plainPreview(chat.match.snippet, 200) : null;
     return h(
       'li',
       { class: `chat-item${chat.id === activeId ? ' active' : ''}`, dataset: { id: chat.id } },
@@ -87,11 +89,26 @@ export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted 
           'div',
           { class: 'chat-item-text' },
           h('div', { class: 'chat-item-top' }, chat.pinned && h('span', { class: 'pin-mark', title: t('chat.pinned') }, icon('pin')), h('span', { class: 'chat-item-title ellipsis', text: chat.title || name }), h('span', { class: 'chat-item-time', text: formatRelative(chat.last_message_at) })),
-          h('div', { class: 'chat-item-preview ellipsis', text: plainPreview(chat.last_message?.content || '', 80) || '\u00a0' }),
+          found
+            ? h('div', { class: 'chat-item-preview ellipsis', title: found }, ...highlighted(found, query))
+            : h('div', { class: 'chat-item-preview ellipsis', text: plainPreview(chat.last_message?.content || '', 80) || '\u00a0' }),
         ),
       ),
       wrap,
     );
+  }
+
+  /** `text` with each occurrence of `words` (letter case aside) marked. */
+  function highlighted(text, words) {
+    const pattern = new RegExp(words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'giu');
+    const parts = [];
+    let at = 0;
+    for (const found of text.matchAll(pattern)) {
+      parts.push(text.slice(at, found.index), h('mark', { text: found[0] }));
+      at = found.index + found[0].length;
+    }
+    parts.push(text.slice(at));
+    return parts;
   }
 
   function render() {
