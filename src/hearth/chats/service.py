@@ -230,8 +230,8 @@ async def list_chats(
         query = query.where(Chat.character_id == character_id)
     if archived is not None:
         query = query.where(Chat.archived.is_(archived))
-    if q and q.strip():
-        needle = q.strip()
+    needle = q.strip() if q else ""
+    if needle:
         in_messages = (
             select(Message.id)
             .where(Message.chat_id == Chat.id, contains_folded(Message.content, needle))
@@ -263,8 +263,8 @@ async def list_chats(
         tail = chats[-1]
         next_cursor = encode_cursor([tail.last_message_at.isoformat(), str(tail.id)])
     items = await _with_summaries(db, chats)
-    if q and q.strip():
-        await _with_matches(db, items, q.strip())
+    if needle:
+        await _with_matches(db, items, needle)
     return items, next_cursor
 
 
