@@ -346,6 +346,26 @@ MALFORMED: dict[str, tuple[bytes, str]] = {
     "charx zip bomb": (_zip({"card.json": b" " * (50 * 1024 * 1024)}), "c.charx"),
     "broken zip": (b"PK\x03\x04" + b"\x00" * 100, "c.charx"),
     "empty": (b"", "card.json"),
+    "json nested 100,000 deep": (b'{"a":' + b"[" * 10**5 + b"]" * 10**5 + b"}", "c.json"),
+    **{
+        f"lorebook extensions with {what}": (
+            json.dumps(
+                {
+                    "spec": "chara_card_v2",
+                    "data": {
+                        "name": "x",
+                        "character_book": {"entries": [{"keys": ["k"], "extensions": value}]},
+                    },
+                }
+            ).encode(),
+            "c.json",
+        )
+        for what, value in {
+            "a lone surrogate": {"x": "\ud800"},
+            "NaN": {"x": float("nan")},
+            "nesting 40 deep": json.loads('{"x":' * 40 + "1" + "}" * 40),
+        }.items()
+    },
 }
 
 
@@ -366,7 +386,88 @@ async def test_malformed_card_is_422_and_nothing_is_stored(
 
 async def test_too_big_upload_is_refused(client: httpx.AsyncClient) -> None:
     user = await create_account(client)
-    response = await _import(client, user, b"{" + b" " * (21 * 1024 * 1024) + b"}")
+    response = await _import(client, user, b"{" + b" " * (33 * 1024 * 1024) + b"}")
     assert response.status_code == 413
     mine = (await client.get("/me/characters", headers=user.headers)).json()
     assert mine["items"] == []
+
+
+async def test_an_animated_png_of_too_many_pixels_in_all_is_refused_before_decoding(
+    client: httpx.AsyncClient,
+) -> None:
+    # Reading a PNG's text chunks decodes every frame: 1,000 frames of 4096x4096 in a
+    # 20 MB file would cost a minute of CPU. Each frame here is small enough alone.
+    user = await create_account(client)
+    frames = [Image.new("RGB", (2048, 2048), (n, 0, 0)) for n in range(5)]
+    info = PngInfo()
+    info.add_text("chara", _b64(json.dumps({"name": "Flicker"})))
+    out = io.BytesIO()
+    frames[0].save(out, format="PNG", save_all=True, append_images=frames[1:], pnginfo=info)
+    response = await _import(client, user, out.getvalue(), "card.png")
+    assert response.status_code == 422, response.text
+    assert "5 frames" in response.json()["error"]["message"]
+
+
+async def test_numbers_no_database_holds_are_read_as_absent(client: httpx.AsyncClient) -> None:
+    user = await create_account(client)
+    entries = [
+        {"keys": ["a"], "content": "A", "insertion_order": float("nan")},
+        {"keys": ["b"], "content": "B", "insertion_order": float("inf")},
+        {"keys": ["c"], "content": "C", "insertion_order": "1e999", "priority": 10**30},
+    ]
+    card = {
+        "spec": "chara_card_v3",
+        "data": {
+            "name": "Big Numbers",
+            "creation_date": 10**25,
+            "modification_date": float("-inf"),
+            "character_book": {"entries": entries, "scan_depth": float("nan")},
+        },
+    }
+    character = await _imported(client, user, json.dumps(card).encode())
+    book = character["lorebook"]
+    assert [e["insertion_order"] for e in book["entries"]] == [100, 100, 100]
+    assert [e["priority"] for e in book["entries"]] == [10, 10, 10]
+    assert book["scan_depth"] is None
+
+
+async def test_mature_tags_rate_the_card_nsfw_however_they_are_spaced_or_cased(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_account(client)
+    for tags in (["NSFW "], [" 18+"], ["fantasy", "  Explicit  "]):
+        card = {"spec": "chara_card_v2", "data": {"name": "Rated", "tags": tags}}
+        character = await _imported(client, user, json.dumps(card).encode())
+        assert character["content_rating"] == "nsfw", tags
+
+
+async def test_a_sillytavern_world_entry_marked_disable_is_imported_disabled(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_account(client)
+    world = {
+        "entries": {
+            "0": {"uid": 0, "key": ["on"], "content": "On", "disable": False},
+            "1": {"uid": 1, "key": ["off"], "content": "Off", "disable": True},
+        }
+    }
+    card = {"spec": "chara_card_v2", "data": {"name": "World", "character_book": world}}
+    character = await _imported(client, user, json.dumps(card).encode())
+    assert [e["enabled"] for e in character["lorebook"]["entries"]] == [True, False]
+
+
+async def test_the_largest_character_the_api_takes_exports_to_cards_that_import_again(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await create_account(client)
+    entries = [{"keys": [f"k{n}"], "content": "lore " * 3800} for n in range(230)]
+    original = await create_character(
+        client, owner, name="Encyclopedia", lorebook={"entries": entries}
+    )
+    for params, filename in (({"spec": "v3"}, "card.json"), ({"format": "png"}, "card.png")):
+        response = await client.get(
+            f"/characters/{original['id']}/card", params=params, headers=owner.headers
+        )
+        assert response.status_code == 200
+        copy = await _imported(client, owner, response.content, filename)
+        assert copy["lorebook"] == original["lorebook"]

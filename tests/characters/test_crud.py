@@ -262,6 +262,21 @@ async def test_bad_cursor_is_422(client: httpx.AsyncClient) -> None:
     assert response.status_code == 422
 
 
+async def test_null_locale_means_any_language_and_lists_the_character_under_each(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await create_account(client)
+    character = await create_character(client, owner, visibility="public", locale="en")
+    response = await client.patch(
+        f"/characters/{character['id']}", json={"locale": None}, headers=owner.headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["locale"] is None
+    for locale in ("en", "ru", "es"):
+        page = (await client.get("/characters", params={"locale": locale})).json()
+        assert [item["id"] for item in page["items"]] == [character["id"]], locale
+
+
 async def test_null_clears_text_and_list_fields(client: httpx.AsyncClient) -> None:
     owner = await create_account(client)
     character = await create_character(client, owner, alternate_greetings=["Hi"], scenario="S")

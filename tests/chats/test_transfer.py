@@ -91,6 +91,26 @@ async def test_import_a_plain_sillytavern_file(client: httpx.AsyncClient) -> Non
     assert stored[0]["swipes"] == ["Hello!", "Hi!"]
 
 
+async def test_import_reads_impossible_dates_and_numbers_as_absent(
+    client: httpx.AsyncClient,
+) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+    header = {"user_name": "You", "character_name": "Aria", "note_depth": float("inf")}
+    odd = [1e20, float("nan"), "9999-12-31T23:59:59-05:00", True, [1]]
+    lines = [header] + [
+        {"is_user": True, "mes": f"m{n}", "send_date": date, "swipe_id": float("inf")}
+        for n, date in enumerate(odd)
+    ]
+    body = "\n".join(json.dumps(line) for line in lines).encode()
+
+    response = await _import(client, me, character["id"], body)
+
+    assert response.status_code == 201, response.text
+    stored = await messages(client, me, response.json()["id"])
+    assert [m["content"] for m in stored] == [f"m{n}" for n in range(len(odd))]
+
+
 async def test_import_a_file_of_only_a_header_makes_an_empty_chat(
     client: httpx.AsyncClient,
 ) -> None:

@@ -9,8 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.admin.models import AuditEntry
-from hearth.core.errors import ValidationFailed
-from hearth.core.pagination import decode_cursor, encode_cursor
+from hearth.core.pagination import cursor_uuid, decode_cursor, encode_cursor
 from hearth.users.models import User
 
 
@@ -57,11 +56,8 @@ def uuid_cursor(cursor: str | None) -> uuid.UUID | None:
     """The id inside an opaque cursor (ids are time-ordered uuid7s)."""
     if not cursor:
         return None
-    (value,) = decode_cursor(cursor, 1)
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise ValidationFailed.field("cursor", "The cursor is not valid.") from None
+    (value,) = decode_cursor(cursor, cursor_uuid)
+    return value  # type: ignore[no-any-return]
 
 
 def next_cursor(rows: list[Any], limit: int) -> str | None:

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from hearth.chats.schemas import MessageOut
+from hearth.core.json_value import JsonObject
 from hearth.limits.schemas import MAX_AMOUNT_MICROS, DailyUnits, UsageOut
 
 
@@ -170,7 +171,7 @@ class ProviderIn(BaseModel):
     kind: str
     base_url: ProviderAddress | None = None
     api_key: SecretStr | None = None
-    extra: dict[str, Any] | None = None
+    extra: JsonObject | None = None
     enabled: bool = True
 
 
@@ -180,7 +181,7 @@ class ProviderUpdate(BaseModel):
     kind: str | None = None
     base_url: ProviderAddress | None = None
     api_key: SecretStr | None = None
-    extra: dict[str, Any] | None = None
+    extra: JsonObject | None = None
     enabled: bool | None = None
 
 

@@ -7,7 +7,6 @@ their place in that order, so no row is repeated or skipped.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,8 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.characters import fulltext
 from hearth.characters.models import SUMMARY_ONLY, Character, CharacterLike, CharacterTag
-from hearth.core.errors import ValidationFailed
-from hearth.core.pagination import decode_cursor, encode_cursor
+from hearth.core.pagination import (
+    cursor_datetime,
+    cursor_int,
+    cursor_uuid,
+    decode_cursor,
+    encode_cursor,
+)
 from hearth.safety.age_gate import EVERY_RATING, allowed_ratings
 from hearth.users.models import User
 
@@ -47,19 +51,12 @@ class CatalogQuery:
     locale: str | None = None
 
 
-def _cursor_values(cursor: str, is_datetime: bool) -> tuple[Any, uuid.UUID]:
-    key, raw_id = decode_cursor(cursor, 2)
-    try:
-        value = datetime.fromisoformat(key) if is_datetime else int(key)
-        return value, uuid.UUID(str(raw_id))
-    except (TypeError, ValueError) as exc:
-        raise ValidationFailed.field("cursor", "The cursor is not valid.") from exc
-
-
 def _after(key: Any, id_column: Any, cursor: str | None, is_datetime: bool) -> list[Any]:
     if cursor is None:
         return []
-    value, last_id = _cursor_values(cursor, is_datetime)
+    value, last_id = decode_cursor(
+        cursor, cursor_datetime if is_datetime else cursor_int, cursor_uuid
+    )
     bound = tuple_(literal(value, type_=key.type), literal(last_id, type_=id_column.type))
     return [tuple_(key, id_column) < bound]
 

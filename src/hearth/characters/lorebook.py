@@ -10,9 +10,11 @@ prompt) and, when over `token_budget`, those with the lowest `priority` are drop
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from hearth.core.json_value import JsonObject
 
 MAX_ENTRIES = 500
 MAX_ENTRY_CONTENT = 20_000
@@ -37,7 +39,7 @@ class LorebookEntry(BaseModel):
     position: Literal["before_char", "after_char"] = "before_char"
     name: str = Field(default="", max_length=200)
     comment: str = Field(default="", max_length=2000)
-    extensions: dict[str, Any] = Field(default_factory=dict)
+    extensions: JsonObject = Field(default_factory=dict)
 
 
 class Lorebook(BaseModel):
@@ -49,4 +51,4 @@ class Lorebook(BaseModel):
     token_budget: int | None = Field(default=None, ge=0, le=1_000_000)
     recursive_scanning: bool = False
     entries: list[LorebookEntry] = Field(default_factory=list, max_length=MAX_ENTRIES)
-    extensions: dict[str, Any] = Field(default_factory=dict)
+    extensions: JsonObject = Field(default_factory=dict)

@@ -20,6 +20,8 @@ from hearth.users.models import User
 
 AVATAR_SIZE = 768
 _LIST_FIELDS = {"alternate_greetings", "group_only_greetings", "source"}
+# Fields where null means something of its own: no lorebook, any language, no translations.
+_NULLABLE_FIELDS = {"lorebook", "locale", "creator_notes_multilingual"}
 
 
 def can_manage(user: User | None, character: Character) -> bool:
@@ -122,7 +124,7 @@ async def update_character(
     for field, value in _column_values(changes).items():
         if value is None and field in _LIST_FIELDS:
             value = []
-        elif value is None and field != "lorebook":
+        elif value is None and field not in _NULLABLE_FIELDS:
             value = ""  # "null" clears a text field
         setattr(character, field, value)
     if tags is not None:

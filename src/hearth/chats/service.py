@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.exc import InvalidRequestError
@@ -31,7 +30,7 @@ from hearth.chats.schemas import ChatCreate, ChatUpdate, SearchMatch
 from hearth.core.clock import utcnow
 from hearth.core.errors import ValidationFailed
 from hearth.core.ids import uuid7
-from hearth.core.pagination import decode_cursor, encode_cursor
+from hearth.core.pagination import cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
 from hearth.core.text_match import contains_folded, snippet_around
 from hearth.users.models import Persona, User
 
@@ -239,11 +238,7 @@ async def list_chats(
         )
         query = query.where(or_(contains_folded(Chat.title, needle), in_messages))
     if cursor:
-        at_raw, id_raw = decode_cursor(cursor, 2)
-        try:
-            at, last_id = datetime.fromisoformat(at_raw), uuid.UUID(id_raw)
-        except (TypeError, ValueError) as exc:
-            raise ValidationFailed.field("cursor", "The cursor is not valid.") from exc
+        at, last_id = decode_cursor(cursor, cursor_datetime, cursor_uuid)
         query = query.where(
             or_(
                 Chat.last_message_at < at,

@@ -115,16 +115,20 @@ async def export_markdown(
 
 
 def _send_date(raw: Any) -> datetime:
-    if isinstance(raw, int | float):
-        stamp = raw / 1000 if raw > 10**11 else raw
-        return datetime.fromtimestamp(stamp, UTC)
-    if isinstance(raw, str):
-        for parse in (datetime.fromisoformat, lambda s: datetime.strptime(s, ST_DATE)):
-            try:
-                value = parse(raw)
-            except ValueError:
-                continue
-            return value if value.tzinfo else value.replace(tzinfo=UTC)
+    """When a message was sent, or now for a date that is missing or no calendar holds."""
+    try:
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            stamp = raw / 1000 if raw > 10**11 else raw
+            return datetime.fromtimestamp(stamp, UTC)
+        if isinstance(raw, str):
+            for parse in (datetime.fromisoformat, lambda s: datetime.strptime(s, ST_DATE)):
+                try:
+                    value = parse(raw)
+                except ValueError:
+                    continue
+                return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError, OSError):
+        pass  # NaN, or past the year 9999
     return utcnow()
 
 
@@ -267,5 +271,5 @@ def _parse_chat(
 def _small_int(value: Any, default: int) -> int:
     try:
         return max(0, min(int(value), 100))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default

@@ -15,11 +15,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hearth.core.errors import send_error
 
-# JSON bodies. The largest is a character with its lorebook, which a card may carry up to
-# 4 MiB of (hearth.characters.cards.importer.MAX_CARD_JSON_BYTES).
+# JSON bodies. The largest is a character with its lorebook.
 MAX_BODY_BYTES = 5 * 1024 * 1024
-# Uploads: the largest file (a card or a chat, 20 MiB), its form fields and the framing.
-MAX_UPLOAD_BODY_BYTES = 21 * 1024 * 1024
+# Uploads: the largest file (a card, 32 MiB: hearth.characters.cards.importer), its form
+# fields and the framing.
+MAX_UPLOAD_BODY_BYTES = 33 * 1024 * 1024
 
 
 class BodyLimitMiddleware:

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.core.errors import ValidationFailed
-from hearth.core.pagination import decode_cursor, encode_cursor
+from hearth.core.pagination import cursor_uuid, decode_cursor, encode_cursor
 from hearth.limits.counters import _insert
 from hearth.limits.models import Balance, BalanceTransaction
 
@@ -137,8 +137,8 @@ async def page_transactions(
 ) -> tuple[list[BalanceTransaction], str | None]:
     query = select(BalanceTransaction).where(BalanceTransaction.user_id == user_id)
     if cursor:
-        (last,) = decode_cursor(cursor, 1)
-        query = query.where(BalanceTransaction.id < uuid.UUID(str(last)))
+        (last,) = decode_cursor(cursor, cursor_uuid)
+        query = query.where(BalanceTransaction.id < last)
     rows = list(
         (await db.scalars(query.order_by(BalanceTransaction.id.desc()).limit(limit + 1))).all()
     )

@@ -14,7 +14,7 @@ from hearth.characters.models import Character
 from hearth.chats.models import Chat, Message
 from hearth.core.clock import utcnow
 from hearth.core.errors import Conflict, NotFound
-from hearth.core.pagination import decode_cursor, encode_cursor
+from hearth.core.pagination import cursor_uuid, decode_cursor, encode_cursor
 from hearth.safety.errors import ReportNotFound
 from hearth.safety.models import Report
 from hearth.safety.moderation import Verdict
@@ -121,13 +121,8 @@ async def page_reports(
     if target_type:
         query = query.where(Report.target_type == target_type)
     if cursor:
-        (after,) = decode_cursor(cursor, 1)
-        try:
-            query = query.where(Report.id > uuid.UUID(str(after)))
-        except ValueError:
-            from hearth.core.errors import ValidationFailed
-
-            raise ValidationFailed.field("cursor", "The cursor is not valid.") from None
+        (after,) = decode_cursor(cursor, cursor_uuid)
+        query = query.where(Report.id > after)
     rows = list((await db.scalars(query.order_by(Report.id).limit(limit + 1))).all())
     more = len(rows) > limit
     rows = rows[:limit]

@@ -25,8 +25,11 @@ from hearth.storage.backend import Storage
 from hearth.storage.images import ImageLimits
 from hearth.users.models import User
 
-MAX_CARD_BYTES = 20 * 1024 * 1024
-MAX_CARD_JSON_BYTES = 4 * 1024 * 1024
+# A card Hearth exports can always be imported again: a character made through the API
+# (a JSON body of at most 5 MiB, hearth.core.body_limits) exports to less than 8 MiB of
+# JSON, and its PNG holds that twice in base64 (V2 and V3) over the picture.
+MAX_CARD_JSON_BYTES = 8 * 1024 * 1024
+MAX_CARD_BYTES = 32 * 1024 * 1024
 MAX_ZIP_ENTRIES = 1000
 MAX_ZIP_ASSET_BYTES = 16 * 1024 * 1024
 MAX_ZIP_TOTAL_BYTES = 64 * 1024 * 1024
@@ -60,6 +63,12 @@ def _read_png(raw: bytes, max_pixels: int) -> CardFile:
                 width, height = image.size
                 if width * height > max_pixels:
                     raise InvalidCard(f"The card image is too large ({width}×{height}).")
+                # Reading the text chunks decodes every frame of an animated PNG.
+                frames = getattr(image, "n_frames", 1)
+                if frames * width * height > max_pixels:
+                    raise InvalidCard(
+                        f"The card image is too large ({frames} frames of {width}×{height})."
+                    )
                 chunks = dict(image.text)  # type: ignore[attr-defined]  # reads chunks after IDAT too
     except InvalidCard:
         raise

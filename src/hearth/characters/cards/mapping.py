@@ -8,6 +8,7 @@ missing name, a field of the wrong kind, a field over its length limit → `inva
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from hearth.characters.schemas import MAX_TAG_LENGTH, MAX_TAGS, CharacterCreate
 
 MAX_EXTENSIONS_CHARS = 512 * 1024
 MATURE_TAGS = {"nsfw", "18+", "adult", "explicit", "nsfl"}
+_INT_BOUND = 2**62  # inside a 64-bit column
 
 # V1 cards (TavernAI/Pygmalion era) used other names for some fields.
 _V1_ALIASES = {
@@ -67,16 +69,20 @@ def _texts(data: dict[str, Any], key: str) -> list[str]:
 
 
 def _int(value: Any, default: int | None) -> int | None:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, (int, float)):
-        return int(value)
+    """A whole number, or `default` for anything else: NaN, Infinity and numbers past
+    what a database column holds included (JSON allows them, cards in the wild carry them)."""
     if isinstance(value, str):
         try:
-            return int(float(value.strip()))
+            value = float(value.strip())
         except ValueError:
             return default
-    return default
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return default
+        value = int(value)
+    if not isinstance(value, int) or abs(value) > _INT_BOUND:
+        return default
+    return int(value)
 
 
 def _bool(value: Any, default: bool) -> bool:
@@ -111,7 +117,8 @@ def _entry(raw: Any, index: int) -> dict[str, Any]:
         "secondary_keys": _keys(raw.get("secondary_keys", raw.get("keysecondary"))),
         "selective": _bool(raw.get("selective"), False),
         "content": raw.get("content") if isinstance(raw.get("content"), str) else "",
-        "enabled": _bool(raw.get("enabled"), True),
+        # SillyTavern's world files say `disable` where cards say `enabled`.
+        "enabled": _bool(raw.get("enabled"), not _bool(raw.get("disable"), False)),
         "constant": _bool(raw.get("constant"), False),
         "case_sensitive": _bool(raw.get("case_sensitive"), False),
         "use_regex": _bool(raw.get("use_regex"), False),
@@ -169,14 +176,14 @@ def lorebook_to_card(lorebook: dict[str, Any]) -> dict[str, Any]:
     return card
 
 
-def acceptable_tags(values: list[str]) -> list[str]:
+def acceptable_tags(values: list[str], limit: int | None = MAX_TAGS) -> list[str]:
     """Tags of other apps made acceptable: trimmed, lower-cased, no commas, bounded."""
     tags: list[str] = []
     for value in values:
         tag = " ".join(value.replace(",", " ").lower().split())
         if tag and len(tag) <= MAX_TAG_LENGTH and tag not in tags:
             tags.append(tag)
-    return tags[:MAX_TAGS]
+    return tags[:limit]
 
 
 def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
@@ -191,7 +198,7 @@ def parse_card(text: str) -> ParsedCard:
     text = text.removeprefix("\ufeff")
     try:
         document = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise InvalidCard("The card is not valid JSON.") from exc
     if not isinstance(document, dict):
         raise InvalidCard("The card is not a JSON object.")
@@ -223,7 +230,8 @@ def _parse_data(
     tags = acceptable_tags(raw_tags)
     rating = hearth.get("content_rating")
     if rating not in ("sfw", "moderate", "nsfw"):
-        rating = "nsfw" if MATURE_TAGS & {t.lower() for t in raw_tags} else "sfw"
+        # Every tag the card has, as cleaned up for storing: " NSFW " is "nsfw".
+        rating = "nsfw" if MATURE_TAGS & set(acceptable_tags(raw_tags, limit=None)) else "sfw"
     notes_multi = data.get("creator_notes_multilingual")
     fields: dict[str, Any] = {
         "name": name,
