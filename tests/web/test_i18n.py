@@ -21,6 +21,19 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # Keys the UI builds from values: `prefix.${value}` for each of these values.
 DYNAMIC_KEYS = {
     "rating.": ("sfw", "moderate", "nsfw"),
+    # Pydantic's error types the API sends in a 422's details (api.js fieldMessage).
+    "validation.": (
+        "missing",
+        "less_than_equal",
+        "greater_than_equal",
+        "less_than",
+        "greater_than",
+        "string_too_long",
+        "string_too_short",
+        "too_long",
+        "int_parsing",
+        "int_from_float",
+    ),
     "visibility.": ("public", "unlisted", "private"),
     "catalog.sort_": ("popular", "new", "likes"),
     "chat.prompt_": ("edited", "deleted"),

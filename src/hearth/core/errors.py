@@ -112,6 +112,7 @@ def error_body(
     }
 
 
+_LIMIT_KEYS = {"ge", "gt", "le", "lt", "min_length", "max_length"}
 _STATUS_CODES = {
     400: "bad_request",
     401: "not_authenticated",
@@ -169,6 +170,17 @@ async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _limits(err: Any) -> dict[str, Any]:
+    """The bounds an error names (`{"le": 100}`), for clients to say it in their language."""
+    ctx = err.get("ctx") or {}
+    limits = {
+        key: value
+        for key, value in ctx.items()
+        if key in _LIMIT_KEYS and isinstance(value, int | float) and not isinstance(value, bool)
+    }
+    return {"ctx": limits} if limits else {}
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     details = [
@@ -177,6 +189,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             "location": str(err.get("loc", ("body",))[0]),
             "message": str(err.get("msg", "invalid")).removeprefix("Value error, "),
             "type": err.get("type"),
+            **_limits(err),
         }
         for err in exc.errors()
     ]

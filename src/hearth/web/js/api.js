@@ -13,16 +13,25 @@ export class ApiError extends Error {
     this.details = details;
   }
 
-  /** Per-field messages from a 422: {field: message}. */
+  /** Per-field messages from a 422, in the UI's language: {field: message}. */
   get fieldErrors() {
     const out = {};
     if (Array.isArray(this.details)) {
       for (const item of this.details) {
-        if (item && item.field && !(item.field in out)) out[item.field] = item.message;
+        if (item && item.field && !(item.field in out)) out[item.field] = fieldMessage(this.code, item);
       }
     }
     return out;
   }
+}
+
+// The server words field errors in English; other languages get the code's translation,
+// else the kind of error with its bounds ({"type": "less_than_equal", "ctx": {"le": 100}}).
+function fieldMessage(code, item) {
+  if (language() === 'en' && item.message) return item.message;
+  if (code !== 'validation_error' && has(`errors.${code}`)) return t(`errors.${code}`);
+  if (item.type && has(`validation.${item.type}`)) return t(`validation.${item.type}`, item.ctx);
+  return t('validation.invalid');
 }
 
 /** A message for people: the UI's translation of the code, else the server's (localised) text. */

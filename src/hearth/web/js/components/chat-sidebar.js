@@ -17,7 +17,7 @@ function byPinnedThenRecent(a, b) {
 /**
  * chatSidebar({activeId, onNavigate}) → element with .refresh(), .upsert(chat), .setActive(id)
  */
-export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted = () => {} } = {}) {
+export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted = () => {}, onRestored = () => {} } = {}) {
   let chats = [];
   let cursor = null;
   let query = '';
@@ -175,6 +175,7 @@ export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted 
             chats.push(chat);
             render();
             toast(t('chat.restored'), { type: 'success' });
+            onRestored(chat);
           } catch (error) {
             toast(errorMessage(error), { type: 'error' });
           }

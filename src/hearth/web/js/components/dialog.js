@@ -2,6 +2,9 @@
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 
+// Open dialogs, the top one last: a key belongs to the top one only.
+const open = [];
+
 export function openDialog(build, { wide = false, label = '' } = {}) {
   const previous = document.activeElement;
   let resolve;
@@ -11,12 +14,15 @@ export function openDialog(build, { wide = false, label = '' } = {}) {
   const close = (value) => {
     backdrop.remove();
     document.removeEventListener('keydown', onKey, true);
+    const at = open.indexOf(onKey);
+    if (at >= 0) open.splice(at, 1);
     if (previous && previous.focus) previous.focus();
     resolve(value);
   };
   const dialog = h('div', { class: `dialog${wide ? ' dialog-wide' : ''}`, role: 'dialog', 'aria-modal': 'true', 'aria-label': label });
   const backdrop = h('div', { class: 'dialog-backdrop', onmousedown: (e) => e.target === backdrop && close(undefined) }, dialog);
   const onKey = (event) => {
+    if (open[open.length - 1] !== onKey) return;
     if (event.key === 'Escape') {
       event.stopPropagation();
       close(undefined);
@@ -36,6 +42,7 @@ export function openDialog(build, { wide = false, label = '' } = {}) {
   };
   build(dialog, close);
   document.body.append(backdrop);
+  open.push(onKey);
   document.addEventListener('keydown', onKey, true);
   const autofocus = dialog.querySelector('[autofocus], input, textarea, select, button.btn-primary, button');
   if (autofocus) autofocus.focus();

@@ -17,14 +17,14 @@ export function tagsInput({ value = [], max = 20, maxLength = 32, label = '', id
     input.placeholder = tags.length >= max ? '' : t('editor.tags_placeholder');
     input.disabled = tags.length >= max;
   };
-  const add = (raw) => {
+  const add = (raw, { focus = true } = {}) => {
     for (const part of raw.split(',')) {
       const tag = part.trim().toLowerCase().replace(/\s+/g, ' ').replace(/^#/, '');
       if (tag && !tags.includes(tag) && tags.length < max) tags.push(tag.slice(0, maxLength));
     }
     input.value = '';
     render();
-    input.focus();
+    if (focus) input.focus();
   };
   input.addEventListener('keydown', (event) => {
     if ((event.key === 'Enter' || event.key === ',') && input.value.trim()) {
@@ -37,7 +37,8 @@ export function tagsInput({ value = [], max = 20, maxLength = 32, label = '', id
       input.focus();
     }
   });
-  input.addEventListener('blur', () => input.value.trim() && add(input.value));
+  // Leaving the field keeps what was typed as a tag, and focus goes where the user went.
+  input.addEventListener('blur', () => input.value.trim() && add(input.value, { focus: false }));
   input.addEventListener('paste', (event) => {
     const text = event.clipboardData?.getData('text') || '';
     if (text.includes(',')) {

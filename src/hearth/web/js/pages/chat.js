@@ -45,6 +45,10 @@ export default async function mount(root, { params }) {
     onDeleted: (chat) => {
       if (chat.id === chatId) navigate('/chats');
     },
+    // Deleting the open chat left it for the list, whose page has its own sidebar by now.
+    onRestored: (chat) => {
+      if (chat.id === chatId) navigate(`/chats/${chat.id}`);
+    },
   });
   layout.append(sidebar, scrim);
   root.append(layout);
@@ -104,7 +108,8 @@ export default async function mount(root, { params }) {
   const personaSelect = h(
     'select',
     { class: 'select select-sm persona-select', 'aria-label': t('chat.persona') },
-    h('option', { value: '', text: t('chat.persona_default', { name: user.display_name || user.username }) }),
+    // No persona chosen means the default one, where there is one, as the messages say.
+    h('option', { value: '', text: t('chat.persona_default', { name: personas.find((p) => p.is_default)?.name || user.display_name || user.username }) }),
     personas.map((p) => h('option', { value: p.id, text: p.name, selected: p.id === chat.persona_id })),
   );
   personaSelect.addEventListener('change', async () => {
@@ -273,7 +278,11 @@ export default async function mount(root, { params }) {
     stream.done.finally(() => {
       if (active === stream) active = null;
       setBusy(false);
-      sidebar.upsert({ id: chat.id, last_message: messages[messages.length - 1], last_message_at: new Date().toISOString() });
+      // A refused send (409, 429) stored nothing: the list keeps its last message and time.
+      const last = messages[messages.length - 1];
+      if (last && !String(last.id).startsWith('tmp-')) {
+        sidebar.upsert({ id: chat.id, last_message: last, last_message_at: new Date().toISOString() });
+      }
     });
     return stream;
   }
