@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         settings.resolved_secret_key  # noqa: B018 - create the key file before workers race
         app.state.settings = settings
         app.state.db = Database(settings.resolved_database_url)

@@ -20,7 +20,7 @@ app.add_typer(llm_app, name="llm")
 def _migrate(settings: Settings) -> None:
     from hearth.core.migrate import upgrade
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
 
 

@@ -107,7 +107,7 @@ class Settings(BaseSettings):
         path = self.data_dir / SECRET_FILE_NAME
         if path.exists():
             return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
         # O_EXCL: two workers starting together must not each write a different key.
         try:

@@ -29,7 +29,11 @@ def mailbox(smtp: tuple[Mailbox, str]) -> Mailbox:
 
 @pytest.fixture
 def settings_overrides(smtp: tuple[Mailbox, str]) -> dict[str, object]:
-    return {"smtp_url": smtp[1], "public_url": "https://hearth.example"}
+    return {
+        "smtp_url": smtp[1],
+        "public_url": "https://hearth.example",
+        "admin_emails": ["boss@example.com"],
+    }
 
 
 async def _expire_all_email_tokens(app: FastAPI) -> None:
@@ -148,3 +152,14 @@ async def test_reset_refuses_a_weak_password_and_keeps_the_token(
         "/auth/password/reset", json={"token": token, "password": "a brand new secret"}
     )
     assert ok.status_code == 204
+
+
+async def test_a_listed_admin_email_makes_an_admin_only_once_it_is_verified(
+    client: httpx.AsyncClient, mailbox: Mailbox
+) -> None:
+    user = await register(client, email="boss@example.com", username="boss")
+    assert user["is_admin"] is False  # anyone could have typed the operator's address
+    await mailbox.wait_for(1)
+    verified = await client.post("/auth/verify-email", json={"token": mailbox.token()})
+    assert verified.status_code == 200
+    assert verified.json()["is_admin"] is True

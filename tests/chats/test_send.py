@@ -106,6 +106,37 @@ async def test_failed_reply_with_accept_json_carries_the_error(
     assert body["assistant_message"]["error"]["code"] == "llm_bad_request"
 
 
+async def test_a_reply_that_failed_before_its_first_word_is_left_out_of_later_prompts(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(status=400), Reply(tokens=["Fine."]))
+    failed = (await send_json(client, me, chat["id"], "first")).json()["assistant_message"]
+    assert failed["content"] == ""
+
+    await send_json(client, me, chat["id"], "second")
+
+    sent = fake_llm.requests[-1].json()["messages"]
+    assert [m["content"] for m in sent if m["role"] != "system"][-2:] == ["first", "second"]
+    assert all(m["content"] for m in sent)
+
+
+async def test_nul_characters_are_dropped_before_the_message_is_stored_echoed_or_sent(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+
+    only_nul = await send_json(client, me, chat["id"], "\x00\x00")
+    assert only_nul.status_code == 422
+    body = (await send_json(client, me, chat["id"], "a\x00b")).json()
+
+    assert body["user_message"]["content"] == "ab"
+    assert fake_llm.requests[-1].json()["messages"][-1]["content"] == "ab"
+    assert [m["content"] for m in await messages(client, me, chat["id"])][-2] == "ab"
+
+
 async def test_a_send_and_its_reply_never_wait_on_a_worker_thread(
     client: httpx.AsyncClient, fake_llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -56,6 +56,47 @@ async def test_export_then_import_round_trips_the_conversation(
     ]
 
 
+async def test_text_with_unicode_line_separators_survives_export_and_import(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await create_chat(client, me, (await create_character(client, me))["id"])
+    text = "para one\u2029para two\u2028line\x85next\x0bv\x0cf\x1cs"
+    await send_json(client, me, chat["id"], text)
+    exported = await client.get(f"/chats/{chat['id']}/export", headers=me.headers)
+
+    imported = await _import(client, me, chat["character"]["id"], exported.content)
+
+    assert imported.status_code == 201, imported.text
+    again = await messages(client, me, imported.json()["id"])
+    assert [m["content"] for m in again if m["role"] == "user"] == [text]
+
+
+async def test_import_refuses_a_json_file_that_is_not_a_chat(client: httpx.AsyncClient) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+
+    response = await _import(client, me, character["id"], b'{"hello": 1}')
+
+    assert response.status_code == 422
+    assert "not a SillyTavern chat" in response.json()["error"]["message"]
+    assert (await client.get("/chats", headers=me.headers)).json()["items"] == []
+
+
+async def test_import_keeps_a_message_with_half_a_character_readable(
+    client: httpx.AsyncClient,
+) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+    body = b'{"user_name": "You"}\n{"is_user": true, "mes": "a\\ud800b \\ud83d\\ude00"}'
+
+    response = await _import(client, me, character["id"], body)
+
+    assert response.status_code == 201, response.text
+    stored = await messages(client, me, response.json()["id"])
+    assert [m["content"] for m in stored] == ["a\ufffdb \U0001f600"]
+
+
 async def test_import_a_plain_sillytavern_file(client: httpx.AsyncClient) -> None:
     me = await create_account(client)
     character = await create_character(client, me)

@@ -46,6 +46,8 @@ def test_create_admin_makes_an_account_that_can_sign_in_as_admin(tmp_path: Path)
     )
     assert result.returncode == 0, result.stderr
     assert "created" in result.stdout
+    # The database, the uploads and the secret key are the operator's alone.
+    assert data_dir.stat().st_mode & 0o777 == 0o700
     again = _hearth(
         "create-admin",
         "--email",

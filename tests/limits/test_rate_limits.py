@@ -70,6 +70,22 @@ async def test_regenerate_counts_against_the_send_limit(
     assert "Retry-After" in refused.headers
 
 
+async def test_impersonate_counts_against_the_send_limit(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+    chat = await create_chat(client, me, character["id"])
+    path = f"/chats/{chat['id']}/impersonate"
+    for _ in range(3):
+        assert (await client.post(path, headers=me.headers)).status_code == 200
+
+    refused = await client.post(path, headers=me.headers)
+
+    assert refused.status_code == 429
+    assert len(fake_llm.requests) == 3
+
+
 async def test_the_send_limit_is_per_user(client: httpx.AsyncClient, fake_llm: FakeOpenAI) -> None:
     me = await create_account(client)
     other = await create_account(client)

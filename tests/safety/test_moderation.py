@@ -201,3 +201,37 @@ async def test_an_imported_card_with_a_blocked_phrase_is_refused_and_not_stored(
     assert response.json()["error"]["code"] == "content_blocked"
     mine = await client.get("/me/characters", headers=me.headers)
     assert mine.json()["items"] == []
+
+
+async def test_a_blocked_phrase_in_a_lorebook_is_refused_on_create_and_import(
+    client: httpx.AsyncClient,
+) -> None:
+    me = await create_account(client)
+    lorebook = {"entries": [{"keys": ["market"], "content": "Here you buy gold cheap."}]}
+    created = await client.post(
+        "/characters", json={"name": "Trader", "lorebook": lorebook}, headers=me.headers
+    )
+    assert created.status_code == 422
+    assert created.json()["error"]["code"] == "content_blocked"
+
+    card = {"spec": "chara_card_v2", "data": {"name": "Trader", "character_book": lorebook}}
+    files = {"file": ("trader.json", json.dumps(card).encode(), "application/json")}
+    imported = await client.post("/characters/import", files=files, headers=me.headers)
+    assert imported.json()["error"]["code"] == "content_blocked"
+    assert (await client.get("/me/characters", headers=me.headers)).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "disguised",
+    ["ｂｕｙ ｇｏｌｄ", "buy go\u200bld", "bu\u00ady gold", "buy\u2060 gold"],
+    ids=["fullwidth", "zero-width space", "soft hyphen", "word joiner"],
+)
+async def test_a_blocked_phrase_disguised_with_unicode_is_still_blocked(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI, disguised: str
+) -> None:
+    me, chat_id = await _chat(client)
+
+    response = await send_json(client, me, chat_id, f"Where can I {disguised}?")
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "content_blocked"

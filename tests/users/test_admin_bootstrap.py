@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from hearth.config import Settings
 from hearth.users.admin_bootstrap import ensure_admin
@@ -20,3 +21,18 @@ async def test_create_admin_promotes_an_existing_account_for_good(
     assert created is False
     me = await client.get("/me", headers=member.headers)
     assert me.json()["is_admin"] is True
+
+
+async def test_create_admin_refuses_an_existing_account_without_its_own_password(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    # Someone registered the operator's address first, with a password of their own.
+    squatter = await create_account(client)
+
+    with pytest.raises(ValueError, match="not its password"):
+        await ensure_admin(
+            settings, squatter.user["email"], squatter.user["username"], "operator pass 999"
+        )
+
+    me = await client.get("/me", headers=squatter.headers)
+    assert me.json()["is_admin"] is False

@@ -77,6 +77,18 @@ async def test_birthdate_can_be_changed_only_once(client: httpx.AsyncClient) -> 
     assert locked.json()["error"]["code"] == "birthdate_locked"
 
 
+async def test_a_birthdate_once_given_cannot_be_removed_to_start_over(
+    client: httpx.AsyncClient,
+) -> None:
+    account = await create_account(client, birthdate=_years_ago(15))
+
+    cleared = await client.patch("/me", headers=account.headers, json={"birthdate": None})
+
+    assert cleared.status_code == 422
+    me = (await client.get("/me", headers=account.headers)).json()
+    assert me["birthdate"] == _years_ago(15)
+
+
 async def test_becoming_a_minor_turns_nsfw_off(client: httpx.AsyncClient) -> None:
     account = await create_account(client, birthdate=_years_ago(30))
     await client.patch("/me", headers=account.headers, json={"show_nsfw": True})

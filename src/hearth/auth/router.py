@@ -46,8 +46,10 @@ async def register(
 
 
 @router.post("/verify-email", response_model=UserOut)
-async def verify_email(body: TokenIn, request: Request, db: DbDep) -> UserOut:
-    return present_user(await service.verify_email(db, body.token), request)
+async def verify_email(
+    body: TokenIn, request: Request, db: DbDep, settings: SettingsDep
+) -> UserOut:
+    return present_user(await service.verify_email(db, settings, body.token), request)
 
 
 @router.post("/verify-email/resend", status_code=status.HTTP_204_NO_CONTENT)
@@ -107,8 +109,8 @@ async def forgot_password(
 
 
 @router.post("/password/reset", status_code=status.HTTP_204_NO_CONTENT)
-async def reset_password(body: ResetIn, db: DbDep) -> Response:
-    await service.reset_password(db, body.token, body.password)
+async def reset_password(body: ResetIn, db: DbDep, settings: SettingsDep) -> Response:
+    await service.reset_password(db, settings, body.token, body.password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

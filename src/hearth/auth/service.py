@@ -60,9 +60,10 @@ async def register(db: AsyncSession, settings: Settings, mailer: Mailer, data: R
         password_hash=await hash_password(data.password),
         birthdate=data.birthdate,
         locale=data.locale,
-        is_admin=data.email in settings.admin_emails,
         email_verified_at=None if settings.email_verification_enabled else utcnow(),
     )
+    if user.email_verified_at is not None:
+        _confirm_email(settings, user)
     db.add(user)
     try:
         await db.flush()
@@ -104,12 +105,19 @@ async def resend_verification(
         await send_verification(db, settings, mailer, user)
 
 
-async def verify_email(db: AsyncSession, token: str) -> User:
+async def verify_email(db: AsyncSession, settings: Settings, token: str) -> User:
     record = await _use_email_token(db, token, "verify")
     user = await db.get_one(User, record.user_id)
-    if user.email_verified_at is None:
-        user.email_verified_at = utcnow()
+    _confirm_email(settings, user)
     return user
+
+
+def _confirm_email(settings: Settings, user: User) -> None:
+    """The account's email is its owner's. Only then does a listed admin email make an admin:
+    anyone can sign up with any address, the operator's included."""
+    user.email_verified_at = user.email_verified_at or utcnow()
+    if user.email in settings.admin_emails:
+        user.is_admin = True
 
 
 async def login(
@@ -272,13 +280,12 @@ async def forgot_password(db: AsyncSession, settings: Settings, mailer: Mailer, 
     await mailer.send(user.email, "Reset your Hearth password", f"Choose a new password: {link}\n")
 
 
-async def reset_password(db: AsyncSession, token: str, password: str) -> None:
+async def reset_password(db: AsyncSession, settings: Settings, token: str, password: str) -> None:
     record = await _use_email_token(db, token, "reset")
     user = await db.get_one(User, record.user_id)
     check_password(password, username=user.username, email=user.email)
     user.password_hash = await hash_password(password)
-    # The link proves control of the email, which also confirms it.
-    user.email_verified_at = user.email_verified_at or utcnow()
+    _confirm_email(settings, user)  # the link proves control of the email
     await logout_all(db, user.id)
 
 

@@ -381,7 +381,7 @@ async def inspect_prompt(
     )
 
 
-@impersonate_router.post("/{chat_id}/impersonate")
+@impersonate_router.post("/{chat_id}/impersonate", dependencies=[SendRateLimit])
 async def impersonate(
     chat_id: uuid.UUID, user: CurrentUser, db: DbDep, engine: EngineDep
 ) -> ImpersonateOut:

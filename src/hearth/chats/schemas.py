@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from hearth.chats.models import Chat, Message
 from hearth.chats.trash import purge_at
@@ -41,12 +41,27 @@ class AuthorNoteBody(BaseModel):
     frequency: int = Field(default=1, ge=0, le=100)
 
 
+def _without_nul(text: str) -> str:
+    # The database would drop NUL anyway (hearth.core.db); dropped here, the text stored, the
+    # one echoed back and the one the model reads are the same.
+    return text.replace("\x00", "")
+
+
+def _not_empty(text: str) -> str:
+    if not text:
+        raise ValueError("The message is empty.")
+    return text
+
+
+MessageText = Annotated[str, Field(max_length=MAX_MESSAGE_CHARS), AfterValidator(_without_nul)]
+
+
 class MessageCreate(BaseModel):
-    content: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    content: Annotated[MessageText, AfterValidator(_not_empty)]
 
 
 class MessageEdit(BaseModel):
-    content: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
+    content: MessageText | None = None
     hidden: bool | None = None
     rating: int | None = Field(default=None, ge=1, le=4)
 

@@ -31,6 +31,7 @@ from hearth.users.models import User
 BATCH = 500
 MAX_IMPORT_LINES = 100_000
 ST_DATE = "%Y-%m-%d@%Hh%Mm%Ss"
+_HEADER_KEYS = {"user_name", "character_name", "create_date", "chat_metadata"}
 
 
 async def _batches(
@@ -137,7 +138,9 @@ def parse_jsonl(data: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationFailed.field("file", "The file is not UTF-8 text.") from exc
-    lines = [line for line in text.splitlines() if line.strip()]
+    # Lines end at "\n" only: text inside a line may hold U+2028, U+0085 and the like,
+    # which the export writes as they are and str.splitlines() would break at.
+    lines = [line for line in text.split("\n") if line.strip()]
     if len(lines) > MAX_IMPORT_LINES:
         raise ValidationFailed.field("file", f"At most {MAX_IMPORT_LINES} messages.")
     rows: list[dict[str, Any]] = []
@@ -148,13 +151,29 @@ def parse_jsonl(data: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             raise ValidationFailed.field("file", f"Line {number} is not JSON.") from exc
         if not isinstance(row, dict):
             raise ValidationFailed.field("file", f"Line {number} is not an object.")
-        rows.append(row)
+        rows.append(_storable(row))
     if not rows:
         raise ValidationFailed.field("file", "The file is empty.")
     header: dict[str, Any] = {}
     if "mes" not in rows[0]:
         header = rows.pop(0)
+        if not _HEADER_KEYS & header.keys():
+            raise ValidationFailed.field("file", "The file is not a SillyTavern chat.")
     return header, rows
+
+
+def _storable(value: Any) -> Any:
+    """The row with lone surrogates (JSON escapes of half a character) made U+FFFD: no
+    database can store them."""
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
 
 
 def _role(row: dict[str, Any]) -> tuple[str, bool]:

@@ -152,7 +152,9 @@ async def read_window(
             newest = _as_uuid(page[0][0])
         below = _as_uuid(page[-1][0])
         for raw_id, role, content, hidden, status in page:
-            if hidden or status == "streaming":
+            # An empty reply (stopped or failed before its first word) says nothing, and
+            # some providers refuse an empty turn.
+            if hidden or status == "streaming" or not content:
                 continue
             tokens = estimate_content_tokens(content)
             picked.append(HistoryItem(cast(Role, role), content, tokens, raw_id))

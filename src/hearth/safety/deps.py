@@ -29,6 +29,7 @@ CHARACTER_TEXT_FIELDS = (
     "nickname",
     "creator_notes",
 )
+_LORE_ENTRY_TEXT = ("keys", "secondary_keys", "content", "name", "comment")
 
 
 def get_moderator(request: Request) -> Moderator:
@@ -57,6 +58,17 @@ def _text_of(value: Any) -> str:
     if isinstance(value, list):
         return "\n".join(_text_of(v) for v in value)
     return ""
+
+
+def _lorebook_text(lorebook: Any) -> str:
+    """What a lorebook puts in prompts and shows on the character's card."""
+    if not isinstance(lorebook, dict):
+        return ""
+    parts = [_text_of(lorebook.get("name")), _text_of(lorebook.get("description"))]
+    for entry in lorebook.get("entries") or []:
+        if isinstance(entry, dict):
+            parts += [_text_of(entry.get(key)) for key in _LORE_ENTRY_TEXT]
+    return "\n".join(parts)
 
 
 async def _enforce(
@@ -101,7 +113,12 @@ async def moderate_character_fields(
     def value(name: str) -> Any:
         return fields.get(name) if isinstance(fields, dict) else getattr(fields, name, None)
 
-    text = "\n".join(_text_of(value(name)) for name in CHARACTER_TEXT_FIELDS)
+    text = "\n".join(
+        [
+            *(_text_of(value(name)) for name in CHARACTER_TEXT_FIELDS),
+            _lorebook_text(value("lorebook")),
+        ]
+    )
     await _enforce(request, db, user, text, "characters", "character", character_id=character_id)
 
 

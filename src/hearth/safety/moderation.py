@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -42,6 +43,16 @@ class Verdict:
     action: Action
     matched: list[str] = field(default_factory=list)
     source: str = "rules"
+
+
+def plain_text(text: str) -> str:
+    """The text as the rules read it: compatibility forms folded (ｆｕｌｌｗｉｄｔｈ, ligatures)
+    and invisible format characters removed (zero-width spaces and joiners, soft hyphens),
+    which would otherwise let any listed word through."""
+    if text.isascii():
+        return text
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf")
 
 
 def compile_rule(pattern: str, is_regex: bool, action: str, scope: str = "all") -> CompiledRule:
@@ -122,6 +133,7 @@ class Moderator:
 
     async def check(self, db: AsyncSession, text: str, scope: Scope) -> Verdict:
         """`block` wins over `flag`; the provider is asked only when the rules allow."""
+        text = plain_text(text)
         matched_block: list[str] = []
         matched_flag: list[str] = []
         for rule in await self._rules(db):

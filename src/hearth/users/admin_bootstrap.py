@@ -11,12 +11,16 @@ from hearth.auth.schemas import RegisterIn
 from hearth.config import Settings
 from hearth.core.clock import utcnow
 from hearth.core.db import Database
-from hearth.core.security import configure_password_hashing, hash_password
+from hearth.core.security import configure_password_hashing, hash_password, verify_password
 from hearth.users.models import User
 
 
 async def ensure_admin(settings: Settings, email: str, username: str, password: str) -> bool:
-    """Create the admin (True) or promote the account with that email (False)."""
+    """Create the admin (True) or promote the account with that email (False).
+
+    An existing account is promoted only when `password` is its own: anyone may register
+    an email first (without SMTP nobody verifies it), and promoting that account on the
+    operator's word would hand the console to whoever did."""
     try:
         data = RegisterIn(email=email, username=username, password=password)
         check_password(password, username=data.username, email=data.email)
@@ -32,6 +36,11 @@ async def ensure_admin(settings: Settings, email: str, username: str, password: 
         async with database.session() as db:
             user = await db.scalar(select(User).where(User.email == data.email))
             if user is not None:
+                if not await verify_password(user.password_hash, password):
+                    raise ValueError(
+                        f"an account with the email {data.email} already exists and this is "
+                        "not its password: give its password to make it an administrator"
+                    )
                 user.is_admin = True
                 return False
             if await db.scalar(select(User.id).where(User.username == data.username)):

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hearth.admin.models import AuditEntry
 from hearth.auth.models import AuthSession
 from hearth.core.clock import utcnow
-from hearth.core.errors import Conflict, NotFound
+from hearth.core.errors import Conflict, NotFound, ValidationFailed
 from hearth.storage.backend import Storage
 from hearth.storage.images import ImageLimits, process_image
 from hearth.users.age import is_adult
@@ -28,6 +28,11 @@ MAX_BIRTHDATE_CHANGES = 1
 async def update_profile(db: AsyncSession, user: User, data: ProfileUpdate) -> User:
     changes = data.model_dump(exclude_unset=True)
     if "birthdate" in changes and changes["birthdate"] != user.birthdate:
+        if user.birthdate is not None and changes["birthdate"] is None:
+            # Cleared, the next date would count as a first one: unlogged, and free.
+            raise ValidationFailed.field(
+                "birthdate", "A birthdate, once given, can be corrected but not removed."
+            )
         if user.birthdate is not None:
             if user.birthdate_changes >= MAX_BIRTHDATE_CHANGES:
                 raise BirthdateLocked()
