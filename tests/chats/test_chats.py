@@ -90,6 +90,31 @@ async def test_chat_list_pages_with_a_cursor(client: httpx.AsyncClient) -> None:
     assert second["next_cursor"] is None
 
 
+async def test_pinned_chats_come_first_on_every_page_then_the_newest(
+    client: httpx.AsyncClient,
+) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+    made = [(await create_chat(client, me, character["id"]))["id"] for _ in range(7)]
+    for chat_id in (made[0], made[2], made[3]):  # the oldest among them
+        pin = await client.patch(f"/chats/{chat_id}", json={"pinned": True}, headers=me.headers)
+        assert pin.status_code == 200
+
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/chats", params=params, headers=me.headers)).json()
+        seen += [chat["id"] for chat in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    newest_first = list(reversed(made))
+    pinned = [c for c in newest_first if c in (made[0], made[2], made[3])]
+    assert seen == pinned + [c for c in newest_first if c not in pinned]
+
+
 async def test_rename_pin_and_archive(client: httpx.AsyncClient) -> None:
     me = await create_account(client)
     chat = await new_chat(client, me)
@@ -233,6 +258,32 @@ async def test_deleted_character_chat_is_read_only(client: httpx.AsyncClient, ap
     assert sending.status_code == 409
     assert sending.json()["error"]["code"] == "character_unavailable"
     assert (await client.get(f"/chats/{chat['id']}", headers=me.headers)).status_code == 200
+
+
+async def test_a_character_made_private_leaves_other_users_chats_read_only(
+    client: httpx.AsyncClient,
+) -> None:
+    creator, fan = await create_account(client), await create_account(client)
+    character = await create_character(client, creator, visibility="public")
+    chat = await create_chat(client, fan, character["id"])
+    made_private = await client.patch(
+        f"/characters/{character['id']}", json={"visibility": "private"}, headers=creator.headers
+    )
+    assert made_private.status_code == 200
+
+    sending = await send_json(client, fan, chat["id"])
+    branching = await client.post(
+        f"/chats/{chat['id']}/branch",
+        json={"message_id": chat["last_message"]["id"]},
+        headers=fan.headers,
+    )
+    reading = await client.get(f"/chats/{chat['id']}", headers=fan.headers)
+
+    assert sending.status_code == 409
+    assert sending.json()["error"]["code"] == "character_unavailable"
+    assert branching.status_code == 409
+    assert reading.status_code == 200
+    assert reading.json()["character"]["available"] is False
 
 
 async def test_minor_cannot_start_or_continue_a_mature_chat(

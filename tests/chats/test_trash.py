@@ -193,3 +193,30 @@ async def test_closing_the_engine_can_itself_be_cancelled(app: FastAPI, settings
     with pytest.raises(asyncio.CancelledError):
         await closing
     await asyncio.gather(engine._purger, return_exceptions=True)
+
+
+async def test_a_chat_in_the_trash_is_kept_as_it_was_until_restored(
+    client: httpx.AsyncClient,
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
+    assert (await client.delete(f"/chats/{chat['id']}", headers=me.headers)).status_code == 204
+    base = f"/chats/{chat['id']}"
+    message = f"{base}/messages/{reply['id']}"
+
+    changes = [
+        await client.patch(message, json={"content": "rewritten"}, headers=me.headers),
+        await client.put(f"{message}/swipe", json={"index": 0}, headers=me.headers),
+        await client.put(f"{message}/hidden", json={"hidden": True}, headers=me.headers),
+        await client.put(f"{message}/rating", json={"rating": 4}, headers=me.headers),
+        await client.delete(message, headers=me.headers),
+        await client.patch(base, json={"title": "Renamed"}, headers=me.headers),
+        await client.put(f"{base}/author-note", json={"text": "note"}, headers=me.headers),
+    ]
+
+    assert [r.status_code for r in changes] == [409] * len(changes)
+    assert {r.json()["error"]["code"] for r in changes} == {"chat_in_trash"}
+    assert (await client.post(f"{base}/restore", headers=me.headers)).status_code == 200
+    kept = (await client.get(f"{base}/messages", headers=me.headers)).json()["items"]
+    assert reply["content"] in [m["content"] for m in kept]

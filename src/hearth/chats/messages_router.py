@@ -307,7 +307,7 @@ async def stop_generation(
 async def select_swipe(
     chat_id: uuid.UUID, message_id: uuid.UUID, body: SwipeSelect, user: CurrentUser, db: DbDep
 ) -> MessageOut:
-    chat = await service.get_chat(db, user, chat_id)
+    chat = await service.get_open_chat(db, user, chat_id)
     message = await service.get_message(db, chat, message_id)
     return MessageOut.of(await editing.select_swipe(db, chat, message, body.index))
 
@@ -316,7 +316,7 @@ async def select_swipe(
 async def edit_message(
     chat_id: uuid.UUID, message_id: uuid.UUID, body: MessageEdit, user: CurrentUser, db: DbDep
 ) -> MessageOut:
-    chat = await service.get_chat(db, user, chat_id)
+    chat = await service.get_open_chat(db, user, chat_id)
     message = await service.get_message(db, chat, message_id)
     values = body.model_dump(exclude_unset=True)
     edited = await editing.edit_message(
@@ -339,7 +339,7 @@ async def delete_message(
     cascade: bool = False,
 ) -> Response:
     """Delete the message; with `?cascade=true` every later message too."""
-    chat = await service.get_chat(db, user, chat_id)
+    chat = await service.get_open_chat(db, user, chat_id)
     message = await service.get_message(db, chat, message_id)
     await editing.delete_message(db, chat, message, cascade=cascade)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -350,7 +350,7 @@ async def hide_message(
     chat_id: uuid.UUID, message_id: uuid.UUID, body: HideBody, user: CurrentUser, db: DbDep
 ) -> MessageOut:
     """Leave a message out of (or back into) the prompt without deleting it."""
-    chat = await service.get_chat(db, user, chat_id)
+    chat = await service.get_open_chat(db, user, chat_id)
     message = await service.get_message(db, chat, message_id)
     return MessageOut.of(await editing.edit_message(db, chat, message, hidden=body.hidden))
 
@@ -360,7 +360,7 @@ async def rate_message(
     chat_id: uuid.UUID, message_id: uuid.UUID, body: RateBody, user: CurrentUser, db: DbDep
 ) -> MessageOut:
     """1–4 stars for a reply (null clears), kept for the creator's statistics."""
-    chat = await service.get_chat(db, user, chat_id)
+    chat = await service.get_open_chat(db, user, chat_id)
     message = await service.get_message(db, chat, message_id)
     return MessageOut.of(await editing.rate_message(db, chat, message, body.rating))
 

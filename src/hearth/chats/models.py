@@ -66,14 +66,8 @@ class Chat(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
-        # The chat list: a user's chats outside the trash, newest activity first.
-        Index(
-            "ix_chats_user_id_deleted_at_last_message_at",
-            "user_id",
-            "deleted_at",
-            "last_message_at",
-            "id",
-        ),
+        # The chat list: a user's chats outside the trash, pinned first, then newest activity.
+        Index("ix_chats_user_list", "user_id", "deleted_at", "pinned", "last_message_at", "id"),
         Index("ix_chats_character_id", "character_id"),
         # Start-up recovery finds the chats left mid-generation without a full scan.
         Index("ix_chats_active_message_id", "active_message_id"),

@@ -32,22 +32,27 @@ router = APIRouter(prefix="/chats", tags=["chats"])
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
-def _summary(character: Character | None, storage: Storage) -> CharacterSummary | None:
+def _summary(
+    character: Character | None, storage: Storage, owner_id: uuid.UUID
+) -> CharacterSummary | None:
     if character is None:
         return None
+    # As the chat engine decides (service.character_for_turn): made private by its creator,
+    # a character is gone for everyone else's chats.
+    hidden = character.visibility == "private" and character.creator_id != owner_id
     return CharacterSummary(
         id=character.id,
         name=character.name,
         avatar_url=storage.url(character.avatar_key) if character.avatar_key else None,
         content_rating=character.content_rating,
-        available=character.deleted_at is None and not character.is_blocked,
+        available=character.deleted_at is None and not character.is_blocked and not hidden,
     )
 
 
 def _out(item: service.ChatListItem, storage: Storage) -> ChatOut:
     return ChatOut.of(
         item.chat,
-        character=_summary(item.character, storage),
+        character=_summary(item.character, storage, item.chat.user_id),
         last_message=item.last_message,
         match=item.match,
     )
@@ -71,7 +76,7 @@ async def create_chat(
     item = await service.chat_item(db, chat)
     return ChatOut.of(
         chat,
-        character=_summary(item.character, storage),
+        character=_summary(item.character, storage, item.chat.user_id),
         last_message=first,
         first_message=first,
     )
@@ -131,7 +136,7 @@ async def update_chat(
     engine: EngineDep,
     storage: MediaDep,
 ) -> ChatOut:
-    chat = await service.get_chat(db, user, chat_id)
+    chat = await service.get_open_chat(db, user, chat_id)
     _check_model(engine, body.model)
     await service.update_chat(db, user, chat, body)
     return _out(await service.chat_item(db, chat), storage)
@@ -172,7 +177,7 @@ async def restore_chat(
 async def set_author_note(
     chat_id: uuid.UUID, body: AuthorNoteBody, user: CurrentUser, db: DbDep
 ) -> AuthorNoteBody:
-    chat = await service.get_chat(db, user, chat_id)
+    chat = await service.get_open_chat(db, user, chat_id)
     chat.author_note, chat.author_note_depth = body.text, body.depth
     chat.author_note_frequency = body.frequency
     await db.flush()
@@ -184,7 +189,7 @@ async def branch_chat(
     chat_id: uuid.UUID, body: BranchBody, user: CurrentUser, db: DbDep, storage: MediaDep
 ) -> ChatOut:
     chat = await service.get_chat(db, user, chat_id)
-    await characters.get_for_chat(db, chat.character_id, user)
+    await service.character_for_turn(db, user, chat)
     branch = await editing.branch_chat(db, user, chat, body.message_id)
     return _out(await service.chat_item(db, branch), storage)
 

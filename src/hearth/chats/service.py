@@ -16,6 +16,7 @@ from sqlalchemy.orm import contains_eager
 
 from hearth.characters import service as characters
 from hearth.characters.counters import bump_chats
+from hearth.characters.errors import CharacterNotFound
 from hearth.characters.models import SUMMARY_ONLY, Character
 from hearth.chats.errors import (
     CharacterBlocked,
@@ -30,7 +31,13 @@ from hearth.chats.schemas import ChatCreate, ChatUpdate, SearchMatch
 from hearth.core.clock import utcnow
 from hearth.core.errors import ValidationFailed
 from hearth.core.ids import uuid7
-from hearth.core.pagination import cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
+from hearth.core.pagination import (
+    cursor_datetime,
+    cursor_int,
+    cursor_uuid,
+    decode_cursor,
+    encode_cursor,
+)
 from hearth.core.text_match import contains_folded, snippet_around
 from hearth.users.models import Persona, User
 
@@ -75,6 +82,15 @@ async def get_chat(db: AsyncSession, user: User, chat_id: uuid.UUID) -> Chat:
     return _ensure_owner(await db.get(Chat, chat_id), user)
 
 
+async def get_open_chat(db: AsyncSession, user: User, chat_id: uuid.UUID) -> Chat:
+    """A chat whose messages and settings may be changed: owned and not in the trash (a
+    chat in the trash is kept as it was, to be restored or deleted)."""
+    chat = await get_chat(db, user, chat_id)
+    if chat.deleted_at is not None:
+        raise ChatInTrash()
+    return chat
+
+
 _LIVE_CHAT = (  # built once: it is on the way to every reply's first token
     select(Chat)
     .outerjoin(Chat.character)
@@ -117,7 +133,10 @@ async def character_for_turn(db: AsyncSession, user: User, chat: Chat) -> Charac
         raise CharacterUnavailable()
     if character.is_blocked:
         raise CharacterBlocked()
-    return await characters.get_for_chat(db, character.id, user)
+    try:
+        return await characters.get_for_chat(db, character.id, user)
+    except CharacterNotFound:
+        raise CharacterUnavailable() from None  # made private: the chat exists, it is read-only
 
 
 async def persona_of(db: AsyncSession, user: User, persona_id: uuid.UUID | None) -> Persona | None:
@@ -220,7 +239,8 @@ async def list_chats(
     cursor: str | None = None,
     limit: int = 20,
 ) -> tuple[list[ChatListItem], str | None]:
-    """Newest activity first; `q` looks in titles and in the text of the messages."""
+    """Pinned chats first, then newest activity first; `q` looks in titles and in the text
+    of the messages."""
     limit = max(1, min(limit, MAX_PAGE))
     query = _owned(user).where(
         Chat.deleted_at.is_not(None) if trashed else Chat.deleted_at.is_(None)
@@ -238,25 +258,23 @@ async def list_chats(
         )
         query = query.where(or_(contains_folded(Chat.title, needle), in_messages))
     if cursor:
-        at, last_id = decode_cursor(cursor, cursor_datetime, cursor_uuid)
-        query = query.where(
-            or_(
-                Chat.last_message_at < at,
-                and_(Chat.last_message_at == at, Chat.id < last_id),
-            )
+        pinned, at, last_id = decode_cursor(cursor, cursor_int, cursor_datetime, cursor_uuid)
+        later = and_(
+            Chat.pinned == bool(pinned),
+            or_(Chat.last_message_at < at, and_(Chat.last_message_at == at, Chat.id < last_id)),
         )
-    chats = list(
-        (
-            await db.scalars(
-                query.order_by(Chat.last_message_at.desc(), Chat.id.desc()).limit(limit + 1)
-            )
-        ).all()
-    )
+        # After the last pinned chat of a page come the rest of the pinned ones, then all
+        # the others.
+        query = query.where(or_(later, Chat.pinned == False) if pinned else later)  # noqa: E712
+    order = (Chat.pinned.desc(), Chat.last_message_at.desc(), Chat.id.desc())
+    chats = list((await db.scalars(query.order_by(*order).limit(limit + 1))).all())
     next_cursor = None
     if len(chats) > limit:
         chats = chats[:limit]
         tail = chats[-1]
-        next_cursor = encode_cursor([tail.last_message_at.isoformat(), str(tail.id)])
+        next_cursor = encode_cursor(
+            [int(tail.pinned), tail.last_message_at.isoformat(), str(tail.id)]
+        )
     items = await _with_summaries(db, chats)
     if needle:
         await _with_matches(db, items, needle)
