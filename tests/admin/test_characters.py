@@ -118,3 +118,22 @@ async def test_admin_deletes_a_character(client: httpx.AsyncClient, admin: Accou
     assert response.status_code == 204
     assert (await client.get(f"/characters/{character['id']}")).status_code == 404
     assert [e["action"] for e in await audit_entries(client, admin)] == ["character.delete"]
+
+
+async def test_a_blocked_character_can_be_deleted_by_its_creator_but_not_changed_or_copied(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    owner = await create_account(client)
+    character = await create_character(client, owner)
+    await client.post(f"/admin/characters/{character['id']}/block", headers=admin.headers)
+    path = f"/characters/{character['id']}"
+
+    edited = await client.patch(path, json={"visibility": "public"}, headers=owner.headers)
+    exported = await client.get(f"{path}/card", headers=owner.headers)
+
+    assert edited.status_code == exported.status_code == 403
+    assert {edited.json()["error"]["code"], exported.json()["error"]["code"]} == {
+        "character_locked"
+    }
+    assert (await client.get(f"{path}/card", headers=admin.headers)).status_code == 200
+    assert (await client.delete(path, headers=owner.headers)).status_code == 204

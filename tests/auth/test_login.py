@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.factories import PASSWORD, register
 
@@ -51,6 +52,38 @@ async def test_repeated_failures_lock_the_account_with_retry_after(
     await register(client, email="jay@example.com", username="jay")
     ok = await client.post("/auth/login", json={"login": "jay", "password": PASSWORD})
     assert ok.status_code == 200
+
+
+async def test_failures_from_one_address_do_not_lock_the_owner_out_elsewhere(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    await register(client, email="lea@example.com", username="lea")
+    for _ in range(4):
+        await client.post("/auth/login", json={"login": "lea", "password": "bad-guess-1"})
+    assert (
+        await client.post("/auth/login", json={"login": "lea", "password": PASSWORD})
+    ).status_code == 429
+
+    elsewhere = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=elsewhere, base_url=str(client.base_url)) as owner:
+        signed_in = await owner.post("/auth/login", json={"login": "lea", "password": PASSWORD})
+
+    assert signed_in.status_code == 200
+
+
+async def test_guesses_spread_over_many_addresses_still_lock_the_account(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    await register(client, email="max@example.com", username="max")
+    for n in range(10):  # 3 failures allowed per address, 30 per account
+        address = httpx.ASGITransport(app=app, client=(f"198.51.100.{n}", 40000))
+        async with httpx.AsyncClient(transport=address, base_url=str(client.base_url)) as bot:
+            for _ in range(3):
+                await bot.post("/auth/login", json={"login": "max", "password": "bad-guess-1"})
+
+    locked = await client.post("/auth/login", json={"login": "max", "password": PASSWORD})
+
+    assert locked.status_code == 429
 
 
 async def test_email_is_throttled_together_with_its_username(client: httpx.AsyncClient) -> None:

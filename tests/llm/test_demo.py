@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from hearth.characters.generation import generate_draft
+from hearth.chats.usage import Spend
 from hearth.llm.adapters.demo import DemoProvider, compose_reply
 from hearth.llm.gateway import LLMGateway
 from hearth.llm.types import ChatMessage, GenerationParams, StreamEnd, StreamStart, TextDelta
@@ -87,3 +89,26 @@ async def test_demo_is_listed_as_a_demonstration() -> None:
     assert [(m.id, m.is_demo, m.label) for m in models] == [
         ("demo/demo", True, "Demo (offline, not a real AI)")
     ]
+
+
+async def test_without_a_provider_a_story_still_becomes_a_character_draft() -> None:
+    story = (
+        "Captain Ilse Brandt has flown the mail zeppelin Albatross for twenty years. "
+        "She never lands at Zurich. Nobody knows why Ilse Brandt avoids it."
+    )
+    spend = Spend()
+
+    draft = await generate_draft(LLMGateway(llm_settings()), story, "en", spend)
+
+    assert draft.name == "Captain Ilse Brandt"
+    assert draft.description.startswith("{{char}} has flown the mail zeppelin")
+    assert "{{user}}" in draft.greeting
+    assert spend.usage.completion_tokens > 0  # one round: the first answer was valid
+
+
+async def test_the_demo_draft_is_in_russian_when_asked() -> None:
+    story = "Однажды старый мельник Фома нашёл в реке золотое кольцо."
+    draft = await generate_draft(LLMGateway(llm_settings()), story, "ru", Spend())
+
+    assert draft.name == "Фома"
+    assert "{{user}}" in draft.scenario and "встречает" in draft.scenario

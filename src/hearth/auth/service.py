@@ -33,6 +33,7 @@ from hearth.users.models import User
 
 VERIFY_TOKEN_LIFETIME = timedelta(hours=48)
 RESET_TOKEN_LIFETIME = timedelta(hours=1)
+ACCOUNT_FAILURES_FACTOR = 10  # an account's failures from all addresses, against one address's
 
 
 @dataclass(frozen=True)
@@ -130,21 +131,29 @@ async def login(
 ) -> TokenPair:
     account = login_name.strip().lower()
     user = await db.scalar(select(User).where(or_(User.email == account, User.username == account)))
-    # Failures count per account, whichever of its names is typed; per name when unknown.
+    # Failures count per account (whichever of its names is typed; per name when unknown)
+    # and address: someone guessing from one address locks out that address, not the owner.
+    # Guesses spread over many addresses meet the account's own, higher, ceiling.
     key = str(user.id) if user else account
-    limit = f"{settings.login_failures_limit}/{settings.login_failures_window_minutes} minutes"
-    verdict = await limiter.check(limit, "login-failures", key)
-    if not verdict.allowed:
-        raise TooManyRequests(verdict.retry_after, "Too many failed sign-ins. Try again later.")
+    window = f"{settings.login_failures_window_minutes} minutes"
+    limits = (
+        (f"{settings.login_failures_limit}/{window}", (key, client.ip or "unknown")),
+        (f"{settings.login_failures_limit * ACCOUNT_FAILURES_FACTOR}/{window}", (key,)),
+    )
+    for limit, keys in limits:
+        verdict = await limiter.check(limit, "login-failures", *keys)
+        if not verdict.allowed:
+            raise TooManyRequests(verdict.retry_after, "Too many failed sign-ins. Try again later.")
     if not await verify_password(user.password_hash if user else None, password) or user is None:
-        await limiter.hit(limit, "login-failures", key)
+        for limit, keys in limits:
+            await limiter.hit(limit, "login-failures", *keys)
         raise errors.InvalidCredentials()
     ensure_can_sign_in(user)
     if settings.email_verification_enabled and user.email_verified_at is None:
         raise errors.EmailNotVerified()
     if password_needs_rehash(user.password_hash):
         user.password_hash = await hash_password(password)
-    await limiter.clear(limit, "login-failures", key)
+    await limiter.clear(limits[0][0], "login-failures", *limits[0][1])
     return await start_session(db, settings, user, client)
 
 

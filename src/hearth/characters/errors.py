@@ -24,6 +24,18 @@ class AgeRestricted(Forbidden):
         super().__init__("This character is for adults (18+) who enabled mature content.")
 
 
+class CharacterLocked(Forbidden):
+    """Blocked by moderation: its creator may still read or delete it, not change or copy it
+    (an exported card imported again would be the same character, unblocked)."""
+
+    code = "character_locked"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This character was blocked by moderation: it can be deleted, not changed or exported."
+        )
+
+
 class InvalidCard(AppError):
     status_code, code = 422, "invalid_card"
 
@@ -43,6 +55,13 @@ register_messages(
             "Only the creator of this character may change it.",
             "Изменять персонажа может только его автор.",
             "Solo el creador de este personaje puede cambiarlo.",
+        ),
+        "character_locked": (
+            "This character was blocked by moderation: it can be deleted, not changed or exported.",
+            "Этот персонаж заблокирован модерацией: "
+            "его можно удалить, но не изменить или экспортировать.",
+            "Este personaje fue bloqueado por moderación: "
+            "se puede eliminar, no cambiar ni exportar.",
         ),
         "invalid_card": (
             "The character card could not be read.",

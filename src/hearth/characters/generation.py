@@ -20,6 +20,7 @@ from hearth.characters.cards.mapping import acceptable_tags
 from hearth.characters.errors import GenerationFailed
 from hearth.characters.schemas import CharacterCreate
 from hearth.chats.usage import Spend
+from hearth.llm.adapters.demo import DRAFT_TASK
 from hearth.llm.errors import LLMError
 from hearth.llm.gateway import LLMGateway
 from hearth.llm.tokens import estimate_tokens
@@ -129,7 +130,10 @@ async def generate_draft(
         ChatMessage("system", _instructions(language)),
         ChatMessage("user", text),
     ]
-    params = GenerationParams(temperature=0.7, max_tokens=MAX_DRAFT_TOKENS)
+    # The task hint lets the offline demo model answer with a draft, not a chat reply.
+    params = GenerationParams(
+        temperature=0.7, max_tokens=MAX_DRAFT_TOKENS, hints={"task": DRAFT_TASK}
+    )
     answer = await _complete(llm, messages, params, spend)
     try:
         return draft_from_answer(answer)

@@ -169,6 +169,7 @@ async def update_character(
     storage: StorageDep,
 ) -> CharacterOut:
     character = await service.get_managed(db, character_id, user)
+    service.ensure_unlocked(character, user)
     character = await service.update_character(db, character, body)
     return await present_character(db, storage, user, character)
 
@@ -200,6 +201,7 @@ async def upload_avatar(
     file: UploadFile = File(description="A JPEG, PNG or WebP image"),
 ) -> CharacterOut:
     character = await service.get_managed(db, character_id, user)
+    service.ensure_unlocked(character, user)
     await limiter.enforce("30/hour", "upload", str(user.id))
     raw = await read_upload(file, settings.max_avatar_bytes)
     limits = ImageLimits(settings.max_avatar_bytes, settings.max_avatar_pixels)
@@ -247,6 +249,7 @@ async def export_card(
     """Character Card export. JSON defaults to V3 (`spec=v2` for older apps); the PNG
     carries both (`chara` = V2, `ccv3` = V3)."""
     character = await service.get_visible(db, character_id, viewer)
+    service.ensure_unlocked(character, viewer)
     filename = card_export.filename(character, format)
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if format == "png":

@@ -8,7 +8,12 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hearth.characters.errors import AgeRestricted, CharacterNotFound, NotCharacterOwner
+from hearth.characters.errors import (
+    AgeRestricted,
+    CharacterLocked,
+    CharacterNotFound,
+    NotCharacterOwner,
+)
 from hearth.characters.models import TAG_SEPARATOR, Character, CharacterTag
 from hearth.characters.schemas import CharacterCreate, CharacterUpdate
 from hearth.core.clock import utcnow
@@ -64,6 +69,12 @@ async def get_for_chat(db: AsyncSession, character_id: uuid.UUID, user: User) ->
     if not may_see_rating(user, character.content_rating):
         raise AgeRestricted()
     return character
+
+
+def ensure_unlocked(character: Character, user: User | None) -> None:
+    """Refuse to change or export a character blocked by moderation, but for admins."""
+    if character.is_blocked and not (user is not None and user.is_admin):
+        raise CharacterLocked()
 
 
 async def get_including_deleted(db: AsyncSession, character_id: uuid.UUID) -> Character | None:

@@ -12,6 +12,7 @@ import re
 import zlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 
+from hearth.llm.adapters.demo_draft import draft_character
 from hearth.llm.base import collect
 from hearth.llm.catalog import DEMO_SPEC
 from hearth.llm.tokens import estimate_prompt_tokens, estimate_tokens
@@ -27,6 +28,7 @@ from hearth.llm.types import (
 )
 
 DEMO_MODEL_ID = "demo/demo"
+DRAFT_TASK = "character_draft"  # GenerationParams.hints["task"] of a character draft
 _CYRILLIC = re.compile(r"[а-яё]", re.I)
 _NAME_IN_PROMPT = re.compile(r"\b(?:You are|Ты|Eres)\s+([A-ZА-ЯЁ][\w'-]+)")
 
@@ -121,7 +123,12 @@ class DemoProvider:
     async def stream(
         self, messages: Sequence[ChatMessage], *, model: str, params: GenerationParams
     ) -> AsyncIterator[ProviderEvent]:
-        text = compose_reply(messages, params.hints, self._seed)
+        if params.hints.get("task") == DRAFT_TASK:
+            story = next((m.content for m in reversed(messages) if m.role == "user"), "")
+            system = "\n".join(m.content for m in messages if m.role == "system")
+            text = draft_character(story, russian="Russian" in system)
+        else:
+            text = compose_reply(messages, params.hints, self._seed)
         words = re.findall(r"\s*\S+", text)
         finish = "stop"
         if params.max_tokens is not None:
