@@ -128,6 +128,27 @@ async def test_selecting_a_swipe_makes_it_current(
     assert (await messages(client, me, chat["id"]))[-1]["content"] == "First"
 
 
+async def test_each_swipe_keeps_its_own_status_error_and_usage(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["Good", " reply"]), Reply(status=400))
+    good = (await send_json(client, me, chat["id"])).json()["assistant_message"]
+    failed = (await rerun_json(client, me, chat["id"], good["id"])).json()
+    assert (failed["status"], failed["error"]["code"]) == ("error", "llm_bad_request")
+    swipe = f"/chats/{chat['id']}/messages/{good['id']}/swipe"
+
+    back = (await client.put(swipe, json={"index": 0}, headers=me.headers)).json()
+    again = (await client.put(swipe, json={"index": 1}, headers=me.headers)).json()
+
+    assert (back["content"], back["status"], back["error"]) == ("Good reply", "complete", None)
+    assert back["usage"] == good["usage"] and back["model"] == good["model"]
+    assert (again["status"], again["error"]["code"]) == ("error", "llm_bad_request")
+    listed = (await messages(client, me, chat["id"]))[-1]
+    assert (listed["swipe_index"], listed["status"]) == (1, "error")
+
+
 async def test_only_the_latest_reply_can_be_regenerated(
     client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.characters.counters import bump_chats
 from hearth.chats import service
+from hearth.chats import swipes as swipe_details
 from hearth.chats.errors import GenerationInProgress, InvalidChatOperation
 from hearth.chats.models import MESSAGES, Chat, Message
 from hearth.core.clock import utcnow
@@ -28,6 +29,7 @@ _COPIED = [
         "content",
         "swipes",
         "swipe_index",
+        "swipe_info",
         "hidden",
         "model",
         "provider",
@@ -71,9 +73,7 @@ async def select_swipe(db: AsyncSession, chat: Chat, message: Message, index: in
     if index >= len(swipes):
         raise ValidationFailed.field("index", "There is no alternative with this index.")
     swipes[message.swipe_index] = message.content
-    message.swipes = swipes
-    message.swipe_index = index
-    message.content = swipes[index]
+    swipe_details.select(message, swipes, index)
     await db.flush()
     return message
 

@@ -99,6 +99,8 @@ class Message(Base):
     status: Mapped[str] = mapped_column(String(16), default="complete")
     swipes: Mapped[list[str] | None] = mapped_column(JSON)
     swipe_index: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # The status, error, model and usage of each swipe but the current one (hearth.chats.swipes).
+    swipe_info: Mapped[list[dict[str, Any] | None] | None] = mapped_column(JSON)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     model: Mapped[str | None] = mapped_column(String(200))

@@ -21,6 +21,7 @@ from sqlalchemy.types import NullType
 from hearth.auth.errors import AccountBlocked, AccountDeactivated
 from hearth.characters.models import Character
 from hearth.chats import service
+from hearth.chats import swipes as swipe_details
 from hearth.chats.errors import GenerationInProgress, InvalidChatOperation, TooManySwipes
 from hearth.chats.lorebook import ParsedLorebooks
 from hearth.chats.models import CHATS, MESSAGES, Chat, Message
@@ -473,10 +474,13 @@ async def prepare_rerun(
             # The current alternative is `content` (a branch copies a reply that is still
             # being written with its swipe not filled in yet): keep it as it reads.
             swipes[message.swipe_index] = message.content
+        message.swipe_info = swipe_details.keep_current(message, len(swipes))
         swipes.append("")
         message.swipes = swipes
         message.swipe_index = len(swipes) - 1
         message.content = ""
+        for name in swipe_details.DETAILS:
+            setattr(message, name, None)  # the new swipe's come when its generation ends
     message.status = "streaming"
     message.error = None
     message.model = turn.model_id
