@@ -137,3 +137,22 @@ async def test_a_blocked_character_can_be_deleted_by_its_creator_but_not_changed
     }
     assert (await client.get(f"{path}/card", headers=admin.headers)).status_code == 200
     assert (await client.delete(path, headers=owner.headers)).status_code == 204
+
+
+async def test_an_admin_changing_someone_elses_character_by_the_public_routes_is_audited(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    owner = await create_account(client)
+    character = await create_character(client, owner, visibility="private")
+    path = f"/characters/{character['id']}"
+    mine = await create_character(client, admin)
+
+    made_public = await client.patch(path, json={"visibility": "public"}, headers=admin.headers)
+    deleted = await client.delete(path, headers=admin.headers)
+    await client.patch(f"/characters/{mine['id']}", json={"name": "Mine"}, headers=admin.headers)
+
+    assert made_public.status_code == 200 and deleted.status_code == 204
+    entries = await audit_entries(client, admin, target_id=character["id"])
+    assert [e["action"] for e in entries] == ["character.delete", "character.edit"]
+    assert entries[1]["after"] == {"visibility": "public"}
+    assert await audit_entries(client, admin, target_id=mine["id"]) == []  # their own

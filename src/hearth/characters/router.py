@@ -7,11 +7,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 
+from hearth.admin import content as admin_content
 from hearth.auth.deps import CurrentUser, OptionalUser
 from hearth.characters import catalog, likes, service
 from hearth.characters.cards import export as card_export
 from hearth.characters.cards import importer as card_import
 from hearth.characters.generation import estimated_tokens, generate_draft
+from hearth.characters.models import Character
 from hearth.characters.presenters import present_character, present_summaries
 from hearth.characters.schemas import (
     CharacterCreate,
@@ -32,6 +34,7 @@ from hearth.limits.deps import UploadRateLimit
 from hearth.safety.deps import ModerateCharacter, moderate_character_fields
 from hearth.storage.deps import StorageDep, read_upload
 from hearth.storage.images import ImageLimits
+from hearth.users.models import User
 
 router = APIRouter(tags=["characters"])
 
@@ -155,6 +158,12 @@ async def read_character(
     return await present_character(db, storage, viewer, character)
 
 
+def _for_someone_else(user: User, character: Character) -> bool:
+    """An admin changing another user's character: it goes in the audit log, as it does
+    from the admin console."""
+    return user.is_admin and character.creator_id != user.id
+
+
 @router.patch(
     "/characters/{character_id}",
     response_model=CharacterOut,
@@ -170,7 +179,10 @@ async def update_character(
 ) -> CharacterOut:
     character = await service.get_managed(db, character_id, user)
     service.ensure_unlocked(character, user)
-    character = await service.update_character(db, character, body)
+    if _for_someone_else(user, character):
+        character = await admin_content.edit_character(db, user, character.id, body)
+    else:
+        character = await service.update_character(db, character, body)
     return await present_character(db, storage, user, character)
 
 
@@ -181,7 +193,10 @@ async def update_character(
 )
 async def delete_character(character_id: uuid.UUID, user: CurrentUser, db: DbDep) -> Response:
     character = await service.get_managed(db, character_id, user)
-    await service.delete_character(db, character)
+    if _for_someone_else(user, character):
+        await admin_content.delete_character(db, user, character.id)
+    else:
+        await service.delete_character(db, character)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
