@@ -485,6 +485,32 @@ async def test_prompt_inspector_marks_messages_changed_since_the_reply(
     assert len(body["messages"]) == len(sent)
 
 
+async def test_prompt_inspector_tells_edits_of_messages_whose_macros_were_filled_in(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client, display_name="Sam")
+    chat = await new_chat(client, me)
+    macro = (await send_json(client, me, chat["id"], "I am {{user}}")).json()
+    plain = (await send_json(client, me, chat["id"], "Hi {{char}}")).json()
+    last = (await send_json(client, me, chat["id"], "three")).json()
+    before = await inspect_prompt(client, me, chat["id"], last["assistant_message"]["id"])
+    assert "I am Sam" in [m["content"] for m in before["messages"]]  # as sent
+    assert all(m["changed"] is None for m in before["messages"])
+
+    await client.patch(
+        f"/chats/{chat['id']}/messages/{macro['user_message']['id']}",
+        json={"content": "totally different"},
+        headers=me.headers,
+    )
+    await client.delete(
+        f"/chats/{chat['id']}/messages/{plain['user_message']['id']}", headers=me.headers
+    )
+    after = await inspect_prompt(client, me, chat["id"], last["assistant_message"]["id"])
+
+    changed = {m["content"]: m["changed"] for m in after["messages"] if m["changed"]}
+    assert changed == {"totally different": "edited", "": "deleted"}
+
+
 async def test_prompt_snapshot_refers_to_the_chat_instead_of_copying_it(
     app: FastAPI, client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:

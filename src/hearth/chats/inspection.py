@@ -52,4 +52,5 @@ def _resolved(entry: dict[str, Any], texts: dict[uuid.UUID, str]) -> dict[str, A
         return {"role": entry["role"], "content": "", "changed": "deleted"}
     if text_checksum(text) != entry.get("checksum"):
         return {"role": entry["role"], "content": text, "changed": "edited"}
-    return {"role": entry["role"], "content": text}
+    # As sent: with its macros filled in, where it had any.
+    return {"role": entry["role"], "content": entry.get("content", text)}

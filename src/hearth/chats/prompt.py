@@ -165,6 +165,13 @@ def text_checksum(text: str) -> int:
 def _snapshot_entry(message: ChatMessage, source: Any) -> dict[str, Any]:
     if source is None:
         return {"role": message.role, "content": message.content}
+    if isinstance(source, Expanded):
+        return {
+            "role": message.role,
+            "ref": str(source.ref),
+            "checksum": source.checksum,
+            "content": message.content,
+        }
     # The id as the driver gave it (SQLite: hex; PostgreSQL: a UUID): any form `uuid.UUID`
     # reads back, without a conversion per message.
     ref = source if isinstance(source, str) else str(source)
@@ -189,9 +196,21 @@ def _message(role: Role, content: str) -> ChatMessage:
     return ChatMessage(role=role, content=content)
 
 
+@dataclass(frozen=True)
+class Expanded:
+    """A stored message sent with its macros filled in: the snapshot keeps the text sent,
+    and the stored text's checksum to tell an edit or a deletion since."""
+
+    ref: Any
+    checksum: int
+
+
 def _expanded(item: HistoryItem, ctx: MacroContext) -> HistoryItem:
     content = expand(item.content, ctx)
-    return item if content is item.content else HistoryItem(item.role, content)
+    if content is item.content:
+        return item
+    source = None if item.source is None else Expanded(item.source, text_checksum(item.content))
+    return HistoryItem(item.role, content, source=source)
 
 
 def _tokens(message: ChatMessage | None) -> int:

@@ -237,10 +237,15 @@ def test_snapshot_refers_to_stored_messages_and_copies_only_prompt_text() -> Non
         "content": "Thunder rolls.",
     }
     refs = [e for e in entries if "ref" in e]
-    # The macro-filled message was only ever in this prompt: its text is kept.
-    assert [uuid.UUID(e["ref"]) for e in refs] == [uuid.UUID(str(i)) for i in ids[:3]]
-    assert entries[-1] == {"role": "user", "content": "A storm, Aria?"}
-    for entry, item in zip(refs, items, strict=False):
+    assert [uuid.UUID(e["ref"]) for e in refs] == [uuid.UUID(str(i)) for i in ids]
+    # The macro-filled message keeps the text it was sent as, and the stored text's checksum.
+    assert entries[-1] == {
+        "role": "user",
+        "ref": str(ids[3]),
+        "checksum": text_checksum("A storm, {{char}}?"),
+        "content": "A storm, Aria?",
+    }
+    for entry, item in zip(refs[:3], items, strict=False):
         assert entry == {
             "role": item.role,
             "ref": str(item.source),
