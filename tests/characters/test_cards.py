@@ -471,3 +471,44 @@ async def test_the_largest_character_the_api_takes_exports_to_cards_that_import_
         assert response.status_code == 200
         copy = await _imported(client, owner, response.content, filename)
         assert copy["lorebook"] == original["lorebook"]
+
+
+async def test_a_card_downloads_under_its_characters_name_in_any_alphabet(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await create_account(client)
+    character = await create_character(client, owner, name="Фома: мельник")
+
+    response = await client.get(f"/characters/{character['id']}/card", headers=owner.headers)
+
+    disposition = response.headers["content-disposition"]
+    assert 'filename="character.json"' in disposition  # old clients: ASCII only
+    assert "filename*=UTF-8''%D0%A4%D0%BE%D0%BC%D0%B0_%20" in disposition  # «Фома_ мельник»
+
+
+async def test_a_png_card_with_wrapped_unpadded_base64_is_read(client: httpx.AsyncClient) -> None:
+    user = await create_account(client)
+    encoded = _b64(json.dumps({"name": "Wrapped"})).rstrip("=")
+    wrapped = "\n".join(encoded[i : i + 16] for i in range(0, len(encoded), 16))
+
+    character = await _imported(client, user, _png({"chara": wrapped}), "card.png")
+
+    assert character["name"] == "Wrapped"
+
+
+async def test_a_charx_whose_icon_is_not_an_image_is_imported_without_avatar(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_account(client)
+    card = {
+        "spec": "chara_card_v3",
+        "data": {
+            "name": "Iconless",
+            "assets": [{"type": "icon", "uri": "embeded://assets/icon.png", "name": "main"}],
+        },
+    }
+    archive = _zip({"card.json": json.dumps(card).encode(), "assets/icon.png": b"not a png"})
+
+    character = await _imported(client, user, archive, "card.charx")
+
+    assert character["name"] == "Iconless" and character["avatar_url"] is None

@@ -248,6 +248,11 @@ async def test_rate_a_reply(client: httpx.AsyncClient, fake_llm: FakeOpenAI) -> 
 
     assert ok.status_code == 200 and ok.json()["rating"] == 4
     assert bad.status_code == 422
+    path = f"/chats/{chat['id']}/messages/{reply['id']}"
+    kept = await client.patch(path, json={"hidden": False}, headers=me.headers)
+    assert kept.json()["rating"] == 4  # left out: left as it is
+    cleared = await client.patch(path, json={"rating": None}, headers=me.headers)
+    assert cleared.status_code == 200 and cleared.json()["rating"] is None
 
 
 async def test_nul_characters_are_dropped_from_stored_text_on_every_backend(

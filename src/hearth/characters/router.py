@@ -265,8 +265,7 @@ async def export_card(
     carries both (`chara` = V2, `ccv3` = V3)."""
     character = await service.get_visible(db, character_id, viewer)
     service.ensure_unlocked(character, viewer)
-    filename = card_export.filename(character, format)
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    headers = {"Content-Disposition": card_export.content_disposition(character, format)}
     if format == "png":
         data = await card_export.export_png(character, storage)
         return Response(data, media_type="image/png", headers=headers)

@@ -86,6 +86,7 @@ async def edit_message(
     content: str | None = None,
     hidden: bool | None = None,
     rating: int | None = None,
+    clear_rating: bool = False,
 ) -> Message:
     await _hold(db, chat, message)
     if content is not None:
@@ -97,7 +98,7 @@ async def edit_message(
         message.swipes = swipes
     if hidden is not None:
         message.hidden = hidden
-    if rating is not None:
+    if rating is not None or clear_rating:
         _rate(message, rating)
     await db.flush()
     return message

@@ -326,6 +326,7 @@ async def edit_message(
         content=values.get("content"),
         hidden=values.get("hidden"),
         rating=values.get("rating"),
+        clear_rating="rating" in values and values["rating"] is None,  # null clears it
     )
     return MessageOut.of(edited)
 

@@ -9,6 +9,7 @@ import json
 import re
 import uuid
 from typing import Any, Literal
+from urllib.parse import quote
 
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
@@ -96,6 +97,12 @@ async def export_png(character: Character, storage: Storage) -> bytes:
     return await asyncio.to_thread(_png_with_card, avatar, character.name, v2, v3)
 
 
-def filename(character: Character, format: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", character.name).strip("_") or "character"
-    return f"{stem[:64]}.{format}"
+def content_disposition(character: Character, format: str) -> str:
+    """An attachment named after the character: in ASCII for old clients, and as it is
+    spelled (RFC 6266 `filename*`) for the rest, so «Фома» is not saved as `_.png`."""
+    ascii_stem = re.sub(r"[^A-Za-z0-9_-]+", "_", character.name).strip("_") or "character"
+    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", character.name).strip() or "character"
+    return (
+        f'attachment; filename="{ascii_stem[:64]}.{format}"; '
+        f"filename*=UTF-8''{quote(stem[:64])}.{format}"
+    )

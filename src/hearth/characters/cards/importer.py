@@ -10,6 +10,7 @@ import asyncio
 import base64
 import binascii
 import io
+import logging
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ from hearth.characters import service
 from hearth.characters.cards.mapping import ParsedCard, parse_card
 from hearth.characters.errors import InvalidCard
 from hearth.characters.models import Character
+from hearth.core.errors import PayloadTooLarge, UnsupportedMediaType
 from hearth.storage.backend import Storage
-from hearth.storage.images import ImageLimits
+from hearth.storage.images import ImageLimits, InvalidImage
 from hearth.users.models import User
 
 # A card Hearth exports can always be imported again: a character made through the API
@@ -34,6 +36,8 @@ MAX_ZIP_ENTRIES = 1000
 MAX_ZIP_ASSET_BYTES = 16 * 1024 * 1024
 MAX_ZIP_TOTAL_BYTES = 64 * 1024 * 1024
 
+log = logging.getLogger(__name__)
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ZIP_SIGNATURE = b"PK\x03\x04"
 
@@ -42,6 +46,8 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 class CardFile:
     text: str
     avatar: bytes | None
+    # A .charx icon is one asset among others: the card is worth importing without it.
+    avatar_optional: bool = False
 
 
 def _decode_text(raw: bytes) -> str:
@@ -86,8 +92,10 @@ def _read_png(raw: bytes, max_pixels: int) -> CardFile:
     encoded = by_name.get("ccv3") or by_name.get("chara")
     if not encoded:
         raise InvalidCard("The PNG image carries no character card.")
+    # Some writers wrap the base64 in lines or drop its padding.
+    compact = "".join(encoded.split())
     try:
-        decoded = base64.b64decode(encoded.strip(), validate=True)
+        decoded = base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise InvalidCard("The card inside the PNG is not valid base64.") from exc
     return CardFile(_decode_text(decoded), raw)
@@ -121,7 +129,7 @@ def _read_charx(raw: bytes) -> CardFile:
             for prefix in ("embeded://", "embedded://", "__asset:"):
                 if uri.startswith(prefix) and uri[len(prefix) :] in members:
                     avatar = _zip_member(archive, members[uri[len(prefix) :]], MAX_ZIP_ASSET_BYTES)
-            return CardFile(text, avatar)
+            return CardFile(text, avatar, avatar_optional=True)
     # zipfile raises NotImplementedError for a compression method it cannot read.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise InvalidCard("The .charx archive is damaged.") from exc
@@ -155,5 +163,10 @@ async def import_card(
     parsed: ParsedCard = await asyncio.to_thread(parse_card, card.text)
     character = await service.create_character(db, user, parsed.body, **parsed.columns)
     if card.avatar is not None:
-        await service.set_avatar(db, storage, character, card.avatar, limits)
+        try:
+            await service.set_avatar(db, storage, character, card.avatar, limits)
+        except (InvalidImage, UnsupportedMediaType, PayloadTooLarge):
+            if not card.avatar_optional:
+                raise
+            log.info("card icon unusable, imported without avatar: %s", filename)
     return character
