@@ -31,15 +31,7 @@ _COPIED = [
         "swipe_index",
         "swipe_info",
         "hidden",
-        "model",
-        "provider",
-        "prompt_tokens",
-        "completion_tokens",
-        "cost",
-        "ttft_ms",
-        "duration_ms",
-        "finish_reason",
-        "error",
+        *(detail for detail in swipe_details.DETAILS if detail != "status"),
         "created_at",
     )
 ]

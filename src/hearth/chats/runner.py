@@ -26,6 +26,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingErr
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.characters.counters import bump_messages
+from hearth.chats import swipes as swipe_details
 from hearth.chats.hub import StreamHub
 from hearth.chats.models import CHATS, MESSAGES, Message
 from hearth.chats.prompt import AssembledPrompt
@@ -146,21 +147,7 @@ _FLUSH_TEXT = (
 )
 # What a reply's end sets (`_Final.values`, and the swipes); `_READ_FINALS` reads the rest of
 # the row its JSON shows.
-_FINAL_COLUMNS = (
-    "content",
-    "status",
-    "model",
-    "provider",
-    "prompt_tokens",
-    "completion_tokens",
-    "cost",
-    "ttft_ms",
-    "duration_ms",
-    "finish_reason",
-    "error",
-    "worker_id",
-    "swipes",
-)
+_FINAL_COLUMNS = ("content", *swipe_details.DETAILS, "worker_id", "swipes")
 _m = MESSAGES.c
 _WRITE_SNAPSHOT = (
     update(MESSAGES)
