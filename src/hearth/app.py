@@ -36,6 +36,7 @@ from hearth.core.health import router as health_router
 from hearth.core.logging import configure_logging
 from hearth.core.mail import Mailer
 from hearth.core.middleware import RequestContextMiddleware
+from hearth.core.openapi import install_openapi
 from hearth.core.security import configure_password_hashing
 from hearth.limits.lifespan import start_quota
 from hearth.limits.rate import RateLimiter
@@ -159,6 +160,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_openapi(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -248,6 +248,10 @@ async def test_rate_a_reply(client: httpx.AsyncClient, fake_llm: FakeOpenAI) -> 
 
     assert ok.status_code == 200 and ok.json()["rating"] == 4
     assert bad.status_code == 422
+    emptied = await client.patch(
+        f"/chats/{chat['id']}/messages/{reply['id']}", json={"content": ""}, headers=me.headers
+    )
+    assert emptied.status_code == 422  # deleting is how a message goes
     path = f"/chats/{chat['id']}/messages/{reply['id']}"
     kept = await client.patch(path, json={"hidden": False}, headers=me.headers)
     assert kept.json()["rating"] == 4  # left out: left as it is

@@ -72,6 +72,25 @@ async def test_text_with_unicode_line_separators_survives_export_and_import(
     assert [m["content"] for m in again if m["role"] == "user"] == [text]
 
 
+async def test_import_without_a_character_id_finds_the_character_the_file_names(
+    client: httpx.AsyncClient,
+) -> None:
+    me = await create_account(client)
+    mine = await create_character(client, me, name="Aria")
+    await create_character(client, me, name="Bram")
+    await create_character(client, me, name="Bram")
+    file = ("chat.jsonl", b'{"user_name": "You", "character_name": "Aria"}', "application/jsonl")
+
+    found = await client.post("/chats/import", files={"file": file}, headers=me.headers)
+    twice = file[0], file[1].replace(b"Aria", b"Bram"), file[2]
+    ambiguous = await client.post("/chats/import", files={"file": twice}, headers=me.headers)
+
+    assert found.status_code == 201, found.text
+    assert found.json()["character"]["id"] == mine["id"]
+    assert ambiguous.status_code == 422
+    assert ambiguous.json()["error"]["details"][0]["field"] == "character_id"
+
+
 async def test_import_refuses_a_json_file_that_is_not_a_chat(client: httpx.AsyncClient) -> None:
     me = await create_account(client)
     character = await create_character(client, me)

@@ -102,3 +102,21 @@ async def test_openapi_document_describes_the_api(client: httpx.AsyncClient) -> 
     paths = response.json()["paths"]
     for path in ["/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/me", "/api/v1/me/avatar"]:
         assert path in paths
+
+
+async def test_openapi_document_describes_the_errors_as_they_are_sent(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("http://test/openapi.json")).json()
+    error_ref = {"$ref": "#/components/schemas/ErrorResponse"}
+    operations = [op for path in document["paths"].values() for op in path.values()]
+    for operation in operations:
+        responses = operation["responses"]
+        assert responses["default"]["content"]["application/json"]["schema"] == error_ref
+        if "422" in responses:
+            assert responses["422"]["content"]["application/json"]["schema"] == error_ref
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    # And a real 422 has that shape.
+    sent = (await client.post("/auth/login", json={})).json()
+    assert set(sent) == {"error"} and set(sent["error"]) == {"code", "message", "details"}
+    assert {"field", "message"} <= set(sent["error"]["details"][0])

@@ -89,6 +89,16 @@ async def test_a_birthdate_once_given_cannot_be_removed_to_start_over(
     assert me["birthdate"] == _years_ago(15)
 
 
+async def test_a_display_name_can_be_cleared_with_null(client: httpx.AsyncClient) -> None:
+    account = await create_account(client, display_name="Pat")
+
+    cleared = await client.patch("/me", headers=account.headers, json={"display_name": None})
+    untouched = await client.patch("/me", headers=account.headers, json={"locale": "es"})
+
+    assert cleared.status_code == 200 and cleared.json()["display_name"] is None
+    assert untouched.json()["display_name"] is None and untouched.json()["locale"] == "es"
+
+
 async def test_becoming_a_minor_turns_nsfw_off(client: httpx.AsyncClient) -> None:
     account = await create_account(client, birthdate=_years_ago(30))
     await client.patch("/me", headers=account.headers, json={"show_nsfw": True})

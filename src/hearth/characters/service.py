@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hearth.characters import fulltext
 from hearth.characters.errors import (
     AgeRestricted,
     CharacterLocked,
@@ -17,6 +18,7 @@ from hearth.characters.errors import (
 from hearth.characters.models import TAG_SEPARATOR, Character, CharacterTag
 from hearth.characters.schemas import CharacterCreate, CharacterUpdate
 from hearth.core.clock import utcnow
+from hearth.core.errors import ValidationFailed
 from hearth.core.ids import uuid7
 from hearth.safety.age_gate import may_see_rating
 from hearth.storage.backend import Storage
@@ -75,6 +77,28 @@ def ensure_unlocked(character: Character, user: User | None) -> None:
     """Refuse to change or export a character blocked by moderation, but for admins."""
     if character.is_blocked and not (user is not None and user.is_admin):
         raise CharacterLocked()
+
+
+async def id_by_name(db: AsyncSession, user: User, name: object) -> uuid.UUID:
+    """The character a chat file names, for an import that does not say which: the user's
+    own of that name, else the one listed character of that name."""
+    if isinstance(name, str) and name.strip():
+        mine = Character.creator_id == user.id
+        for scope in (mine, and_(fulltext.listed(), ~mine)):
+            found = list(
+                await db.scalars(
+                    select(Character.id)
+                    .where(scope, Character.name == name.strip(), Character.deleted_at.is_(None))
+                    .limit(2)
+                )
+            )
+            if len(found) == 1:
+                return found[0]
+            if found:
+                break  # two of that name: the user has to say which
+    raise ValidationFailed.field(
+        "character_id", "Say which character this chat is with: the file does not tell."
+    )
 
 
 async def get_including_deleted(db: AsyncSession, character_id: uuid.UUID) -> Character | None:

@@ -114,7 +114,9 @@ async def import_chat(
     storage: MediaDep,
     engine: EngineDep,
     file: Annotated[UploadFile, File(description="A SillyTavern chat (.jsonl)")],
-    character_id: Annotated[uuid.UUID, Form()],
+    character_id: Annotated[
+        uuid.UUID | None, Form(description="Else the character the file names")
+    ] = None,
 ) -> ChatOut:
     data = await read_upload(file, MAX_IMPORT_BYTES)
     chat = await transfer.import_jsonl(db, user, character_id, data, engine.runner.worker_id)

@@ -61,7 +61,7 @@ class MessageCreate(BaseModel):
 
 
 class MessageEdit(BaseModel):
-    content: MessageText | None = None
+    content: Annotated[MessageText, AfterValidator(_not_empty)] | None = None
     hidden: bool | None = None
     rating: int | None = Field(default=None, ge=1, le=4)
 

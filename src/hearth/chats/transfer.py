@@ -187,15 +187,20 @@ def _role(row: dict[str, Any]) -> tuple[str, bool]:
 
 
 async def import_jsonl(
-    db: AsyncSession, user: User, character_id: uuid.UUID, data: bytes, worker_id: str
+    db: AsyncSession, user: User, character_id: uuid.UUID | None, data: bytes, worker_id: str
 ) -> Chat:
-    """A chat of `character_id` from a SillyTavern file. `worker_id`, this process's, marks a
-    long chat until its last message is in: recovery deletes it if this worker dies first."""
-    character = await characters.get_for_chat(db, character_id, user)
+    """A chat of `character_id` (else of the character the file names) from a SillyTavern
+    file. `worker_id`, this process's, marks a long chat until its last message is in:
+    recovery deletes it if this worker dies first."""
+    # A character the user may not chat with is refused before the file is parsed.
+    character = await characters.get_for_chat(db, character_id, user) if character_id else None
     chat_id, now = uuid7(), utcnow()
     # Up to 20 MB of JSON, parsed and checked in a thread: on the event loop, a 50,000-line
     # file stopped every stream of the process for 170 ms.
     header, messages = await asyncio.to_thread(_parse_chat, data, chat_id, now)
+    if character is None:
+        named = await characters.id_by_name(db, user, header.get("character_name"))
+        character = await characters.get_for_chat(db, named, user)
     meta = header.get("chat_metadata") if isinstance(header.get("chat_metadata"), dict) else {}
     meta = meta or {}
     hearth_meta = meta.get("hearth") if isinstance(meta.get("hearth"), dict) else {}

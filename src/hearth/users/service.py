@@ -61,7 +61,9 @@ async def update_profile(db: AsyncSession, user: User, data: ProfileUpdate) -> U
             user.show_nsfw = False
     if changes.get("show_nsfw") and not is_adult(user.birthdate):
         raise AgeRestricted(details=[{"field": "show_nsfw", "message": "18+ only"}])
-    for field in ("display_name", "locale", "show_nsfw"):
+    if "display_name" in changes:
+        user.display_name = changes["display_name"]  # null clears it: the username shows
+    for field in ("locale", "show_nsfw"):
         if field in changes and changes[field] is not None:
             setattr(user, field, changes[field])
     user.updated_at = utcnow()

@@ -52,7 +52,10 @@ def _text(data: dict[str, Any], key: str, *aliases: str) -> str:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return str(value)
         if not isinstance(value, str):
-            raise InvalidCard(f"The card field '{name}' must be text.", details={"field": name})
+            raise InvalidCard(
+                f"The card field '{name}' must be text.",
+                details=[{"field": name, "message": "must be text"}],
+            )
         return value
     return ""
 
@@ -63,7 +66,8 @@ def _texts(data: dict[str, Any], key: str) -> list[str]:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InvalidCard(
-            f"The card field '{key}' must be a list of texts.", details={"field": key}
+            f"The card field '{key}' must be a list of texts.",
+            details=[{"field": key, "message": "must be a list of texts"}],
         )
     return list(value)
 
@@ -219,7 +223,9 @@ def _parse_data(
 ) -> ParsedCard:
     name = _text(data, "name", *_V1_ALIASES["name"][1:]).strip()
     if not name:
-        raise InvalidCard("The card has no character name.", details={"field": "name"})
+        raise InvalidCard(
+            "The card has no character name.", details=[{"field": "name", "message": "required"}]
+        )
     if extensions_raw is not None:
         if not isinstance(data.get("extensions"), dict):
             extensions_raw = None  # null or junk: nothing worth keeping
