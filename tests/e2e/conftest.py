@@ -83,6 +83,7 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    data_dir: Path
 
     @property
     def api(self) -> str:
@@ -137,7 +138,7 @@ def server(fake_llm: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> It
             pytest.fail(f"server did not start:\n{log.read_text()[-4000:]}")
         time.sleep(0.2)
     try:
-        yield Server(url, process, log)
+        yield Server(url, process, log, workdir / "data")
     finally:
         process.terminate()
         try:

@@ -36,10 +36,11 @@ async def test_a_range_error_names_its_bound_in_the_ui_language(
     browser: Any, server: Server
 ) -> None:
     tokens = await account(server, "noter")
+    async with httpx.AsyncClient(base_url=server.api, timeout=10) as http:
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        assert (await http.patch("/me", json={"locale": "es"}, headers=headers)).is_success
     context, page = await open_signed_in(browser, tokens)
     await page.goto(f"{server.url}/#/")
-    await page.evaluate("localStorage.setItem('hearth.lang', 'es')")
-    await page.reload()
     await page.wait_for_function("document.documentElement.lang === 'es'")
     message = await page.evaluate(
         """async () => {

@@ -1,5 +1,5 @@
 // The one API client: bearer auth, silent refresh with rotation, localised errors, SSE over fetch.
-import { has, language, t } from './i18n.js';
+import { formatClock, formatRelative, has, language, t } from './i18n.js';
 import { loadTokens, saveTokens, setState } from './store.js';
 
 const BASE = '/api/v1';
@@ -37,6 +37,11 @@ function fieldMessage(code, item) {
 /** A message for people: the UI's translation of the code, else the server's (localised) text. */
 export function errorMessage(error) {
   if (error instanceof ApiError) {
+    // A spent quota says when it renews: "wait until when?" is the one question people have.
+    const resetAt = error.code === 'quota_exceeded' && error.details?.reset_at;
+    if (resetAt && !Number.isNaN(Date.parse(resetAt))) {
+      return t('errors.quota_exceeded_until', { when: formatRelative(resetAt), time: formatClock(resetAt) });
+    }
     if (has(`errors.${error.code}`)) return t(`errors.${error.code}`);
     return error.message || t('errors.unknown');
   }

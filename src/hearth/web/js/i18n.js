@@ -100,3 +100,26 @@ export function formatRelative(value) {
   if (abs < 7 * 86400) return rtf.format(Math.round(seconds / 86400), 'day');
   return formatDate(date, { day: 'numeric', month: 'short' });
 }
+
+/**
+ * A short stamp for lists, as messengers show it: the clock time today, the weekday within the
+ * week, else the date. "5 мин. назад" or "hace 2 días" leave a narrow list no room for titles.
+ */
+export function formatStamp(value) {
+  if (!value) return '';
+  const date = new Date(value);
+  const now = new Date();
+  if (date.toDateString() === now.toDateString()) return formatDate(date, { timeStyle: 'short' });
+  const days = (now - date) / 86400000;
+  if (days > 0 && days < 6) return formatDate(date, { weekday: 'short' });
+  if (date.getFullYear() === now.getFullYear()) return formatDate(date, { day: 'numeric', month: 'short' });
+  return formatDate(date, { dateStyle: 'short' });
+}
+
+/** When a future moment comes by the clock: the time if it is today, else the day and time. */
+export function formatClock(value) {
+  if (!value) return '';
+  const date = new Date(value);
+  if (date.toDateString() === new Date().toDateString()) return formatDate(date, { timeStyle: 'short' });
+  return formatDate(date, { weekday: 'short', hour: 'numeric', minute: '2-digit' });
+}

@@ -1,7 +1,8 @@
-// The list of chats: search, pinned first, rename, pin, delete with an undo toast.
+// The list of chats: search, pinned first, rename, pin, archive, delete with an undo toast.
+// Archived chats leave the list; the Archived filter shows them (and only them).
 import { del, errorMessage, get, patch, post } from '../api.js';
 import { debounce, h, onDismiss } from '../dom.js';
-import { formatRelative, t } from '../i18n.js';
+import { formatDate, formatStamp, t } from '../i18n.js';
 import { avatar } from './avatar.js';
 import { promptDialog } from './dialog.js';
 import { emptyIcon, icon } from './icons.js';
@@ -15,25 +16,46 @@ function byPinnedThenRecent(a, b) {
 }
 
 /**
- * chatSidebar({activeId, onNavigate}) → element with .refresh(), .upsert(chat), .setActive(id)
+ * chatSidebar({activeId, onNavigate}) → element with .refresh(), .upsert(chat), .setActive(id),
+ * .refreshUsage()
  */
 export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted = () => {}, onRestored = () => {} } = {}) {
   let chats = [];
   let cursor = null;
   let query = '';
+  let archived = false; // which list is shown: the active chats or the archived ones
   let loading = false;
   let controller = null;
 
   const list = h('ul', { class: 'chat-items', 'aria-label': t('chat.list_label') });
   const more = h('button', { class: 'btn btn-ghost btn-sm btn-block', type: 'button', text: t('common.load_more'), hidden: true, onclick: () => load(false) });
   const search = h('input', { class: 'input chat-search', type: 'search', placeholder: t('chat.search_placeholder'), 'aria-label': t('chat.search_label') });
+  const filterButton = (value, label) =>
+    h('button', {
+      class: 'chat-filter-btn',
+      type: 'button',
+      'aria-pressed': String(archived === value),
+      dataset: { archived: String(value) },
+      text: label,
+      onclick: () => {
+        if (archived === value) return;
+        archived = value;
+        for (const b of filter.children) b.setAttribute('aria-pressed', String(b.dataset.archived === String(archived)));
+        chats = []; // the other list's rows must not linger while this one loads
+        load(true);
+      },
+    });
+  const filter = h('div', { class: 'chat-filter', role: 'group', 'aria-label': t('chat.filter_label') });
+  filter.append(filterButton(false, t('chat.filter_active')), filterButton(true, t('chat.filter_archived')));
+  const meter = usageMeter({ compact: true });
   const root = h(
     'aside',
     { class: 'chat-sidebar', id: 'chat-sidebar', 'aria-label': t('chat.sidebar_label') },
     h('div', { class: 'sidebar-head' }, h('h2', { class: 'sidebar-title', text: t('nav.chats') }), h('a', { class: 'btn btn-sm', href: '#/' }, icon('plus'), t('chat.new_chat'))),
     h('div', { class: 'sidebar-search' }, icon('search', 'icon search-icon'), search),
+    filter,
     h('div', { class: 'sidebar-scroll' }, list, more),
-    h('div', { class: 'sidebar-foot' }, usageMeter({ compact: true }), h('a', { class: 'btn btn-ghost btn-sm btn-block trash-link', href: '#/trash' }, icon('trash'), t('chat.trash'))),
+    h('div', { class: 'sidebar-foot' }, meter, h('a', { class: 'btn btn-ghost btn-sm btn-block trash-link', href: '#/trash' }, icon('trash'), t('chat.trash'))),
   );
 
   function item(chat) {
@@ -73,6 +95,7 @@ export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted 
         const title = await promptDialog({ title: t('chat.rename'), label: t('chat.title_label'), value: chat.title || name });
         if (title !== undefined) update(chat, { title });
       }),
+      action(chat.archived ? t('chat.unarchive') : t('chat.archive'), 'archive', () => setArchived(chat, !chat.archived)),
       action(t('common.delete'), 'trash', () => remove(chat), true),
     );
     const wrap = h('div', { class: 'menu-wrap' }, menuBtn, menu);
@@ -88,7 +111,7 @@ export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted 
         h(
           'div',
           { class: 'chat-item-text' },
-          h('div', { class: 'chat-item-top' }, chat.pinned && h('span', { class: 'pin-mark', title: t('chat.pinned') }, icon('pin')), h('span', { class: 'chat-item-title ellipsis', text: chat.title || name }), h('span', { class: 'chat-item-time', text: formatRelative(chat.last_message_at) })),
+          h('div', { class: 'chat-item-top' }, chat.pinned && h('span', { class: 'pin-mark', title: t('chat.pinned') }, icon('pin')), h('span', { class: 'chat-item-title ellipsis', text: chat.title || name }), h('time', { class: 'chat-item-time', datetime: chat.last_message_at, title: formatDate(chat.last_message_at, { dateStyle: 'medium', timeStyle: 'short' }), text: formatStamp(chat.last_message_at) })),
           found
             ? h('div', { class: 'chat-item-preview ellipsis', title: found }, ...highlighted(found, query))
             : h('div', { class: 'chat-item-preview ellipsis', text: plainPreview(chat.last_message?.content || '', 80) || '\u00a0' }),
@@ -115,7 +138,7 @@ export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted 
     chats.sort(byPinnedThenRecent);
     list.replaceChildren(...chats.map(item));
     if (!chats.length && !loading) {
-      list.append(h('li', { class: 'empty small' }, emptyIcon('chat'), h('p', { text: query ? t('chat.no_matches') : t('chat.no_chats') }), !query && h('a', { class: 'btn btn-primary btn-sm', href: '#/', text: t('chat.browse') })));
+      list.append(h('li', { class: 'empty small' }, emptyIcon('chat'), h('p', { text: query ? t('chat.no_matches') : archived ? t('chat.no_archived') : t('chat.no_chats') }), !query && !archived && h('a', { class: 'btn btn-primary btn-sm', href: '#/', text: t('chat.browse') })));
     }
     more.hidden = !cursor;
   }
@@ -129,7 +152,7 @@ export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted 
       if (!chats.length) list.replaceChildren(h('li', { class: 'loading' }, h('span', { class: 'spinner' })));
     }
     try {
-      const page = await get('/chats', { q: query || undefined, cursor: reset ? undefined : cursor, limit: 30 }, { signal: controller.signal });
+      const page = await get('/chats', { q: query || undefined, archived, cursor: reset ? undefined : cursor, limit: 30 }, { signal: controller.signal });
       chats = reset ? page.items : [...chats, ...page.items];
       cursor = page.next_cursor;
       loading = false;
@@ -147,9 +170,33 @@ export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted 
       Object.assign(chat, updated, { character: chat.character, last_message: chat.last_message });
       render();
       root.dispatchEvent(new CustomEvent('chat-updated', { detail: chat }));
+      return true;
     } catch (error) {
       toast(errorMessage(error), { type: 'error' });
+      return false;
     }
+  }
+
+  /** Archive or bring back: the chat leaves the list on show, with an undo. */
+  async function setArchived(chat, value) {
+    if (!(await update(chat, { archived: value }))) return;
+    if (chat.archived !== archived) {
+      chats = chats.filter((c) => c !== chat);
+      render();
+    }
+    toast(value ? t('chat.archived_done') : t('chat.unarchived_done'), {
+      type: 'success',
+      timeout: 6000,
+      action: {
+        label: t('common.undo'),
+        run: async () => {
+          if ((await update(chat, { archived: !value })) && chat.archived === archived && !chats.includes(chat)) {
+            chats.push(chat);
+            render();
+          }
+        },
+      },
+    });
   }
 
   async function remove(chat) {
@@ -204,6 +251,7 @@ export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted 
     Object.assign(existing, Object.fromEntries(Object.entries(chat).filter(([, v]) => v !== undefined)));
     render();
   };
+  root.refreshUsage = () => meter.refresh?.();
   root.cleanup = () => controller && controller.abort();
   load(true);
   return root;

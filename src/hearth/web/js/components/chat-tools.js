@@ -111,16 +111,17 @@ export function importChatDialog(characterId) {
 }
 
 /** The model drafts the user's next message; resolves to the text (nothing is sent). */
-export async function impersonate(chatId) {
-  const draft = await post(`/chats/${chatId}/impersonate`);
+export async function impersonate(chatId, { signal } = {}) {
+  const draft = await post(`/chats/${chatId}/impersonate`, undefined, { signal });
   return draft.content || '';
 }
 
 /**
  * The chat header's tools menu. opts: {chat() → the current chat, noteSaved(note), character,
- * composer (the message box), busy() → true while a reply is being written}.
+ * composer (the message box), busy() → true while a reply is being written, drafted() → called
+ * when a drafted reply ends, whatever its outcome}.
  */
-export function chatToolsMenu({ chat, noteSaved, character, composer, busy }) {
+export function chatToolsMenu({ chat, noteSaved, character, composer, busy, drafted = () => {} }) {
   const editNote = async () => {
     const note = await authorNoteDialog(chat());
     if (note) noteSaved(note);
@@ -128,17 +129,20 @@ export function chatToolsMenu({ chat, noteSaved, character, composer, busy }) {
   const draftReply = async () => {
     if (busy()) return;
     const placeholder = composer.input.placeholder;
-    composer.setBusy(true);
+    // The composer shows Stop while busy: here it must cancel the draft, not a reply.
+    const controller = new AbortController();
+    composer.setBusy(true, { onStop: () => controller.abort() });
     composer.input.placeholder = t('chat.impersonating');
     try {
-      composer.input.value = await impersonate(chat().id);
+      composer.input.value = await impersonate(chat().id, { signal: controller.signal });
       composer.input.dispatchEvent(new Event('input'));
       composer.focus();
     } catch (error) {
-      toast(errorMessage(error), { type: 'error' });
+      if (error.name !== 'AbortError') toast(errorMessage(error), { type: 'error' });
     } finally {
       composer.input.placeholder = placeholder;
       composer.setBusy(false);
+      drafted();
     }
   };
   const importChat = async () => {

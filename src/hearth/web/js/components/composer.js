@@ -1,6 +1,7 @@
 // The message box: grows with its text, Enter sends, Shift+Enter breaks the line,
 // and the send button turns into Stop while a reply is being written. `onDraft` hears every
 // change of the unsent text (and '' once it is sent), `draft` is the text to start with.
+// setBusy(true, {onStop}) lets other work than a reply (a drafted reply) own the Stop button.
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { icon } from './icons.js';
@@ -17,10 +18,11 @@ export function composer({ onSend, onStop, onDraft = () => {}, draft = '', maxLe
     enterkeyhint: 'send',
   });
   const sendBtn = h('button', { class: 'composer-send', type: 'submit', 'aria-label': t('chat.send'), title: t('chat.send') }, icon('send'));
-  const stopBtn = h('button', { class: 'composer-stop', type: 'button', 'aria-label': t('chat.stop'), title: t('chat.stop'), hidden: true, onclick: () => onStop() }, icon('stop'));
+  const stopBtn = h('button', { class: 'composer-stop', type: 'button', 'aria-label': t('chat.stop'), title: t('chat.stop'), hidden: true, onclick: () => (stopOverride || onStop)() }, icon('stop'));
   const form = h('form', { class: 'composer' }, h('div', { class: 'composer-box' }, input, sendBtn, stopBtn), h('div', { class: 'composer-hint', text: t('chat.enter_hint') }));
   input.value = draft;
   let busy = false;
+  let stopOverride = null;
 
   const grow = () => {
     input.style.height = 'auto';
@@ -52,8 +54,9 @@ export function composer({ onSend, onStop, onDraft = () => {}, draft = '', maxLe
   });
 
   form.input = input;
-  form.setBusy = (on) => {
+  form.setBusy = (on, { onStop: stopThis = null } = {}) => {
     busy = on;
+    stopOverride = on ? stopThis : null;
     sendBtn.hidden = on;
     stopBtn.hidden = !on;
     grow();

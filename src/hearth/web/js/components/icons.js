@@ -13,6 +13,7 @@ const PATHS = {
   copy: 'M8 8h11v12H8zM5 16V4h11',
   more: 'M5 12h.01M12 12h.01M19 12h.01',
   pin: 'M9 4h6l-1 6 4 3v2h-5v5l-1 1-1-1v-5H6v-2l4-3z',
+  archive: 'M4 5h16v4H4zM5 9v10h14V9M10 13h4',
   menu: 'M4 7h16M4 12h16M4 17h16',
   close: 'M6 6l12 12M18 6L6 18',
   left: 'M15 5l-7 7 7 7',

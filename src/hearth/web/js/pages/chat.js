@@ -103,7 +103,7 @@ export default async function mount(root, { params }) {
     placeholder: t('chat.placeholder_to', { name: character.name }),
   });
 
-  const modelSelect = h('select', { class: 'select select-sm model-select', 'aria-label': t('chat.model') });
+  const modelSelect = h('select', { class: 'select select-sm model-select', 'aria-label': t('chat.model'), title: t('chat.model') });
   const demoBadge = h('span', { class: 'badge badge-warning demo-badge', hidden: true, title: t('chat.demo_hint'), text: t('chat.demo_badge') });
   const personaSelect = h(
     'select',
@@ -143,13 +143,17 @@ export default async function mount(root, { params }) {
     character,
     composer: box,
     busy: () => Boolean(active),
+    drafted: () => sidebar.refreshUsage(),
   });
   const header = h(
     'header',
     { class: 'chat-head' },
     h('button', { class: 'icon-btn drawer-toggle', type: 'button', 'aria-label': t('chat.open_list'), 'aria-controls': 'chat-sidebar', onclick: () => layout.classList.toggle('drawer-open') }, icon('chat')),
     h('a', { class: 'chat-head-char', href: `#/characters/${character.id}` }, avatar(character.name, character.avatar_url, { size: 36 }), h('div', { class: 'grow' }, h('div', { class: 'chat-head-name ellipsis', text: chat.title || character.name }), h('div', { class: 'chat-head-sub ellipsis', text: character.tagline || '' }))),
-    h('div', { class: 'chat-head-controls' }, demoBadge, modelSelect, personaSelect, exportMenu, toolsMenu),
+    // The badge sits outside the controls: on a phone they get a row of their own, and every
+    // pixel of it goes to the two selects.
+    demoBadge,
+    h('div', { class: 'chat-head-controls' }, modelSelect, personaSelect, exportMenu, toolsMenu),
   );
   main.replaceChildren(header, h('div', { class: 'msg-viewport' }, scroller, jump), box);
   box.input.disabled = true; // until the history is in: a message sent earlier would be drawn over
@@ -162,8 +166,16 @@ export default async function mount(root, { params }) {
     demoBadge.hidden = !(current?.is_demo || String(modelSelect.value).startsWith('demo/') || (!modelSelect.value && onlyDemo));
   }
 
+  // "Модель по умолчанию" does not fit half a phone's width; there the select's label says "model".
+  const narrow = matchMedia('(max-width: 860px)');
+  const defaultLabel = () => (narrow.matches ? t('chat.model_default_short') : t('chat.model_default'));
+  const relabel = () => {
+    if (modelSelect.options[0]) modelSelect.options[0].text = defaultLabel();
+  };
+  narrow.addEventListener('change', relabel);
+  cleanups.push(() => narrow.removeEventListener('change', relabel));
   models().then((all) => {
-    const options = [h('option', { value: '', text: t('chat.model_default') })];
+    const options = [h('option', { value: '', text: defaultLabel() })];
     for (const m of all) {
       const label = m.is_demo ? t('chat.demo_label') : m.label || m.id;
       options.push(h('option', { value: m.id, text: label, disabled: m.available === false, selected: m.id === chat.model }));
@@ -278,6 +290,8 @@ export default async function mount(root, { params }) {
     stream.done.finally(() => {
       if (active === stream) active = null;
       setBusy(false);
+      // Units were spent (or a send was refused for want of them): the meter shows it now.
+      sidebar.refreshUsage();
       // A refused send (409, 429) stored nothing: the list keeps its last message and time.
       const last = messages[messages.length - 1];
       if (last && !String(last.id).startsWith('tmp-')) {
@@ -406,6 +420,7 @@ export default async function mount(root, { params }) {
     if (event.detail.id === chat.id) {
       chat = { ...chat, ...event.detail };
       header.querySelector('.chat-head-name').textContent = chat.title || character.name;
+      document.title = `${chat.title || character.name} · Hearth`;
     }
   });
   const onKey = (event) => {

@@ -63,7 +63,7 @@ function profileCard(user) {
     button.busy(true);
     const body = { display_name: fields.display_name.input.value.trim() || null, locale: fields.locale.input.value, show_nsfw: nsfwInput.checked };
     if (fields.birthdate.input.value && fields.birthdate.input.value !== user.birthdate) body.birthdate = fields.birthdate.input.value;
-    if (!body.display_name) delete body.display_name;
+    // An empty field clears the display name: null (an empty string is refused with a 422).
     try {
       const updated = await patch('/me', body);
       setState({ user: updated });

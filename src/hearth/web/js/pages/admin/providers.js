@@ -10,13 +10,22 @@ import { toast } from '../../components/toast.js';
 import { statusBadge, table } from './common.js';
 
 const KINDS = ['openai', 'openrouter', 'anthropic', 'gemini', 'yandex', 'local'];
+// Vendors' names are names in every language; only "local" and the server's states are words.
+const BRANDS = { openai: 'OpenAI', openrouter: 'OpenRouter', anthropic: 'Anthropic', gemini: 'Gemini', yandex: 'Yandex' };
+const kindLabel = (kind) => (kind === 'local' ? t('admin.kind_local') : BRANDS[kind] || kind);
+const sourceLabel = (source) => ({ env: t('admin.source_env'), database: t('admin.source_database') })[source] || source;
+const CIRCUIT_BADGE = { closed: 'badge-success', open: 'badge-danger', half_open: 'badge-warning' };
+function circuitBadge(state) {
+  const label = { closed: t('admin.circuit_closed'), open: t('admin.circuit_open'), half_open: t('admin.circuit_half_open') }[state] || state;
+  return h('span', { class: `badge circuit-state ${CIRCUIT_BADGE[state] || ''}`, dataset: { state }, text: label });
+}
 const fail = (error) => toast(errorMessage(error), { type: 'error' });
 
 /** Add (provider = null) or edit a stored provider; resolves true when saved. */
 function providerDialog(provider) {
   return openDialog((dialog, close) => {
     const fields = {
-      kind: field({ name: 'kind', label: t('admin.kind'), options: KINDS.map((k) => [k, k]), value: provider?.kind || 'openai' }),
+      kind: field({ name: 'kind', label: t('admin.kind'), options: KINDS.map((k) => [k, kindLabel(k)]), value: provider?.kind || 'openai' }),
       name: field({ name: 'name', label: t('admin.provider_name'), max: 32, value: provider?.name || '', required: true, hint: t('admin.provider_name_hint') }),
       base_url: field({ name: 'base_url', label: t('admin.base_url'), type: 'url', max: 500, counter: false, value: provider?.base_url || '', placeholder: 'https://…', span: true }),
       api_key: field({
@@ -182,11 +191,11 @@ export default async function providersSection(box) {
       'tr',
       { 'data-name': p.name },
       h('td', {}, h('b', { text: p.name }), p.base_url && h('div', { class: 'muted', text: p.base_url })),
-      h('td', { text: p.kind }),
-      h('td', { text: p.source }),
+      h('td', { text: kindLabel(p.kind) }),
+      h('td', { text: sourceLabel(p.source) }),
       h('td', {}, h('span', { class: `badge key-state ${p.has_key ? 'badge-success' : ''}`, text: p.has_key ? t('admin.key_set') : t('admin.key_missing') })),
       h('td', {}, statusBadge(p.enabled, t('admin.enabled'), t('admin.disabled'))),
-      h('td', { text: p.circuit }),
+      h('td', {}, circuitBadge(p.circuit)),
       h('td', {}, actions),
     );
   };

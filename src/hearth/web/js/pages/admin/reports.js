@@ -2,6 +2,7 @@
 import { errorMessage, get, post } from '../../api.js';
 import { h } from '../../dom.js';
 import { formatDate, t } from '../../i18n.js';
+import { confirmDialog } from '../../components/dialog.js';
 import { emptyIcon } from '../../components/icons.js';
 import { toast } from '../../components/toast.js';
 
@@ -32,7 +33,10 @@ export default async function reportsSection(box) {
         { class: 'form-actions' },
         report.character_id && h('a', { class: 'btn btn-sm btn-ghost', href: `#/characters/${report.character_id}`, text: t('admin.open_character') }),
         h('button', { class: 'btn btn-sm', type: 'button', text: t('admin.dismiss'), onclick: () => act('dismiss') }),
-        report.character_id && h('button', { class: 'btn btn-sm btn-danger', type: 'button', text: t('admin.resolve_block'), onclick: () => act('resolve', { block_character: true }) }),
+        report.character_id && h('button', { class: 'btn btn-sm btn-danger', type: 'button', text: t('admin.resolve_block'), onclick: async () => {
+          // The same block as on the Characters tab, with the same question first.
+          if (await confirmDialog({ title: t('admin.resolve_block'), text: t('admin.block_character_text'), confirm: t('admin.block'), danger: true })) act('resolve', { block_character: true });
+        } }),
         h('button', { class: 'btn btn-sm btn-primary', type: 'button', text: t('admin.resolve'), onclick: () => act('resolve') }),
       ),
     );

@@ -4,7 +4,7 @@ import { errorMessage, get, post, put } from '../../api.js';
 import { debounce, h } from '../../dom.js';
 import { formatDate, formatNumber, t } from '../../i18n.js';
 import { getState } from '../../store.js';
-import { openDialog } from '../../components/dialog.js';
+import { confirmDialog, openDialog } from '../../components/dialog.js';
 import { field, formBanner, showFormError, submitButton } from '../../components/form.js';
 import { richText } from '../../components/rich-text.js';
 import { toast } from '../../components/toast.js';
@@ -156,9 +156,13 @@ export default async function usersSection(box) {
   const row = (u) => {
     const toggle = h('button', { class: `btn btn-sm ${u.is_blocked ? '' : 'btn-danger'}`, type: 'button', text: u.is_blocked ? t('admin.unblock') : t('admin.block') });
     toggle.addEventListener('click', async () => {
+      // Blocking ends all of the user's sessions at once: ask first. Unblocking is harmless.
+      if (!u.is_blocked && !(await confirmDialog({ title: t('admin.block_user_title', { name: u.username }), text: t('admin.block_user_text'), confirm: t('admin.block'), danger: true }))) return;
       try {
         const updated = await post(`/admin/users/${u.id}/${u.is_blocked ? 'unblock' : 'block'}`);
-        tr.replaceWith(row({ ...u, ...updated, is_blocked: updated?.is_blocked ?? !u.is_blocked }));
+        // A search may have redrawn the table while the question was open: update the row shown.
+        const shown = tr.isConnected ? tr : tbody.querySelector(`tr[data-id="${u.id}"]`);
+        shown?.replaceWith(row({ ...u, ...updated, is_blocked: updated?.is_blocked ?? !u.is_blocked }));
       } catch (error) {
         fail(error);
       }
