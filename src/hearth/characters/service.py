@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.characters import fulltext
@@ -83,8 +83,8 @@ async def id_by_name(db: AsyncSession, user: User, name: object) -> uuid.UUID:
     """The character a chat file names, for an import that does not say which: the user's
     own of that name, else the one listed character of that name."""
     if isinstance(name, str) and name.strip():
-        mine = Character.creator_id == user.id
-        for scope in (mine, and_(fulltext.listed(), ~mine)):
+        # None of the user's own has that name when the catalog is looked in.
+        for scope in (Character.creator_id == user.id, fulltext.listed()):
             found = list(
                 await db.scalars(
                     select(Character.id)
