@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
@@ -24,6 +25,7 @@ from tests.chats.helpers import (
     new_chat,
     open_send,
     parse_sse,
+    send_sse,
     wait_status,
 )
 from tests.factories import create_account
@@ -73,14 +75,15 @@ async def test_disconnect_then_reattach_gets_the_full_text_exactly_once(
         rest = await read_events(response)
 
     ids = [e.id for e in seen + rest]
-    assert ids == list(range(1, len(ids) + 1))  # no gap, no duplicate
+    assert ids == list(range(ids[0], ids[0] + len(ids)))  # no gap, no duplicate
     assert deltas_text(seen + rest) == "".join(TOKENS)
     assert rest[-1].event == "done"
     assert rest[-1].data["content"] == "".join(TOKENS)
 
 
-async def test_reattach_without_last_event_id_replays_everything(
-    live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
+@pytest.mark.parametrize("last_event_id", [None, "not-an-id", "-3", str(2**64)])
+async def test_reattach_without_a_last_event_id_of_ours_replays_everything(
+    live_client: httpx.AsyncClient, fake_llm: FakeOpenAI, last_event_id: str | None
 ) -> None:
     me = await create_account(live_client)
     chat = await new_chat(live_client, me)
@@ -89,13 +92,36 @@ async def test_reattach_without_last_event_id_replays_everything(
         seen = await read_events(response, count=3)
     message_id = seen[1].data["message_id"]
 
+    headers = {**me.headers, **({"Last-Event-ID": last_event_id} if last_event_id else {})}
     async with live_client.stream(
-        "GET", f"/chats/{chat['id']}/messages/{message_id}/stream", headers=me.headers
+        "GET", f"/chats/{chat['id']}/messages/{message_id}/stream", headers=headers
     ) as response:
         everything = await read_events(response)
 
     assert [e.event for e in everything][:2] == ["user_message", "start"]
     assert deltas_text(everything) == "".join(TOKENS)
+
+
+async def test_last_event_id_of_an_earlier_generation_replays_the_new_one_whole(
+    live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    fake_llm.script(Reply(tokens=["First", " take"]), Reply(tokens=["Second", " take"]))
+    first = await send_sse(live_client, me, chat["id"])
+    message_id = first[1].data["message_id"]
+    base = f"/chats/{chat['id']}/messages/{message_id}"
+    regenerated = await live_client.post(f"{base}/regenerate", headers=me.headers)
+    assert regenerated.status_code == 200
+
+    response = await live_client.get(
+        f"{base}/stream", headers={**me.headers, "Last-Event-ID": str(first[-1].id)}
+    )
+
+    replay = parse_sse(response.text)
+    assert [e.event for e in replay] == ["start", "delta", "delta", "done"]
+    assert deltas_text(replay) == "Second take"
+    assert replay[0].id > first[-1].id
 
 
 async def test_stop_keeps_what_was_written_as_stopped(

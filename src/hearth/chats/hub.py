@@ -2,7 +2,11 @@
 
 A generation publishes `user_message`, `start`, `delta`…, then one terminal `done` or
 `error`. Each event gets the next integer id of its generation, so a client that lost its
-connection re-attaches with `Last-Event-ID` and receives exactly the events it missed.
+connection re-attaches with `Last-Event-ID` and receives exactly the events it missed. A
+generation's first id is the wall clock in microseconds (`clock_ids`): a later generation of
+the same message (a new swipe, a continue), in whichever worker, numbers its events above
+every id of an earlier one, so a `Last-Event-ID` kept from that earlier one replays the new
+generation from its start instead of from somewhere in its middle.
 
 `MemoryHub` keeps a bounded buffer per generation in this process. `RedisHub` also writes
 every event to a Redis Stream (XADD with MAXLEN and an expiry), so a client re-attaching
@@ -17,8 +21,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Protocol
@@ -28,6 +33,15 @@ log = logging.getLogger(__name__)
 TERMINAL_EVENTS = frozenset({"done", "error"})
 DEFAULT_MAX_EVENTS = 20_000
 DEFAULT_RETENTION_SECONDS = 300.0
+# Ids stay below this in every store (Redis stream ids are unsigned 64-bit, JSON readers in
+# browsers exact to 2**53); a Last-Event-ID at or above it was not one of ours.
+MAX_EVENT_ID = 2**53
+
+
+def clock_ids() -> int:
+    """The first id of a generation starting now. No generation publishes an event per
+    microsecond, so the next one, started after this one ended, begins above its last id."""
+    return time.time_ns() // 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +84,8 @@ class StreamHub(Protocol):
 @dataclass
 class _Stream:
     max_events: int
+    next_id: int
     events: deque[HubEvent] = field(init=False)
-    next_id: int = 1
     closed: bool = False
     # One future per waiting subscriber, resolved together by the next change.
     waiters: list[asyncio.Future[None]] = field(default_factory=list)
@@ -154,9 +168,11 @@ class MemoryHub:
         *,
         max_events: int = DEFAULT_MAX_EVENTS,
         retention: float = DEFAULT_RETENTION_SECONDS,
+        first_id: Callable[[], int] = clock_ids,
     ) -> None:
         self.max_events = max_events
         self.retention = retention
+        self.first_id = first_id
         self._streams: dict[str, _Stream] = {}
         self._evictions: dict[str, asyncio.TimerHandle] = {}
         self._listeners = 0  # subscribers that want heartbeats
@@ -166,7 +182,8 @@ class MemoryHub:
     async def open(self, key: str) -> None:
         self._cancel_eviction(key)
         old = self._streams.get(key)
-        self._streams[key] = _Stream(self.max_events)
+        first = max(self.first_id(), old.next_id if old is not None else 0)
+        self._streams[key] = _Stream(self.max_events, first)
         if old is not None and not old.closed:
             old.closed = True  # a superseded stream ends its subscribers
             old.wake()
@@ -177,7 +194,7 @@ class MemoryHub:
     async def publish(self, key: str, event: str, data: dict[str, Any]) -> int:
         stream = self._streams.get(key)
         if stream is None:
-            stream = self._streams[key] = _Stream(self.max_events)
+            stream = self._streams[key] = _Stream(self.max_events, self.first_id())
         item = stream.append(event, data)
         if item.terminal:
             self._schedule_eviction(key)
@@ -279,6 +296,7 @@ class RedisHub:
         max_events: int = DEFAULT_MAX_EVENTS,
         retention: float = DEFAULT_RETENTION_SECONDS,
         block_ms: int = 1_000,
+        first_id: Callable[[], int] = clock_ids,
     ) -> None:
         """`block_ms`: how long one read waits for events; under the client's socket timeout."""
         self.redis = redis
@@ -286,7 +304,7 @@ class RedisHub:
         self.max_events = max_events
         self.retention = retention
         self.block_ms = block_ms
-        self.local = MemoryHub(max_events=max_events, retention=retention)
+        self.local = MemoryHub(max_events=max_events, retention=retention, first_id=first_id)
         # Writes not sent yet, in order: (stream, None) deletes it, (stream, event) appends.
         self._pending: list[tuple[str, HubEvent | None]] = []
         self._written: asyncio.Future[None] | None = None  # when the pending ones are out

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.responses import StreamingResponse
 
-from hearth.chats.hub import HubEvent
+from hearth.chats.hub import MAX_EVENT_ID, HubEvent
 
 HEARTBEAT_SECONDS = 15.0
 HEARTBEAT = b": keep-alive\n\n"
@@ -31,10 +31,12 @@ def frame(event: str, event_id: int | None, data: dict[str, Any]) -> bytes:
 
 
 def parse_last_event_id(value: str | None) -> int:
+    """The id a client last saw; 0 (replay everything) for one that is not an id of ours."""
     try:
-        return max(0, int(value or 0))
+        last = int(value or 0)
     except ValueError:
         return 0
+    return last if 0 < last < MAX_EVENT_ID else 0
 
 
 async def encode(batches: AsyncIterator[list[HubEvent]]) -> AsyncIterator[bytes]:

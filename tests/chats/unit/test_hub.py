@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,6 +13,11 @@ import pytest
 from hearth.chats.hub import HubEvent, MemoryHub, RedisHub
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def from_one() -> int:
+    """Ids from 1, as these tests count them (a running server starts from the clock)."""
+    return 1
 
 
 async def collect(events: AsyncIterator[HubEvent]) -> list[HubEvent]:
@@ -27,7 +33,7 @@ async def publish_run(hub: Any, key: str, words: list[str]) -> None:
 
 
 async def test_memory_hub_replays_only_events_after_the_given_id() -> None:
-    hub = MemoryHub()
+    hub = MemoryHub(first_id=from_one)
     await publish_run(hub, "m1", ["a", "b", "c"])
 
     replay = await collect(hub.subscribe("m1", after=2))
@@ -36,7 +42,7 @@ async def test_memory_hub_replays_only_events_after_the_given_id() -> None:
 
 
 async def test_memory_hub_subscriber_follows_live_events_to_the_end() -> None:
-    hub = MemoryHub()
+    hub = MemoryHub(first_id=from_one)
     await hub.open("m1")
     reader = asyncio.create_task(collect(hub.subscribe("m1")))
     await asyncio.sleep(0)
@@ -51,7 +57,7 @@ async def test_memory_hub_subscriber_follows_live_events_to_the_end() -> None:
 
 
 async def test_memory_hub_forgets_finished_streams_after_retention() -> None:
-    hub = MemoryHub(retention=0.05)
+    hub = MemoryHub(retention=0.05, first_id=from_one)
     await publish_run(hub, "m1", ["a"])
     assert await hub.knows("m1")
     await asyncio.sleep(0.1)
@@ -60,7 +66,7 @@ async def test_memory_hub_forgets_finished_streams_after_retention() -> None:
 
 
 async def test_memory_hub_buffer_is_bounded() -> None:
-    hub = MemoryHub(max_events=10)
+    hub = MemoryHub(max_events=10, first_id=from_one)
     await publish_run(hub, "m1", [str(n) for n in range(100)])
     replay = await collect(hub.subscribe("m1"))
     assert len(replay) == 10
@@ -68,7 +74,7 @@ async def test_memory_hub_buffer_is_bounded() -> None:
 
 
 async def test_memory_hub_replay_after_an_id_of_a_long_bounded_stream() -> None:
-    hub = MemoryHub(max_events=10)
+    hub = MemoryHub(max_events=10, first_id=from_one)
     await publish_run(hub, "m1", [str(n) for n in range(100)])  # ids 1..102, 93..102 kept
 
     middle = await collect(hub.subscribe("m1", after=97))
@@ -79,7 +85,7 @@ async def test_memory_hub_replay_after_an_id_of_a_long_bounded_stream() -> None:
 
 
 async def test_memory_hub_finished_stream_replays_the_same_events_from_any_id() -> None:
-    hub = MemoryHub()
+    hub = MemoryHub(first_id=from_one)
     words = [f"w{n} " for n in range(30)]
     await hub.open("m1")
     await hub.publish("m1", "user_message", {"id": "u1", "content": "Hi"})
@@ -100,7 +106,7 @@ async def test_memory_hub_finished_stream_replays_the_same_events_from_any_id() 
 
 
 async def test_memory_hub_follower_waiting_at_the_end_gets_the_last_words_and_done() -> None:
-    hub = MemoryHub()
+    hub = MemoryHub(first_id=from_one)
     await hub.open("m1")
     await hub.publish("m1", "start", {"message_id": "m1"})
     await hub.publish("m1", "delta", {"text": "a"})
@@ -113,6 +119,27 @@ async def test_memory_hub_follower_waiting_at_the_end_gets_the_last_words_and_do
     replay = await follower
     assert [(e.id, e.event) for e in replay] == [(3, "delta"), (4, "delta"), (5, "done")]
     assert [e.data.get("text") for e in replay[:2]] == ["b", "c"]
+
+
+async def test_a_later_generation_numbers_its_events_above_every_id_of_the_earlier_one() -> None:
+    hub = MemoryHub(first_id=from_one)  # even where the clock gives nothing newer
+    await publish_run(hub, "m1", ["a", "b"])
+    await publish_run(hub, "m1", ["c"])  # a new swipe of the same message
+
+    replay = await collect(hub.subscribe("m1", after=4))  # the earlier `done`
+
+    assert [(e.id, e.event) for e in replay] == [(5, "start"), (6, "delta"), (7, "done")]
+
+
+async def test_generations_number_their_events_from_the_clock() -> None:
+    before = time.time_ns() // 1_000
+    hub = MemoryHub()
+    await publish_run(hub, "m1", ["a"])
+
+    events = await collect(hub.subscribe("m1"))
+
+    assert before <= events[0].id <= time.time_ns() // 1_000
+    assert [e.id - events[0].id for e in events] == [0, 1, 2]
 
 
 @pytest.fixture
@@ -136,8 +163,8 @@ def prefix() -> str:
 async def test_redis_hub_lets_another_worker_reattach_after_an_id(
     redis_client: Any, prefix: str
 ) -> None:
-    publisher = RedisHub(redis_client, prefix=prefix)
-    other_worker = RedisHub(redis_client, prefix=prefix)
+    publisher = RedisHub(redis_client, prefix=prefix, first_id=from_one)
+    other_worker = RedisHub(redis_client, prefix=prefix, first_id=from_one)
     await publish_run(publisher, "m1", ["a", "b", "c"])
 
     replay = await collect(other_worker.subscribe("m1", after=2))
@@ -155,8 +182,8 @@ async def test_redis_hub_lets_another_worker_reattach_after_an_id(
 async def test_redis_hub_follows_a_live_stream_from_another_worker(
     redis_client: Any, prefix: str
 ) -> None:
-    publisher = RedisHub(redis_client, prefix=prefix, block_ms=200)
-    other_worker = RedisHub(redis_client, prefix=prefix, block_ms=200)
+    publisher = RedisHub(redis_client, prefix=prefix, block_ms=200, first_id=from_one)
+    other_worker = RedisHub(redis_client, prefix=prefix, block_ms=200, first_id=from_one)
     await publisher.open("m2")
     await publisher.publish("m2", "start", {})
     for _ in range(200):  # as the re-attach endpoint asks first
@@ -185,8 +212,8 @@ async def test_redis_hub_follower_waits_past_its_clients_socket_timeout_in_short
     import redis.asyncio as redis
 
     impatient = redis.Redis.from_url(REDIS_URL, socket_timeout=0.3)
-    publisher = RedisHub(redis_client, prefix=prefix)
-    other_worker = RedisHub(impatient, prefix=prefix, block_ms=100)
+    publisher = RedisHub(redis_client, prefix=prefix, first_id=from_one)
+    other_worker = RedisHub(impatient, prefix=prefix, block_ms=100, first_id=from_one)
     await publisher.open("m5")
     await publisher.publish("m5", "start", {})
     for _ in range(200):  # a publish does not wait for its write to Redis
@@ -212,8 +239,8 @@ async def test_redis_hub_ends_the_stream_of_a_reply_whose_worker_died(
     redis_client: Any, prefix: str
 ) -> None:
     """Its followers in other workers get the end that recovery stored, once."""
-    dead = RedisHub(redis_client, prefix=prefix)
-    other_worker = RedisHub(redis_client, prefix=prefix, block_ms=50)
+    dead = RedisHub(redis_client, prefix=prefix, first_id=from_one)
+    other_worker = RedisHub(redis_client, prefix=prefix, block_ms=50, first_id=from_one)
     await dead.open("m6")
     await dead.publish("m6", "start", {})
     await dead.publish("m6", "delta", {"text": "Once"})
@@ -241,8 +268,8 @@ async def test_redis_hub_reattach_at_or_past_the_end_of_a_finished_stream_ends_a
 ) -> None:
     """At its `done` (id 5), or with an id from a longer, earlier generation of the message:
     nothing is left to send, and the follower must not wait until the stream expires."""
-    publisher = RedisHub(redis_client, prefix=prefix)
-    other_worker = RedisHub(redis_client, prefix=prefix)
+    publisher = RedisHub(redis_client, prefix=prefix, first_id=from_one)
+    other_worker = RedisHub(redis_client, prefix=prefix, first_id=from_one)
     await publish_run(publisher, "m4", ["a", "b", "c"])
 
     batches = await asyncio.wait_for(collect(other_worker.follow("m4", after, heartbeat=15)), 2)
@@ -251,8 +278,25 @@ async def test_redis_hub_reattach_at_or_past_the_end_of_a_finished_stream_ends_a
     await redis_client.delete(f"{prefix}m4")
 
 
+async def test_redis_hub_replays_a_newer_generation_whole_after_an_id_of_an_older_one(
+    redis_client: Any, prefix: str
+) -> None:
+    first_worker = RedisHub(redis_client, prefix=prefix)
+    second_worker = RedisHub(redis_client, prefix=prefix)  # knows nothing of the first run
+    reader = RedisHub(redis_client, prefix=prefix)
+    await publish_run(first_worker, "m7", ["old"])
+    last_seen = (await collect(reader.subscribe("m7")))[-1].id
+    await publish_run(second_worker, "m7", ["new", " reply"])
+
+    replay = await collect(reader.subscribe("m7", after=last_seen))
+
+    assert [e.event for e in replay] == ["start", "delta", "delta", "done"]
+    assert replay[-1].data == {"content": "new reply"}
+    await redis_client.delete(f"{prefix}m7")
+
+
 async def test_memory_hub_reattach_past_the_end_of_a_finished_stream_ends_at_once() -> None:
-    hub = MemoryHub()
+    hub = MemoryHub(first_id=from_one)
     await publish_run(hub, "m1", ["a", "b", "c"])
 
     assert await asyncio.wait_for(collect(hub.follow("m1", 40, heartbeat=15)), 2) == []
@@ -261,8 +305,8 @@ async def test_memory_hub_reattach_past_the_end_of_a_finished_stream_ends_at_onc
 async def test_redis_hub_sends_what_many_replies_published_at_once_in_a_few_pipelines(
     redis_client: Any, prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    publisher = RedisHub(redis_client, prefix=prefix)
-    other_worker = RedisHub(redis_client, prefix=prefix)
+    publisher = RedisHub(redis_client, prefix=prefix, first_id=from_one)
+    other_worker = RedisHub(redis_client, prefix=prefix, first_id=from_one)
     pipelines = []
     real_pipeline = redis_client.pipeline
     monkeypatch.setattr(
@@ -291,7 +335,7 @@ async def test_a_redis_outage_does_not_stop_a_reply_or_its_followers_in_this_wor
     import redis.asyncio as redis
 
     unreachable = redis.Redis.from_url("redis://127.0.0.1:1", socket_connect_timeout=0.5)
-    hub = RedisHub(unreachable, prefix="nowhere:")
+    hub = RedisHub(unreachable, prefix="nowhere:", first_id=from_one)
     await hub.open("m5")
     follower = asyncio.create_task(collect(hub.subscribe("m5")))
 
@@ -307,7 +351,7 @@ async def test_a_redis_outage_does_not_stop_a_reply_or_its_followers_in_this_wor
 
 
 async def test_redis_hub_stream_is_capped(redis_client: Any, prefix: str) -> None:
-    hub = RedisHub(redis_client, prefix=prefix, max_events=50)
+    hub = RedisHub(redis_client, prefix=prefix, max_events=50, first_id=from_one)
     await publish_run(hub, "m3", [str(n) for n in range(500)])
     length = await redis_client.xlen(f"{prefix}m3")
     assert length < 200  # MAXLEN ~ trims in whole nodes: approximately 50
@@ -315,7 +359,7 @@ async def test_redis_hub_stream_is_capped(redis_client: Any, prefix: str) -> Non
 
 
 async def test_follow_batches_ready_events_and_beats_when_silent() -> None:
-    hub = MemoryHub()
+    hub = MemoryHub(first_id=from_one)
     await hub.open("m1")
     for word in ["a", "b", "c"]:
         await hub.publish("m1", "delta", {"text": word})
