@@ -92,6 +92,27 @@ async def test_rating_filter_narrows_what_the_viewer_may_see(client: httpx.Async
     assert response.json()["items"] == []
 
 
+@pytest.mark.parametrize(
+    "rating", ["moderate,nsfw", ["moderate", "nsfw"], " moderate , nsfw ,"], ids=str
+)
+async def test_rating_filter_takes_several_ratings_repeated_or_comma_separated(
+    client: httpx.AsyncClient, rating: str | list[str]
+) -> None:
+    await _rated(client, "rating-any")
+    viewer = await adult(client)
+    response = await client.get(
+        "/characters", params={"tags": "rating-any", "rating": rating}, headers=viewer.headers
+    )
+    assert response.status_code == 200
+    assert {i["content_rating"] for i in response.json()["items"]} == {"moderate", "nsfw"}
+
+
+async def test_rating_filter_refuses_an_unknown_rating(client: httpx.AsyncClient) -> None:
+    response = await client.get("/characters", params={"rating": "sfw,spicy"})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "validation_error"
+
+
 async def test_minor_cannot_open_their_own_mature_character_in_chat_terms(
     client: httpx.AsyncClient,
 ) -> None:

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
+from pydantic import BeforeValidator
 
 from hearth.admin import content as admin_content
 from hearth.auth.deps import CurrentUser, OptionalUser
@@ -56,6 +57,10 @@ def _split(values: list[str]) -> tuple[str, ...]:
     )
 
 
+def _comma_separated(values: list[str]) -> list[str]:
+    return [p.strip() for v in values for p in v.split(",") if p.strip()]
+
+
 @router.get("/characters", response_model=Page[CharacterSummary])
 async def list_characters(
     db: DbDep,
@@ -63,7 +68,11 @@ async def list_characters(
     viewer: OptionalUser,
     q: Annotated[str | None, Query(max_length=200)] = None,
     tags: Annotated[list[str], Query(description="all of these (repeat or comma-separate)")] = [],  # noqa: B006
-    rating: Annotated[list[Rating], Query()] = [],  # noqa: B006
+    rating: Annotated[
+        list[Rating],
+        BeforeValidator(_comma_separated),
+        Query(description="any of these (repeat or comma-separate)"),
+    ] = [],  # noqa: B006
     sort: Sort = "popular",
     locale: Annotated[Locale | None, Query(description="this language, or none")] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
