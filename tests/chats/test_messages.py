@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from hearth.chats.models import Message
+from hearth.chats.models import Message, PromptSnapshot
 from hearth.chats.turns import MAX_SWIPES
 from hearth.core.ids import uuid7
 from tests.chats.helpers import (
@@ -531,7 +531,9 @@ async def test_prompt_snapshot_refers_to_the_chat_instead_of_copying_it(
 
     async with app.state.db.sessionmaker() as session:
         stored = await session.scalar(
-            select(Message.prompt_snapshot).where(Message.id == uuid.UUID(reply["id"]))
+            select(PromptSnapshot.snapshot).where(
+                PromptSnapshot.message_id == uuid.UUID(reply["id"])
+            )
         )
     body = await inspect_prompt(client, me, chat["id"], reply["id"])
 
@@ -554,6 +556,25 @@ async def test_prompt_of_a_continued_reply_keeps_the_text_it_continued(
     assert as_sent(body) == fake_llm.requests[-1].json()["messages"]
     assert "Once upon" in [m["content"] for m in body["messages"]]
     assert all(m["changed"] is None for m in body["messages"])
+
+
+async def test_each_swipe_keeps_the_prompt_that_produced_it(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["Plain"]), Reply(tokens=["Noted"]))
+    reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
+    note = {"author_note": "[Mood: stormy]", "author_note_depth": 0}
+    assert (await client.patch(f"/chats/{chat['id']}", json=note, headers=me.headers)).is_success
+    await rerun_json(client, me, chat["id"], reply["id"])
+    sent = [request.json()["messages"] for request in fake_llm.requests[-2:]]
+    path = f"/chats/{chat['id']}/messages/{reply['id']}/swipe"
+
+    assert as_sent(await inspect_prompt(client, me, chat["id"], reply["id"])) == sent[1]
+    assert (await client.put(path, json={"index": 0}, headers=me.headers)).is_success
+    assert as_sent(await inspect_prompt(client, me, chat["id"], reply["id"])) == sent[0]
+    assert sent[0] != sent[1]
 
 
 async def test_second_send_while_one_runs_is_409(

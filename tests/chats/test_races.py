@@ -108,8 +108,8 @@ async def test_an_edit_holding_the_chat_lets_a_background_write_of_its_reply_thr
     app: FastAPI, client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:
     """The flush loop writes a reply's text, then its prompt, in one transaction; the second
-    write makes PostgreSQL check the reply's chat (its foreign key). The edit's hold of the
-    chat must not stop that check: the edit would next wait on the reply's row, a deadlock."""
+    write makes PostgreSQL check the keys the rows refer to. The edit's hold of the chat must
+    not stop that check: the edit would next wait on the reply's row, a deadlock."""
     if app.state.db.is_sqlite:
         pytest.skip("row locks are PostgreSQL's; SQLite has one writer at a time")
     me = await create_account(client)
@@ -125,7 +125,10 @@ async def test_an_edit_holding_the_chat_lets_a_background_write_of_its_reply_thr
         await background.execute(write_reply.values(content="Hello again"))
         await editing.edit_message(session, held, mine, hidden=True)
 
-        await asyncio.wait_for(background.execute(write_reply.values(prompt_snapshot={})), 10)
+        snapshot = {"b_id": reply_id, "b_swipe": 0, "b_snapshot": {}}
+        await asyncio.wait_for(
+            background.execute(runner_module._write_snapshot("postgresql"), [snapshot]), 10
+        )
 
         await background.commit()
         await session.commit()

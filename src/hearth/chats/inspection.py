@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hearth.chats.models import Chat, Message
+from hearth.chats.models import Chat, Message, PromptSnapshot
 from hearth.chats.prompt import text_checksum
 
 # Ids per statement: a long-context prompt refers to about a thousand messages.
@@ -17,12 +17,18 @@ READ_BATCH = 500
 
 
 async def recorded_prompt(db: AsyncSession, chat: Chat, message: Message) -> dict[str, Any] | None:
-    """The snapshot of the prompt that produced `message`, its messages as text again.
+    """The snapshot of the prompt that produced `message` as it reads now (its current swipe),
+    its messages as text again.
 
     A message the snapshot refers to is read from the chat; one changed or deleted since is
     marked, since the prompt then said something else.
     """
-    snapshot = await db.scalar(select(Message.prompt_snapshot).where(Message.id == message.id))
+    snapshot = await db.scalar(
+        select(PromptSnapshot.snapshot).where(
+            PromptSnapshot.message_id == message.id,
+            PromptSnapshot.swipe_index == message.swipe_index,
+        )
+    )
     if not snapshot:
         return None
     entries: list[dict[str, Any]] = snapshot.get("messages", [])

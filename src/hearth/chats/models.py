@@ -112,11 +112,6 @@ class Message(Base):
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     finish_reason: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # The exact prompt and tokens per part, for the owner's prompt inspector. Large (the
-    # whole prompt): loaded only when asked for, never with the message.
-    prompt_snapshot: Mapped[dict[str, Any] | None] = mapped_column(
-        JSON, deferred=True, deferred_raiseload=True
-    )
     # Which process is generating it (see hearth.chats.recovery).
     worker_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -141,6 +136,21 @@ class Message(Base):
     )
 
 
+class PromptSnapshot(Base):
+    """The exact prompt that produced one swipe of a reply, with tokens per part, for the
+    owner's prompt inspector. A row per swipe, apart from the message: it is large (it
+    refers to every message of the window) and read only when asked for."""
+
+    __tablename__ = "prompt_snapshots"
+
+    message_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    swipe_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 # The tables for Core statements (the hot path's and bulk copies' rows, not entities).
 CHATS = cast(Table, Chat.__table__)
 MESSAGES = cast(Table, Message.__table__)
+PROMPT_SNAPSHOTS = cast(Table, PromptSnapshot.__table__)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 import uuid
@@ -21,14 +22,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.characters.counters import bump_messages
 from hearth.chats import swipes as swipe_details
 from hearth.chats.hub import StreamHub
-from hearth.chats.models import CHATS, MESSAGES, Message
+from hearth.chats.models import CHATS, MESSAGES, PROMPT_SNAPSHOTS, Message
 from hearth.chats.prompt import AssembledPrompt
 from hearth.chats.schemas import message_json
 from hearth.chats.usage import Settlement, UsageHook
@@ -85,6 +87,7 @@ class _ReplyDeleted(LookupError):
 class GenerationJob:
     chat_id: uuid.UUID
     message_id: uuid.UUID
+    swipe_index: int
     character_id: uuid.UUID
     user_id: uuid.UUID
     model_id: str
@@ -149,11 +152,28 @@ _FLUSH_TEXT = (
 # the row its JSON shows.
 _FINAL_COLUMNS = ("content", *swipe_details.DETAILS, "worker_id", "swipes")
 _m = MESSAGES.c
-_WRITE_SNAPSHOT = (
-    update(MESSAGES)
-    .where(_m.id == bindparam("b_id"))
-    .values(prompt_snapshot=bindparam("b_snapshot", type_=_m.prompt_snapshot.type))
-)
+
+
+@functools.cache
+def _write_snapshot(dialect: str) -> Any:
+    """The prompt of a reply's swipe, stored unless the reply was deleted meanwhile (a row
+    referring to it would fail the whole write). Written again, it replaces the earlier."""
+    _s = PROMPT_SNAPSHOTS.c
+    values = select(
+        bindparam("b_id", type_=_s.message_id.type),
+        bindparam("b_swipe", type_=_s.swipe_index.type),
+        bindparam("b_snapshot", type_=_s.snapshot.type),
+    ).where(exists().where(_m.id == bindparam("b_id")))
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = dialect_insert(PROMPT_SNAPSHOTS).from_select(
+        ["message_id", "swipe_index", "snapshot"], values
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["message_id", "swipe_index"],
+        set_={"snapshot": statement.excluded.snapshot},
+    )
+
+
 _READ_FINALS = select(
     _m.id, _m.chat_id, _m.role, _m.swipes, _m.swipe_index, _m.hidden, _m.rating, _m.created_at
 ).where(_m.id.in_(bindparam("ids", expanding=True)))
@@ -162,6 +182,10 @@ _WRITE_FINAL = (
     .where(_m.id == bindparam("b_id"))
     .values({name: bindparam(f"b_{name}", type_=_m[name].type) for name in _FINAL_COLUMNS})
 )
+
+
+def _snapshot_row(job: GenerationJob, snapshot: dict[str, Any]) -> dict[str, Any]:
+    return {"b_id": job.message_id, "b_swipe": job.swipe_index, "b_snapshot": snapshot}
 
 
 def llm_error_body(exc: LLMError) -> dict[str, str]:
@@ -180,6 +204,7 @@ class GenerationRunner:
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
     ) -> None:
         self.database = database
+        self._write_snapshot = _write_snapshot(database.engine.dialect.name)
         self.hub = hub
         self._gateway = gateway
         self._usage_hook = usage_hook
@@ -477,12 +502,12 @@ class GenerationRunner:
         if rows:
             await session.execute(_WRITE_FINAL, rows)
         snapshots = [
-            {"b_id": final.job.message_id, "b_snapshot": final.snapshot}
+            _snapshot_row(final.job, final.snapshot)
             for final in batch
             if final.snapshot is not None and final.job.message_id in found
         ]
         if snapshots:
-            await session.execute(_WRITE_SNAPSHOT, snapshots)
+            await session.execute(self._write_snapshot, snapshots)
         await bump_messages(session, bumps)
         await session.commit()
         return bodies
@@ -519,7 +544,7 @@ class GenerationRunner:
             snapshot = live.snapshot()
             if snapshot is not None:
                 fresh.append(live)
-                snapshots.append({"b_id": live.job.message_id, "b_snapshot": snapshot})
+                snapshots.append(_snapshot_row(live.job, snapshot))
             if live.chars != live.flushed_chars:
                 marks.append((live, live.chars))
                 texts.append({"b_id": live.job.message_id, "b_content": live.text()})
@@ -529,7 +554,7 @@ class GenerationRunner:
             if texts:
                 await session.execute(_FLUSH_TEXT, texts)
             if snapshots:
-                await session.execute(_WRITE_SNAPSHOT, snapshots)
+                await session.execute(self._write_snapshot, snapshots)
             await session.commit()
         for live, chars in marks:
             live.flushed_chars = chars

@@ -13,7 +13,17 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from sqlalchemy import Executable, Table, Update, bindparam, insert, select, type_coerce, update
+from sqlalchemy import (
+    Executable,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import NullType
@@ -24,7 +34,7 @@ from hearth.chats import service
 from hearth.chats import swipes as swipe_details
 from hearth.chats.errors import GenerationInProgress, InvalidChatOperation, TooManySwipes
 from hearth.chats.lorebook import ParsedLorebooks
-from hearth.chats.models import CHATS, MESSAGES, Chat, Message
+from hearth.chats.models import CHATS, MESSAGES, Chat, Message, PromptSnapshot
 from hearth.chats.prompt import (
     AssembledPrompt,
     AuthorNote,
@@ -352,6 +362,7 @@ def _job(
     return GenerationJob(
         chat_id=turn.chat.id,
         message_id=assistant.id,
+        swipe_index=assistant.swipe_index,
         character_id=turn.character.id,
         user_id=user.id,
         model_id=turn.model_id,
@@ -402,7 +413,6 @@ async def prepare_send(
             "status": "complete",
             "swipes": None,
             "model": None,
-            "prompt_snapshot": None,
             "worker_id": None,
         },
         {
@@ -413,7 +423,6 @@ async def prepare_send(
             "status": "streaming",
             "swipes": [""],
             "model": turn.model_id,
-            "prompt_snapshot": None,  # written once the request is out (the runner)
             "worker_id": worker_id,
         },
     ]
@@ -468,6 +477,13 @@ async def prepare_rerun(
     base_text = ""
     if mode == "continue":
         base_text = message.content
+        # The runner writes the prompt of the text as continued.
+        await db.execute(
+            delete(PromptSnapshot).where(
+                PromptSnapshot.message_id == message.id,
+                PromptSnapshot.swipe_index == message.swipe_index,
+            )
+        )
     else:
         swipes = list(message.swipes or [message.content])
         if 0 <= message.swipe_index < len(swipes):
@@ -484,7 +500,6 @@ async def prepare_rerun(
     message.status = "streaming"
     message.error = None
     message.model = turn.model_id
-    message.prompt_snapshot = None  # the runner writes this generation's
     message.worker_id = worker_id
     await db.flush()
     return PreparedGeneration(_job(turn, user, message, prompt, reservation, base_text), message)
