@@ -90,3 +90,18 @@ async def test_stop_from_another_worker_reaches_the_generation(
     assert response.json()["assistant_message"]["status"] == "stopped"
     stored = await wait_status(client, me, chat["id"], str(message_id))
     assert stored["status"] == "stopped" and stored["content"]
+
+
+async def test_a_stop_request_through_redis_is_answered_once_and_can_be_cleared(
+    app: FastAPI,
+) -> None:
+    running = RedisWorkers(app.state.redis, f"{PREFIX}:chat:", "running")
+    asking = RedisWorkers(app.state.redis, f"{PREFIX}:chat:", "asking")
+    stopped, regenerated = uuid.uuid4(), uuid.uuid4()
+    await asking.ask_stop(stopped)
+    await asking.ask_stop(regenerated)
+
+    await running.clear_stop(regenerated)  # its generation ended before the request was read
+
+    assert await running.stops_among([stopped, regenerated]) == [stopped]
+    assert await running.stops_among([stopped, regenerated]) == []

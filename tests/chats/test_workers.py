@@ -31,7 +31,7 @@ from hearth.chats.workers import STOP_TTL_SECONDS, LocalWorkers
 from hearth.config import Settings
 from hearth.core.ids import uuid7
 from tests.chats.conftest import gateway_for
-from tests.chats.helpers import new_chat, send_json
+from tests.chats.helpers import new_chat, rerun_json, send_json
 from tests.chats.test_redis_engine import first_words_written
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
@@ -133,6 +133,36 @@ async def test_stop_requests_for_replies_that_ended_are_cleared(folder: Path) ->
 
     assert [p.name for p in (folder / "stop").iterdir()] == [str(fresh)]
     await workers.aclose()
+
+
+async def test_a_stop_asked_as_a_reply_ended_does_not_end_its_regenerate(
+    client: httpx.AsyncClient, app: FastAPI, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    words = [f"w{n} " for n in range(20)]
+    fake_llm.script(Reply(tokens=["First"]), Reply(tokens=words, delay=0.05))
+    reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
+    # Another worker saw it streaming and asked; it ended before the request was read.
+    await app.state.chat_engine.runner.workers.ask_stop(uuid.UUID(reply["id"]))
+
+    regenerated = (await rerun_json(client, me, chat["id"], reply["id"])).json()
+
+    assert (regenerated["status"], regenerated["content"]) == ("complete", "".join(words))
+
+
+async def test_stopping_a_reply_whose_worker_died_ends_it_at_once(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    (orphan,) = await streaming_replies(app, chat["id"], ["gone"])
+
+    response = await client.post(f"/chats/{chat['id']}/messages/{orphan}/stop", headers=me.headers)
+
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["content"]) == ("interrupted", "Once upon")
+    assert await status_of(app, orphan) == "interrupted"
 
 
 async def streaming_replies(app: FastAPI, chat_id: str, worker_ids: list[str]) -> list[uuid.UUID]:

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Protocol
 
+from hearth.core.errors import outage
+
 log = logging.getLogger(__name__)
 
 TERMINAL_EVENTS = frozenset({"done", "error"})
@@ -95,6 +97,10 @@ class _Stream:
 
     def __post_init__(self) -> None:
         self.events = deque(maxlen=self.max_events)
+
+    @property
+    def last_id(self) -> int:
+        return self.next_id - 1
 
     def append(self, event: str, data: dict[str, Any]) -> HubEvent:
         item = HubEvent(self.next_id, event, data)
@@ -190,6 +196,12 @@ class MemoryHub:
 
     def is_local(self, key: str) -> bool:
         return key in self._streams
+
+    def ended_at(self, key: str) -> int | None:
+        """The last id of the stream of `key` held here once it has ended; None while it
+        runs, or when none is held."""
+        stream = self._streams.get(key)
+        return stream.last_id if stream is not None and stream.closed else None
 
     async def publish(self, key: str, event: str, data: dict[str, Any]) -> int:
         stream = self._streams.get(key)
@@ -390,7 +402,7 @@ class RedisHub:
     async def follow(
         self, key: str, after: int = 0, heartbeat: float | None = None
     ) -> AsyncIterator[list[HubEvent]]:
-        if self.local.is_local(key):
+        if await self._held_here(key):
             async for ready in self.local.follow(key, after, heartbeat):
                 yield ready
             return
@@ -433,7 +445,22 @@ class RedisHub:
         return item.terminal and item.id <= last
 
     async def knows(self, key: str) -> bool:
-        return self.local.is_local(key) or bool(await self.redis.exists(self._key(key)))
+        return await self._held_here(key) or bool(await self.redis.exists(self._key(key)))
+
+    async def _held_here(self, key: str) -> bool:
+        """Whether this worker's copy is the stream of `key`: it is writing it, or it wrote
+        the newest generation. A newer one, started since by another worker (a regenerate
+        there), is known only to Redis, where its ids are above every id of this copy."""
+        ended = self.local.ended_at(key)
+        if ended is None:
+            return self.local.is_local(key)
+        try:
+            newest = await self.redis.xrevrange(self._key(key), count=1)
+        except Exception as exc:
+            if outage(exc) is None:
+                raise
+            return True  # Redis out: this copy is the best there is
+        return not newest or _from_redis(*newest[0]).id <= ended
 
     async def end_orphan(self, key: str, event: str, data: dict[str, Any]) -> None:
         # Its followers in other workers would otherwise beat until the stream expires.

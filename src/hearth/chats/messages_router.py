@@ -4,6 +4,7 @@ swipes, edits, deletion, hiding, rating, impersonation and the prompt inspector.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
@@ -18,6 +19,7 @@ from hearth.chats.engine import ChatEngine
 from hearth.chats.errors import GenerationInProgress, MessageNotFound, ModelFailed, NotGenerating
 from hearth.chats.hub import HubEvent
 from hearth.chats.models import Message
+from hearth.chats.recovery import recover_interrupted
 from hearth.chats.runner import llm_error_body
 from hearth.chats.schemas import (
     HideBody,
@@ -40,6 +42,8 @@ from hearth.core.pagination import Page
 from hearth.limits.deps import SendRateLimit
 from hearth.llm.errors import LLMError
 from hearth.safety.deps import ModerateMessage
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/chats/{chat_id}/messages", tags=["chats"])
 impersonate_router = APIRouter(prefix="/chats", tags=["chats"])
@@ -179,6 +183,10 @@ async def _rerun(
     except BaseException:
         engine.runner.release_chat(chat.id)
         raise
+    try:
+        await engine.runner.workers.clear_stop(message.id)
+    except Exception:  # e.g. Redis out: the reply must start all the same, it is committed
+        log.warning("chat.stop_not_cleared message=%s", message.id, exc_info=True)
     key = await _launch(engine, prepared)
     return await _stream_or_wait(request, engine, key, None)
 
@@ -244,6 +252,10 @@ def _terminal_of(message: Message, event_id: int) -> HubEvent:
     return HubEvent(event_id, *final_event(message))
 
 
+async def _written_elsewhere(_message: Message) -> bool:
+    return False
+
+
 async def _single(item: HubEvent) -> AsyncIterator[HubEvent]:
     yield item
 
@@ -287,6 +299,16 @@ async def stop_generation(
         raise NotGenerating()
     key = str(message.id)
     await db.commit()  # end this transaction: the runner writes the final state
+    if not engine.runner.is_running(message.id) and not await engine.runner.workers.alive(
+        message.worker_id
+    ):
+        # Its worker is gone: nothing will end it but recovery, which need not wait for
+        # its next sweep.
+        await recover_interrupted(
+            database, _written_elsewhere, engine.hub.end_orphan, message_id=message.id
+        )
+        await service.reread_message(db, message)
+        return message_json(message)
     await engine.runner.request_stop(message.id)
     try:
         async with asyncio.timeout(10):

@@ -35,16 +35,21 @@ Announce = Callable[[str, str, dict[str, Any]], Awaitable[None]]
 
 
 async def recover_interrupted(
-    database: Database, still_written: StillWritten, announce: Announce | None = None
+    database: Database,
+    still_written: StillWritten,
+    announce: Announce | None = None,
+    *,
+    message_id: uuid.UUID | None = None,
 ) -> int:
-    """Mark orphaned `streaming` messages `interrupted` (or `error` if empty), and
-    `announce` the end of each; returns how many."""
+    """Mark orphaned `streaming` messages (or only `message_id`) `interrupted` (or `error`
+    if empty), and `announce` the end of each; returns how many."""
     recovered = 0
     ends: list[tuple[str, str, dict[str, Any]]] = []
+    streaming = select(Message).where(Message.status == "streaming")
+    if message_id is not None:
+        streaming = streaming.where(Message.id == message_id)
     async with database.sessionmaker() as session:
-        rows = (
-            await session.scalars(select(Message).where(Message.status == "streaming").limit(BATCH))
-        ).all()
+        rows = (await session.scalars(streaming.limit(BATCH))).all()
         for message in rows:
             if await still_written(message):
                 continue

@@ -47,7 +47,12 @@ class Workers(Protocol):
         """Ask whichever worker runs `message_id` to stop it."""
 
     async def stops_among(self, message_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
-        """Which of this worker's running replies another worker was asked to stop."""
+        """Which of this worker's running replies another worker was asked to stop (each
+        request is answered once)."""
+
+    async def clear_stop(self, message_id: uuid.UUID) -> None:
+        """Forget a stop asked for an earlier generation of `message_id`, which ended before
+        it was seen: a regenerate or continue of that message must not end at once."""
 
     async def aclose(self) -> None: ...
 
@@ -90,7 +95,13 @@ class RedisWorkers:
         if not ids:
             return []
         flags = await self.redis.mget([f"{self.stop_key_prefix}{mid}" for mid in ids])
-        return [mid for mid, flag in zip(ids, flags, strict=True) if flag is not None]
+        asked = [mid for mid, flag in zip(ids, flags, strict=True) if flag is not None]
+        if asked:
+            await self.redis.delete(*(f"{self.stop_key_prefix}{mid}" for mid in asked))
+        return asked
+
+    async def clear_stop(self, message_id: uuid.UUID) -> None:
+        await self.redis.delete(f"{self.stop_key_prefix}{message_id}")
 
     async def aclose(self) -> None:
         with contextlib.suppress(Exception):  # Redis gone: the key expires on its own
@@ -165,6 +176,10 @@ class LocalWorkers:
                 if name in taken or now - entry.stat().st_mtime > STOP_TTL_SECONDS:
                     os.unlink(entry.path)
         return ours
+
+    async def clear_stop(self, message_id: uuid.UUID) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.stops / str(message_id)).unlink()
 
     async def aclose(self) -> None:
         if self._fd is not None:

@@ -295,6 +295,21 @@ async def test_redis_hub_replays_a_newer_generation_whole_after_an_id_of_an_olde
     await redis_client.delete(f"{prefix}m7")
 
 
+async def test_a_worker_follows_a_newer_generation_written_elsewhere_not_its_own_old_one(
+    redis_client: Any, prefix: str
+) -> None:
+    first_worker = RedisHub(redis_client, prefix=prefix)
+    second_worker = RedisHub(redis_client, prefix=prefix)
+    await publish_run(first_worker, "m8", ["old"])  # kept here for minutes after its end
+    await publish_run(second_worker, "m8", ["regenerated"])
+
+    replay = await collect(first_worker.subscribe("m8"))
+
+    assert [e.event for e in replay] == ["start", "delta", "done"]
+    assert replay[-1].data == {"content": "regenerated"}
+    await redis_client.delete(f"{prefix}m8")
+
+
 async def test_memory_hub_reattach_past_the_end_of_a_finished_stream_ends_at_once() -> None:
     hub = MemoryHub(first_id=from_one)
     await publish_run(hub, "m1", ["a", "b", "c"])
