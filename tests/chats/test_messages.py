@@ -23,6 +23,7 @@ from tests.chats.helpers import (
     llm_called,
     messages,
     new_chat,
+    parse_sse,
     rerun_json,
     send_json,
 )
@@ -76,6 +77,27 @@ async def test_regenerate_adds_a_swipe_and_keeps_the_old_ones(
     assert regenerated["content"] == "Second"
     # The prompt of a regeneration ends with the user's message, not the old reply.
     assert fake_llm.requests[-1].json()["messages"][-1]["content"] == "Hello"
+
+
+async def test_retrying_a_reply_that_failed_before_any_text_takes_its_place(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(
+        Reply(tokens=["Good"]), Reply(status=400, error_message="bad model"), Reply(tokens=["New"])
+    )
+    reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
+    failed = (await rerun_json(client, me, chat["id"], reply["id"])).json()
+    assert (failed["status"], failed["swipes"]) == ("error", ["Good", ""])
+
+    retried = (await rerun_json(client, me, chat["id"], reply["id"])).json()
+
+    assert (retried["status"], retried["swipes"], retried["swipe_index"]) == (
+        "complete",
+        ["Good", "New"],
+        1,
+    )
 
 
 async def test_a_reply_with_the_most_alternatives_is_not_regenerated(
@@ -158,6 +180,54 @@ async def test_only_the_latest_reply_can_be_regenerated(
     response = await rerun_json(client, me, chat["id"], chat["first_message"]["id"])
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "invalid_chat_operation"
+
+
+async def test_regenerating_the_users_unanswered_message_writes_a_new_reply(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["Gone"]), Reply(tokens=["Here", " again"]))
+    sent = (await send_json(client, me, chat["id"], "Are you there?")).json()
+    reply_path = f"/chats/{chat['id']}/messages/{sent['assistant_message']['id']}"
+    assert (await client.delete(reply_path, headers=me.headers)).status_code == 204
+    user_message = sent["user_message"]["id"]
+
+    response = await client.post(
+        f"/chats/{chat['id']}/messages/{user_message}/regenerate", headers=me.headers
+    )
+
+    events = parse_sse(response.text)
+    assert [e.event for e in events] == ["start", "delta", "delta", "done"]
+    answer = events[-1].data
+    assert (answer["role"], answer["content"], answer["status"]) == (
+        "assistant",
+        "Here again",
+        "complete",
+    )
+    assert [m["id"] for m in await messages(client, me, chat["id"])][-2:] == [
+        user_message,
+        answer["id"],
+    ]
+    assert fake_llm.requests[-1].json()["messages"][-1] == {
+        "role": "user",
+        "content": "Are you there?",
+    }
+
+
+async def test_only_the_latest_user_message_can_be_answered_again(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    first = (await send_json(client, me, chat["id"], "One")).json()["user_message"]
+    await send_json(client, me, chat["id"], "Two")
+
+    response = await rerun_json(client, me, chat["id"], first["id"])
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "invalid_chat_operation"
+    assert len(await messages(client, me, chat["id"])) == 5
 
 
 async def test_continue_extends_the_reply(client: httpx.AsyncClient, fake_llm: FakeOpenAI) -> None:

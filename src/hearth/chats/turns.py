@@ -392,21 +392,14 @@ async def prepare_send(
     user_id, assistant_id = service.ids_after(window.newest_id, 2)
     history = [*window.history, HistoryItem("user", content, source=user_id)]
     prompt = await assemble(turn, history, window.has_older, "reply", turn_number=chat.turns + 1)
-    now = utcnow()
     # One Core INSERT for both rows (the ORM's flush cost several times the statement);
     # the objects stay outside the session, for the response and the job. All is built
     # before the first write, which takes the database's write turn (on SQLite, one for
     # every writer of the file): the turn is held for the three writes and the commit.
-    common: dict[str, Any] = {
-        "chat_id": chat.id,
-        "created_at": now,
-        "updated_at": now,
-        "hidden": False,
-        "swipe_index": 0,
-    }
+    reply = _reply_row(chat, assistant_id, turn, worker_id)
     rows = [
         {
-            **common,
+            **reply,
             "id": user_id,
             "role": "user",
             "content": content,
@@ -415,18 +408,9 @@ async def prepare_send(
             "model": None,
             "worker_id": None,
         },
-        {
-            **common,
-            "id": assistant_id,
-            "role": "assistant",
-            "content": "",
-            "status": "streaming",
-            "swipes": [""],
-            "model": turn.model_id,
-            "worker_id": worker_id,
-        },
+        reply,
     ]
-    user_message, assistant = Message(**rows[0]), Message(**rows[1])
+    user_message, assistant = Message(**rows[0]), Message(**reply)
     reservation = await _reserve(db, hook, user, turn, prompt)
     await _lock_or_release(db, chat, assistant_id, hook, reservation, new_turn=True)
     await db.execute(_INSERT_MESSAGE, rows)
@@ -434,6 +418,54 @@ async def prepare_send(
     # on the way to the first token): the user's message, and the reply if it completes.
     job = _job(turn, user, assistant, prompt, reservation, new_messages=1)
     return PreparedGeneration(job, assistant, user_message)
+
+
+def _reply_row(chat: Chat, reply_id: uuid.UUID, turn: Turn, worker_id: str) -> dict[str, Any]:
+    """The row of a reply about to be written."""
+    now = utcnow()
+    return {
+        "chat_id": chat.id,
+        "created_at": now,
+        "updated_at": now,
+        "hidden": False,
+        "swipe_index": 0,
+        "id": reply_id,
+        "role": "assistant",
+        "content": "",
+        "status": "streaming",
+        "swipes": [""],
+        "model": turn.model_id,
+        "worker_id": worker_id,
+    }
+
+
+async def _prepare_answer(
+    db: AsyncSession,
+    user: User,
+    chat: Chat,
+    message: Message,
+    gateway: LLMGateway,
+    hook: UsageHook,
+    worker_id: str,
+) -> PreparedGeneration:
+    """A reply to the latest message when it is the user's, left unanswered (its reply
+    deleted, or it failed before one was stored)."""
+    if await service.newest_message_id(db, chat.id) != message.id:
+        raise InvalidChatOperation("Only the latest message can be answered again.")
+    turn = await open_turn(db, user, chat, gateway)
+    budget = history_read_budget(turn.context_length, turn.reply_reserve)
+    window = await read_window(db, chat.id, budget=budget)
+    (reply_id,) = service.ids_after(window.newest_id, 1)
+    prompt = await assemble(turn, window.history, window.has_older, "reply", turn_number=chat.turns)
+    reservation = await _reserve(db, hook, user, turn, prompt)
+    await _lock_or_release(db, chat, reply_id, hook, reservation)
+    # Held now, the chat takes no other message: check that none came meanwhile.
+    if await service.newest_message_id(db, chat.id) != message.id:
+        raise InvalidChatOperation("Only the latest message can be answered again.")
+    row = _reply_row(chat, reply_id, turn, worker_id)
+    await db.execute(_INSERT_MESSAGE, [row])
+    reply = Message(**row)
+    return PreparedGeneration(_job(turn, user, reply, prompt, reservation), reply)
 
 
 async def _last_message_guard(db: AsyncSession, chat: Chat, message: Message) -> None:
@@ -453,9 +485,12 @@ async def prepare_rerun(
     hook: UsageHook,
     worker_id: str,
 ) -> PreparedGeneration:
-    """Regenerate (a new swipe of `message`) or continue it, streaming into the same row."""
+    """Regenerate (a new swipe of `message`) or continue it, streaming into the same row;
+    regenerating the user's unanswered latest message writes a new reply to it."""
     if chat.active_message_id is not None:
         raise GenerationInProgress()
+    if mode == "reply" and message.role == "user":
+        return await _prepare_answer(db, user, chat, message, gateway, hook, worker_id)
     await _last_message_guard(db, chat, message)
     if mode == "reply" and len(message.swipes or [message.content]) >= MAX_SWIPES:
         raise TooManySwipes()
@@ -490,10 +525,13 @@ async def prepare_rerun(
             # The current alternative is `content` (a branch copies a reply that is still
             # being written with its swipe not filled in yet): keep it as it reads.
             swipes[message.swipe_index] = message.content
-        message.swipe_info = swipe_details.keep_current(message, len(swipes))
-        swipes.append("")
+        # An attempt that failed before writing a word is retried in its place, not kept
+        # as an empty alternative.
+        if message.status != "error" or message.content:
+            message.swipe_info = swipe_details.keep_current(message, len(swipes))
+            swipes.append("")
+            message.swipe_index = len(swipes) - 1
         message.swipes = swipes
-        message.swipe_index = len(swipes) - 1
         message.content = ""
         for name in swipe_details.DETAILS:
             setattr(message, name, None)  # the new swipe's come when its generation ends
