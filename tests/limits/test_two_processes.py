@@ -148,8 +148,9 @@ async def test_hundred_sends_over_two_servers_with_room_for_ten_let_ten_through(
         statuses = [r.status_code for r in responses]
         assert statuses.count(200) == 10, statuses
         assert set(statuses) == {200, 429}
-        assert {r.json()["error"]["code"] for r in responses if r.status_code == 429} == {
-            "quota_exceeded"
+        assert {r.json()["error"]["code"] for r in responses if r.status_code == 429} <= {
+            "quota_busy",
+            "quota_exceeded",
         }
         assert all("Retry-After" in r.headers for r in responses if r.status_code == 429)
         usage = (await http.get(f"{a}/me/usage", headers=headers)).json()

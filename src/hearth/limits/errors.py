@@ -8,9 +8,12 @@ from typing import Any
 from hearth.core.errors import AppError
 from hearth.core.i18n import register_messages
 
+# Replies in flight end within seconds, and give back what they held but did not use.
+BUSY_RETRY_SECONDS = 10
+
 
 class QuotaExceeded(AppError):
-    """429: the day's units are spent (or held by replies in flight) until `reset_at`."""
+    """429: what is left of the day's units does not cover this request until `reset_at`."""
 
     status_code, code = 429, "quota_exceeded"
 
@@ -27,6 +30,28 @@ class QuotaExceeded(AppError):
         )
 
 
+class QuotaBusy(AppError):
+    """429: the day's units would cover this request, but replies in flight hold them."""
+
+    status_code, code = 429, "quota_busy"
+
+    def __init__(self, **details: Any) -> None:
+        super().__init__(
+            None,
+            headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
+            details={"retry_after": BUSY_RETRY_SECONDS, **details},
+        )
+
+
+class QuotaTooSmall(AppError):
+    """429: this request needs more than a whole day's units; waiting does not help."""
+
+    status_code, code = 429, "quota_too_small"
+
+    def __init__(self, **details: Any) -> None:
+        super().__init__(None, details=details)
+
+
 class InsufficientBalance(AppError):
     """402: the plan is prepaid and the balance cannot cover this reply."""
 
@@ -36,9 +61,28 @@ class InsufficientBalance(AppError):
 register_messages(
     {
         "quota_exceeded": (
-            "You have used today's allowance. It renews at the time given.",
-            "Дневной лимит исчерпан. Он обновится в указанное время.",
-            "Has agotado el límite de hoy. Se renueva a la hora indicada.",
+            "What is left of today's allowance does not cover this message. It renews at the "
+            "time given.",
+            "Оставшейся части дневного лимита не хватает на это сообщение. Лимит обновится в "
+            "указанное время.",
+            "Lo que queda del límite de hoy no alcanza para este mensaje. Se renueva a la hora "
+            "indicada.",
+        ),
+        "quota_busy": (
+            "Replies still being written hold the rest of today's allowance. Try again when "
+            "they finish.",
+            "Остаток дневного лимита занят ответами, которые ещё пишутся. Повторите, когда они "
+            "закончатся.",
+            "Las respuestas que aún se escriben ocupan lo que queda del límite de hoy. Inténtalo "
+            "de nuevo cuando terminen.",
+        ),
+        "quota_too_small": (
+            "This message needs more than your whole daily allowance: start a new chat, or ask "
+            "for a larger allowance.",
+            "Этому сообщению нужно больше, чем весь дневной лимит: начните новый чат или "
+            "попросите увеличить лимит.",
+            "Este mensaje necesita más que todo tu límite diario: empieza un chat nuevo o pide "
+            "un límite mayor.",
         ),
         "insufficient_balance": (
             "Your balance is too low for this reply. Please top it up.",

@@ -27,7 +27,7 @@ from hearth.core.db import Database
 from hearth.core.errors import outage
 from hearth.limits import balance
 from hearth.limits.counters import Charge, UnitCounters
-from hearth.limits.errors import InsufficientBalance, QuotaExceeded
+from hearth.limits.errors import InsufficientBalance, QuotaBusy, QuotaExceeded, QuotaTooSmall
 from hearth.limits.models import UsageEntry
 from hearth.limits.period import quota_day, reset_at
 from hearth.limits.plans import allowance_of
@@ -171,14 +171,17 @@ class QuotaHook:
         ):
             current = await self.counters.read(db, request.user_id, day)
             limit = allowance.daily_units or 0
-            raise QuotaExceeded(
-                reset_at(now, hour),
-                now,
-                units_limit=limit,
-                units_used=current.used,
-                units_remaining=max(0, limit - current.used - current.reserved),
-                units_needed=units,
-            )
+            details = {
+                "units_limit": limit,
+                "units_used": current.used,
+                "units_remaining": max(0, limit - current.used - current.reserved),
+                "units_needed": units,
+            }
+            if 0 < limit < units:
+                raise QuotaTooSmall(**details)
+            if current.used + units <= limit:
+                raise QuotaBusy(**details)
+            raise QuotaExceeded(reset_at(now, hour), now, **details)
         reservation = Reservation(
             user_id=request.user_id,
             chat_id=request.chat_id,
