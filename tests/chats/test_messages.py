@@ -304,6 +304,25 @@ async def test_hidden_message_is_left_out_of_the_prompt(
     assert "next" in sent
 
 
+async def test_a_rating_belongs_to_the_swipe_it_was_given_to(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    fake_llm.script(Reply(tokens=["Loved"]), Reply(tokens=["Meh"]))
+    reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
+    path = f"/chats/{chat['id']}/messages/{reply['id']}"
+    await client.put(f"{path}/rating", json={"rating": 4}, headers=me.headers)
+
+    regenerated = (await rerun_json(client, me, chat["id"], reply["id"])).json()
+    assert regenerated["rating"] is None
+    await client.put(f"{path}/rating", json={"rating": 1}, headers=me.headers)
+
+    first = await client.put(f"{path}/swipe", json={"index": 0}, headers=me.headers)
+    second = await client.put(f"{path}/swipe", json={"index": 1}, headers=me.headers)
+    assert (first.json()["rating"], second.json()["rating"]) == (4, 1)
+
+
 async def test_rate_a_reply(client: httpx.AsyncClient, fake_llm: FakeOpenAI) -> None:
     me = await create_account(client)
     chat = await new_chat(client, me)

@@ -1,4 +1,5 @@
-"""What each alternative (swipe) of a reply came out as: its status, error, model and usage.
+"""What each alternative (swipe) of a reply came out as: its status, error, model and usage,
+and the rating the user gave it.
 
 A message's columns describe its current swipe. Before another swipe becomes current, the
 current one's details are kept in `swipe_info` at its index, and the chosen one's come back
@@ -23,8 +24,10 @@ DETAILS = (
     "ttft_ms",
     "duration_ms",
 )
+# Kept per swipe as well, but given by the user, not written by a reply's end.
+_KEPT = (*DETAILS, "rating")
 # A swipe with no details kept (a greeting, or one written before they were kept).
-_UNKNOWN: dict[str, Any] = {name: None for name in DETAILS} | {"status": "complete"}
+_UNKNOWN: dict[str, Any] = {name: None for name in _KEPT} | {"status": "complete"}
 
 
 def keep_current(message: Message, count: int) -> list[dict[str, Any] | None]:
@@ -32,7 +35,7 @@ def keep_current(message: Message, count: int) -> list[dict[str, Any] | None]:
     info: list[dict[str, Any] | None] = list(message.swipe_info or [])
     info += [None] * (count - len(info))
     if 0 <= message.swipe_index < count:
-        info[message.swipe_index] = {name: getattr(message, name) for name in DETAILS}
+        info[message.swipe_index] = {name: getattr(message, name) for name in _KEPT}
     return info[:count]
 
 
@@ -43,5 +46,5 @@ def select(message: Message, swipes: list[str], index: int) -> None:
     message.swipes = swipes
     message.swipe_index = index
     message.content = swipes[index]
-    for name, value in (info[index] or _UNKNOWN).items():
+    for name, value in {**_UNKNOWN, **(info[index] or {})}.items():
         setattr(message, name, value)

@@ -533,6 +533,7 @@ async def prepare_rerun(
             message.swipe_index = len(swipes) - 1
         message.swipes = swipes
         message.content = ""
+        message.rating = None  # a rating is of the swipe it was given to
         for name in swipe_details.DETAILS:
             setattr(message, name, None)  # the new swipe's come when its generation ends
     message.status = "streaming"
