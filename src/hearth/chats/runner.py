@@ -158,11 +158,11 @@ _m = MESSAGES.c
 def _write_snapshot(dialect: str) -> Any:
     """The prompt of a reply's swipe, stored unless the reply was deleted meanwhile (a row
     referring to it would fail the whole write). Written again, it replaces the earlier."""
-    _s = PROMPT_SNAPSHOTS.c
+    columns = PROMPT_SNAPSHOTS.c
     values = select(
-        bindparam("b_id", type_=_s.message_id.type),
-        bindparam("b_swipe", type_=_s.swipe_index.type),
-        bindparam("b_snapshot", type_=_s.snapshot.type),
+        bindparam("b_id", type_=columns.message_id.type),
+        bindparam("b_swipe", type_=columns.swipe_index.type),
+        bindparam("b_snapshot", type_=columns.snapshot.type),
     ).where(exists().where(_m.id == bindparam("b_id")))
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = dialect_insert(PROMPT_SNAPSHOTS).from_select(
