@@ -456,6 +456,56 @@ async def test_a_sillytavern_world_entry_marked_disable_is_imported_disabled(
     assert [e["enabled"] for e in character["lorebook"]["entries"]] == [True, False]
 
 
+async def test_a_sillytavern_world_entry_keeps_its_numbered_position_and_case_sensitivity(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_account(client)
+    world = {
+        "entries": {
+            "0": {"uid": 0, "key": ["a"], "content": "A", "position": 0, "caseSensitive": True},
+            "1": {"uid": 1, "key": ["b"], "content": "B", "position": 1, "caseSensitive": None},
+            "2": {"uid": 2, "key": ["c"], "content": "C", "position": 4},
+        }
+    }
+    card = {"spec": "chara_card_v2", "data": {"name": "World", "character_book": world}}
+    character = await _imported(client, user, json.dumps(card).encode())
+    entries = character["lorebook"]["entries"]
+    assert [e["position"] for e in entries] == ["before_char", "after_char", "after_char"]
+    assert [e["case_sensitive"] for e in entries] == [True, False, False]
+
+
+async def test_a_sillytavern_world_entrys_slash_keys_stay_regexes(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_account(client)
+    world = {"entries": {"0": {"uid": 0, "key": ["/dra(g|k)on/i"], "content": "D"}}}
+    card = {"spec": "chara_card_v2", "data": {"name": "World", "character_book": world}}
+    character = await _imported(client, user, json.dumps(card).encode())
+    assert character["lorebook"]["entries"][0]["use_regex"] is True
+
+
+async def test_a_sillytavern_world_entrys_selective_logic_goes_where_cards_keep_it(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_account(client)
+    entry = {"uid": 0, "key": ["a"], "keysecondary": ["b"], "selectiveLogic": 2}
+    world = {"entries": {"0": {**entry, "selective": True, "content": "A"}}}
+    card = {"spec": "chara_card_v2", "data": {"name": "World", "character_book": world}}
+    character = await _imported(client, user, json.dumps(card).encode())
+    assert character["lorebook"]["entries"][0]["extensions"] == {"selectiveLogic": 2}
+
+
+async def test_case_sensitivity_kept_in_an_entrys_extensions_is_read(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_account(client)
+    entry = {"keys": ["Moon"], "content": "M", "extensions": {"case_sensitive": True}}
+    book = {"entries": [entry]}
+    card = {"spec": "chara_card_v2", "data": {"name": "Luna", "character_book": book}}
+    character = await _imported(client, user, json.dumps(card).encode())
+    assert character["lorebook"]["entries"][0]["case_sensitive"] is True
+
+
 async def test_the_largest_character_the_api_takes_exports_to_cards_that_import_again(
     client: httpx.AsyncClient,
 ) -> None:

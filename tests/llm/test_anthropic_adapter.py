@@ -38,20 +38,92 @@ async def test_anthropic_gets_the_system_prompt_apart_and_alternating_turns(
 ) -> None:
     chat = [
         ChatMessage("system", "You are Mira."),
+        ChatMessage("system", "Example of how Mira writes: Ahoy."),
         ChatMessage("assistant", "Welcome to the lighthouse."),
         ChatMessage("user", "Hi"),
         ChatMessage("user", "Is anyone here?"),
-        ChatMessage("system", "Stay in character."),
     ]
     await drain(anthropic_provider(anthropic_fake).stream(chat, model="claude-x", params=PARAMS))
     body = anthropic_fake.requests[-1].json()
-    assert body["system"] == "You are Mira.\n\nStay in character."
+    assert body["system"] == "You are Mira.\n\nExample of how Mira writes: Ahoy."
     assert body["messages"] == [
         {"role": "user", "content": OPENING_USER_TURN},
         {"role": "assistant", "content": "Welcome to the lighthouse."},
         {"role": "user", "content": "Hi\n\nIs anyone here?"},
     ]
     assert body["max_tokens"] == 100
+
+
+async def test_anthropic_keeps_later_system_messages_in_place_as_user_turns(
+    anthropic_fake: FakeAnthropic,
+) -> None:
+    chat = [
+        ChatMessage("system", "You are Mira."),
+        ChatMessage("assistant", "Welcome to the lighthouse."),
+        ChatMessage("user", "Hi"),
+        ChatMessage("assistant", "Hello, traveller."),
+        ChatMessage("system", "[Author's note: it is storming.]"),
+        ChatMessage("user", "Is anyone here?"),
+        ChatMessage("system", "Stay in character."),
+    ]
+    await drain(anthropic_provider(anthropic_fake).stream(chat, model="claude-x", params=PARAMS))
+    body = anthropic_fake.requests[-1].json()
+    assert body["system"] == "You are Mira."
+    assert body["messages"] == [
+        {"role": "user", "content": OPENING_USER_TURN},
+        {"role": "assistant", "content": "Welcome to the lighthouse."},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello, traveller."},
+        {
+            "role": "user",
+            "content": "[Author's note: it is storming.]\n\nIs anyone here?\n\nStay in character.",
+        },
+    ]
+
+
+async def test_anthropic_impersonation_ends_on_a_user_turn_not_a_prefill(
+    anthropic_fake: FakeAnthropic,
+) -> None:
+    chat = [
+        ChatMessage("system", "You are Mira."),
+        ChatMessage("user", "Hi"),
+        ChatMessage("assistant", "Hello, traveller."),
+        ChatMessage("system", "[Write Dana's next message in the chat.]"),
+    ]
+    await drain(anthropic_provider(anthropic_fake).stream(chat, model="claude-x", params=PARAMS))
+    messages = anthropic_fake.requests[-1].json()["messages"]
+    assert messages[-2] == {"role": "assistant", "content": "Hello, traveller."}
+    assert messages[-1] == {"role": "user", "content": "[Write Dana's next message in the chat.]"}
+
+
+async def test_anthropic_final_assistant_prefill_is_sent_without_trailing_whitespace(
+    anthropic_fake: FakeAnthropic,
+) -> None:
+    chat = [
+        ChatMessage("system", "You are Mira."),
+        ChatMessage("user", "Open it."),
+        ChatMessage("assistant", "She opened the door and \n"),
+    ]
+    await drain(anthropic_provider(anthropic_fake).stream(chat, model="claude-x", params=PARAMS))
+    messages = anthropic_fake.requests[-1].json()["messages"]
+    assert messages[-1] == {"role": "assistant", "content": "She opened the door and"}
+
+
+async def test_anthropic_keeps_whitespace_of_an_assistant_turn_that_is_not_last(
+    anthropic_fake: FakeAnthropic,
+) -> None:
+    chat = [
+        ChatMessage("system", "You are Mira."),
+        ChatMessage("user", "Open it."),
+        ChatMessage("assistant", "She opened the door and \n"),
+        ChatMessage("system", "[Continue Mira's last message.]"),
+    ]
+    await drain(anthropic_provider(anthropic_fake).stream(chat, model="claude-x", params=PARAMS))
+    messages = anthropic_fake.requests[-1].json()["messages"]
+    assert messages[-2:] == [
+        {"role": "assistant", "content": "She opened the door and \n"},
+        {"role": "user", "content": "[Continue Mira's last message.]"},
+    ]
 
 
 async def test_anthropic_request_carries_the_key(anthropic_fake: FakeAnthropic) -> None:

@@ -44,6 +44,30 @@ async def test_gemini_gets_system_instruction_and_model_role(gemini_fake: FakeGe
     assert body["generationConfig"]["maxOutputTokens"] == 50
 
 
+async def test_gemini_keeps_later_system_messages_in_place_as_user_turns(
+    gemini_fake: FakeGemini,
+) -> None:
+    chat = [
+        ChatMessage("system", "You are Mira."),
+        ChatMessage("user", "Hi"),
+        ChatMessage("assistant", "Hello, traveller."),
+        ChatMessage("system", "[Author's note: it is storming.]"),
+        ChatMessage("user", "Is anyone here?"),
+        ChatMessage("assistant", "Only me."),
+        ChatMessage("system", "[Write Dana's next message in the chat.]"),
+    ]
+    await drain(gemini_provider(gemini_fake).stream(chat, model="gemini-x", params=PARAMS))
+    body = gemini_fake.requests[-1].json()
+    assert body["systemInstruction"]["parts"][0]["text"] == "You are Mira."
+    assert [(c["role"], c["parts"][0]["text"]) for c in body["contents"]] == [
+        ("user", "Hi"),
+        ("model", "Hello, traveller."),
+        ("user", "[Author's note: it is storming.]\n\nIs anyone here?"),
+        ("model", "Only me."),
+        ("user", "[Write Dana's next message in the chat.]"),
+    ]
+
+
 async def test_gemini_v1beta_api_version_is_served(gemini_fake: FakeGemini) -> None:
     provider = gemini_provider(gemini_fake, api_version="v1beta")
     result = await drain(provider.stream(MESSAGES, model="gemini-x", params=PARAMS))

@@ -5,7 +5,10 @@ The chat engine scans the recent messages (`scan_depth` of them) for each enable
 always in. Triggered entries are sorted by `insertion_order` (lower goes higher in the
 prompt) and, when over `token_budget`, those with the lowest `priority` are dropped first.
 `position` places an entry before or after the character definition. With
-`recursive_scanning`, the content of triggered entries may trigger others.
+`recursive_scanning`, the content of triggered entries may trigger others. With
+`use_regex`, keys written `/pattern/flags` are regexes and the others plain text (as in
+SillyTavern); keys may hold `{{char}}`/`{{user}}`. SillyTavern's
+`extensions.selectiveLogic` is honoured.
 """
 
 from __future__ import annotations

@@ -1,11 +1,14 @@
 """Lorebook (Character Card V2/V3 `character_book`): which entries the recent chat triggers.
 
 Keys are looked for in the last `scan_depth` messages; `selective` entries also need one of
-their `secondary_keys`; `constant` entries are always in; `recursive_scanning` lets triggered
+their `secondary_keys` (or, by SillyTavern's `extensions.selectiveLogic`, all of them, not
+all of them, or none of them); `constant` entries are always in; `recursive_scanning` lets triggered
 entries' content trigger others. What is triggered is cut by `priority` at `token_budget`
-and then ordered by `insertion_order`. Regex keys (`use_regex`) come from card authors, so
-they are length-limited and run with a timeout (the `regex` engine), and all the matching
-of one prompt has a time budget: a card's lorebook never stops the server.
+and then ordered by `insertion_order`. With `use_regex`, a key written `/pattern/flags` is a
+regex; any other key is text, as in SillyTavern (which sets `use_regex` on every entry it
+exports). Regex keys come from card authors, so they are length-limited and run with a
+timeout (the `regex` engine), and all the matching of one prompt has a time budget: a card's
+lorebook never stops the server.
 """
 
 from __future__ import annotations
@@ -28,13 +31,16 @@ log = logging.getLogger(__name__)
 Position = Literal["before_char", "after_char"]
 DEFAULT_SCAN_DEPTH = 4
 DEFAULT_TOKEN_BUDGET = 512
-MAX_SCAN_DEPTH = 100
+# As many as the lorebook schema accepts; the scan's time budget bounds the cost.
+MAX_SCAN_DEPTH = 1000
 MAX_REGEX_LENGTH = 256
 # Compiles in a few ms (measured: 2-7 ms for 10,000); legitimate keys stay far below.
 MAX_REGEX_SIZE = 5_000
 REGEX_TIMEOUT_SECONDS = 0.02
 SCAN_BUDGET_SECONDS = 0.025
 MAX_RECURSION = 5
+# SillyTavern's `selectiveLogic`: how an entry's secondary keys must match.
+AND_ANY, NOT_ALL, NOT_ANY, AND_ALL = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class LoreEntry:
     content: str
     secondary_keys: tuple[str, ...] = ()
     selective: bool = False
+    selective_logic: int = AND_ANY
     constant: bool = False
     enabled: bool = True
     case_sensitive: bool = False
@@ -141,6 +148,7 @@ def _entry(raw: Mapping[str, Any]) -> LoreEntry:
         content=str(raw.get("content") or ""),
         secondary_keys=_strings(raw.get("secondary_keys") or raw.get("keysecondary")),
         selective=bool(raw.get("selective", False)),
+        selective_logic=_selective_logic((extensions or {}).get("selectiveLogic")),
         constant=bool(raw.get("constant", False)),
         enabled=bool(raw.get("enabled", True)),
         case_sensitive=bool(raw.get("case_sensitive") or False),
@@ -152,14 +160,25 @@ def _entry(raw: Mapping[str, Any]) -> LoreEntry:
     )
 
 
-def _regex_matches(key: str, text: str, case_sensitive: bool, timeout: float) -> bool:
-    pattern, flags = key, 0
-    if len(key) > 2 and key.startswith("/") and key.rfind("/") > 0:
-        end = key.rfind("/")
-        pattern, suffix = key[1:end], key[end + 1 :]
-        flags |= regex.IGNORECASE if "i" in suffix else 0
-        flags |= regex.MULTILINE if "m" in suffix else 0
-        flags |= regex.DOTALL if "s" in suffix else 0
+# SillyTavern's form of a regex key: `/pattern/flags`, flags as JavaScript writes them.
+_REGEX_KEY = regex.compile(r"/(.+)/([dgimsuvy]*)", regex.DOTALL)
+
+
+def _selective_logic(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and AND_ANY <= value <= AND_ALL:
+        return value
+    return AND_ANY
+
+
+def _regex_matches(key: str, text: str, case_sensitive: bool, timeout: float) -> bool | None:
+    """Whether the regex key `/pattern/flags` matches; None when `key` is not one."""
+    written = _REGEX_KEY.fullmatch(key)
+    if written is None:
+        return None
+    pattern, suffix = written.group(1), written.group(2)
+    flags = regex.IGNORECASE if "i" in suffix else 0
+    flags |= regex.MULTILINE if "m" in suffix else 0
+    flags |= regex.DOTALL if "s" in suffix else 0
     if not case_sensitive:
         flags |= regex.IGNORECASE
     compiled = _compiled(pattern, flags)
@@ -191,34 +210,62 @@ class _Scan:
     its author is anyone who publishes a character: unbounded, one prompt of such a card
     took minutes of the event loop, which every stream of the process shares."""
 
-    def __init__(self, budget: float) -> None:
+    def __init__(self, budget: float, render_key: Callable[[str], str] | None) -> None:
         self.deadline = time.monotonic() + budget
         self.exhausted = False
+        self._render_key = render_key
+        self._rendered: dict[str, str] = {}
+
+    def _key(self, key: str) -> str:
+        """The key with its macros (`{{char}}`, `{{user}}`) filled in, once per selection."""
+        if self._render_key is None or ("{{" not in key and "<" not in key):
+            return key
+        rendered = self._rendered.get(key)
+        if rendered is None:
+            rendered = self._rendered[key] = self._render_key(key).strip()
+        return rendered
 
     def triggered(self, entry: LoreEntry, text: str, folded: str) -> bool:
         if not self._any_key(entry.keys, entry, text, folded):
             return False
         if not entry.selective or not entry.secondary_keys:
             return True
-        return self._any_key(entry.secondary_keys, entry, text, folded)
+        logic = entry.selective_logic
+        every = logic in (NOT_ALL, AND_ALL)
+        hit = self._keys_match(entry.secondary_keys, entry, text, folded, every=every)
+        if self.exhausted:
+            return False  # not reached in time: not "no secondary key matched"
+        return hit if logic in (AND_ANY, AND_ALL) else not hit
 
     def _any_key(self, keys: tuple[str, ...], entry: LoreEntry, text: str, folded: str) -> bool:
-        for key in keys:
+        return self._keys_match(keys, entry, text, folded, every=False)
+
+    def _keys_match(
+        self, keys: tuple[str, ...], entry: LoreEntry, text: str, folded: str, *, every: bool
+    ) -> bool:
+        """Whether any key (`every`: each key) matches."""
+        for written in keys:
             left = self.deadline - time.monotonic()
             if left <= 0:
                 self.exhausted = True
                 return False
-            if entry.use_regex:
-                hit = _regex_matches(
-                    key, text, entry.case_sensitive, min(REGEX_TIMEOUT_SECONDS, left)
-                )
-            elif entry.case_sensitive:
-                hit = key in text
-            else:
-                hit = key.casefold() in folded
-            if hit:
-                return True
-        return False
+            key = self._key(written)
+            if not key:
+                continue
+            hit = _key_matches(key, entry, text, folded, min(REGEX_TIMEOUT_SECONDS, left))
+            if hit != every:
+                return hit
+        return every
+
+
+def _key_matches(key: str, entry: LoreEntry, text: str, folded: str, timeout: float) -> bool:
+    if entry.use_regex:
+        hit = _regex_matches(key, text, entry.case_sensitive, timeout)
+        if hit is not None:
+            return hit
+    if entry.case_sensitive:
+        return key in text
+    return key.casefold() in folded
 
 
 def select_entries(
@@ -227,13 +274,15 @@ def select_entries(
     count_tokens: Callable[[str], int],
     *,
     budget: float = SCAN_BUDGET_SECONDS,
+    render_key: Callable[[str], str] | None = None,
 ) -> list[LoreEntry]:
     """Entries to insert, in insertion order. `recent_texts` is newest last. Keys are
-    matched for `budget` seconds at most; entries not reached by then are not triggered."""
+    matched for `budget` seconds at most; entries not reached by then are not triggered.
+    `render_key` fills in a key's macros before it is matched."""
     depth = book.scan_depth
     scanned = "\n".join(recent_texts[-depth:]) if depth > 0 else ""
     enabled = [e for e in book.entries if e.enabled and e.content.strip()]
-    scan = _Scan(budget)
+    scan = _Scan(budget, render_key)
     folded = scanned.casefold()
     chosen = [e for e in enabled if e.constant or scan.triggered(e, scanned, folded)]
     if book.recursive_scanning:
@@ -247,13 +296,14 @@ def select_entries(
             chosen.extend(fresh)
     if scan.exhausted:
         log.warning("lorebook.scan_cut entries=%d budget_ms=%.0f", len(enabled), budget * 1000)
-    # Over budget, the lowest priority goes first (constants count like any other entry).
+    # Over budget, the lowest priority goes first (constants count like any other entry);
+    # an entry too big for what is left is skipped, not a reason to drop all smaller ones.
     kept: list[LoreEntry] = []
     used = 0
     for entry in sorted(chosen, key=lambda e: (-e.priority, e.insertion_order)):
         cost = count_tokens(entry.content)
         if used + cost > book.token_budget:
-            break
+            continue
         kept.append(entry)
         used += cost
     return sorted(kept, key=lambda e: e.insertion_order)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -188,8 +188,10 @@ def _section(label: str, text: str) -> str:
     return f"{label}{text}" if text else ""
 
 
-def _lore_text(entries: Sequence[LoreEntry], position: str) -> str:
-    return "\n".join(e.content.strip() for e in entries if e.position == position)
+def _lore_text(entries: Sequence[LoreEntry], position: str, render: Callable[[str], str]) -> str:
+    # Each entry on its own: a `{{pick}}` in one must not change with the others triggered.
+    texts = (render(e.content) for e in entries if e.position == position)
+    return "\n".join(text for text in texts if text)
 
 
 def _message(role: Role, content: str) -> ChatMessage:
@@ -234,9 +236,14 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
     history = [_expanded(item, ctx) for item in request.history]
     lore: list[LoreEntry] = []
     if card.lorebook is not None:
-        lore = select_entries(card.lorebook, [h.content for h in history], estimate_tokens)
-    lore_before = render(_lore_text(lore, "before_char"))
-    lore_after = render(_lore_text(lore, "after_char"))
+        lore = select_entries(
+            card.lorebook,
+            [h.content for h in history],
+            estimate_tokens,
+            render_key=lambda key: expand(key, ctx),
+        )
+    lore_before = _lore_text(lore, "before_char", render)
+    lore_after = _lore_text(lore, "after_char", render)
 
     main = (
         with_original(card.system_prompt, DEFAULT_MAIN_PROMPT)

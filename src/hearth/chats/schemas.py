@@ -256,3 +256,7 @@ class PromptInspection(BaseModel):
     parts: list[PromptPartOut]
     total_tokens: int
     budget: int | None = None
+    # How many history messages fitted, and whether the example dialogue was left out to
+    # make room (None for a prompt recorded before these were kept).
+    history_count: int | None = None
+    example_dialogue_dropped: bool | None = None

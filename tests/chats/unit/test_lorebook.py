@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from hearth.chats.lorebook import Lorebook, ParsedLorebooks, select_entries
 
 
@@ -49,17 +51,94 @@ def test_selective_entries_need_a_secondary_key_too() -> None:
     assert contents(select_entries(lore, ["the castle at night"], tokens)) == ["C"]
 
 
+@pytest.mark.parametrize(
+    ("logic", "fires_with"),
+    [
+        (0, {"castle night", "castle night rain"}),  # AND ANY
+        (1, {"castle", "castle night"}),  # NOT ALL
+        (2, {"castle"}),  # NOT ANY
+        (3, {"castle night rain"}),  # AND ALL
+    ],
+)
+def test_sillytaverns_selective_logic_decides_how_secondary_keys_count(
+    logic: int, fires_with: set[str]
+) -> None:
+    lore = book(
+        {
+            "keys": ["castle"],
+            "secondary_keys": ["night", "rain"],
+            "selective": True,
+            "content": "C",
+            "extensions": {"selectiveLogic": logic},
+        }
+    )
+    said = ["castle", "castle night", "castle night rain", "night rain"]
+    assert {text for text in said if select_entries(lore, [text], tokens)} == fires_with
+
+
+def test_a_negated_secondary_key_not_reached_in_time_triggers_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A clock one second further at each reading: time runs out after the primary key.
+    ticks = iter(range(1000))
+    monkeypatch.setattr("hearth.chats.lorebook.time.monotonic", lambda: next(ticks))
+    lore = book(
+        {
+            "keys": ["castle"],
+            "secondary_keys": ["night"],
+            "selective": True,
+            "content": "C",
+            "extensions": {"selectiveLogic": 2},
+        }
+    )
+    assert select_entries(lore, ["castle"], tokens, budget=1.5) == []
+
+
 def test_regex_keys() -> None:
     lore = book({"keys": ["/dra(g|k)on/i"], "content": "D", "use_regex": True})
     assert contents(select_entries(lore, ["a DRAKON"], tokens)) == ["D"]
+
+
+def test_with_use_regex_a_key_not_written_as_a_regex_matches_as_text() -> None:
+    # SillyTavern sets `use_regex` on every entry it exports; only `/…/` keys are regexes.
+    lore = book(
+        {"keys": ["C++"], "content": "cpp", "use_regex": True},
+        {"keys": ["[Secret]"], "content": "secret", "use_regex": True},
+        {"keys": ["Dr. Who"], "content": "who", "use_regex": True},
+        {"keys": ["what?"], "content": "what", "use_regex": True},
+    )
+    assert select_entries(lore, ["I have a cat, Drs Who, wha"], tokens) == []
+    text = "I code C++ with Dr. Who: [secret] what?"
+    assert contents(select_entries(lore, [text], tokens)) == ["cpp", "secret", "who", "what"]
+
+
+def test_a_regex_key_takes_the_flags_written_after_it() -> None:
+    lore = book(
+        {"keys": ["/^dragon$/m"], "content": "D", "use_regex": True, "case_sensitive": True},
+        {"keys": ["/a.b/s"], "content": "AB", "use_regex": True},
+    )
+    assert contents(select_entries(lore, ["the\ndragon\nflies", "a\nb"], tokens)) == ["D", "AB"]
+
+
+def test_keys_have_their_macros_filled_in_before_matching() -> None:
+    lore = book(
+        {"keys": ["{{char}}"], "content": "about the character"},
+        {"keys": ["/{{user}}'s sword/"], "content": "the sword", "use_regex": True},
+    )
+    names = {"{{char}}": "Bobby", "/{{user}}'s sword/": "/Dana's sword/"}
+    selected = select_entries(
+        lore, ["Bobby took Dana's sword"], tokens, render_key=names.__getitem__
+    )
+    assert contents(selected) == ["about the character", "the sword"]
+    assert select_entries(lore, ["Bobby took Dana's sword"], tokens) == []
 
 
 def test_catastrophic_or_overlong_regex_triggers_nothing_and_returns_fast() -> None:
     import time
 
     lore = book(
-        {"keys": ["(a+)+$"], "content": "evil", "use_regex": True},
-        {"keys": ["a" * 300], "content": "long", "use_regex": True},
+        {"keys": ["/(a+)+$/"], "content": "evil", "use_regex": True},
+        {"keys": ["/" + "a" * 300 + "/"], "content": "long", "use_regex": True},
     )
     started = time.monotonic()
     assert select_entries(lore, ["a" * 40 + "!"], tokens) == []
@@ -72,8 +151,8 @@ def test_a_regex_too_costly_to_compile_triggers_nothing_and_is_never_compiled() 
     # Compiling this one alone took 5.8 s and 1.4 GB: `regex` copies counted repeats.
     bomb = "(?:(?:(?:(?:(?:a{10}){10}){10}){10}){10}){12}"
     lore = book(
-        {"keys": [bomb], "content": "bomb", "use_regex": True},
-        {"keys": [r"\d{1,3} gold coins"], "content": "coins", "use_regex": True},
+        {"keys": [f"/{bomb}/"], "content": "bomb", "use_regex": True},
+        {"keys": [r"/\d{1,3} gold coins/"], "content": "coins", "use_regex": True},
     )
     started = time.monotonic()
     assert contents(select_entries(lore, ["a" * 50 + " and 120 gold coins"], tokens)) == ["coins"]
@@ -92,7 +171,9 @@ def test_matching_stops_at_the_time_budget_and_keeps_the_constant_entries() -> N
 def test_the_largest_lorebook_a_card_may_hold_is_scanned_within_a_second() -> None:
     import time
 
-    regexes = [{"keys": [f"(a|aa)+{n}$"], "content": "evil", "use_regex": True} for n in range(50)]
+    regexes = [
+        {"keys": [f"/(a|aa)+{n}$/"], "content": "evil", "use_regex": True} for n in range(50)
+    ]
     plain = [{"keys": [f"word{n}_{k}" for k in range(100)], "content": "x"} for n in range(450)]
     lore = book(*regexes, *plain, scan_depth=100, recursive_scanning=True)
     started = time.monotonic()
@@ -135,6 +216,27 @@ def test_ordered_by_insertion_order_and_cut_by_priority_at_the_budget() -> None:
         "high priority two",
         "mid priority three",
     ]
+
+
+def test_an_entry_too_big_for_the_budget_does_not_keep_out_smaller_ones() -> None:
+    lore = book(
+        {"keys": ["a"], "content": "huge " * 95, "insertion_order": 1, "priority": 100},
+        {"keys": ["a"], "content": "small one", "insertion_order": 2, "priority": 50},
+        {"keys": ["a"], "content": "small two", "insertion_order": 3, "priority": 10},
+        {"keys": ["a"], "content": "does not fit", "insertion_order": 4, "priority": 5},
+        token_budget=5,
+    )
+    assert contents(select_entries(lore, ["a"], tokens)) == ["small one", "small two"]
+
+
+def test_scan_depth_is_honoured_up_to_what_the_lorebook_schema_accepts() -> None:
+    from hearth.characters.lorebook import Lorebook as StoredLorebook
+
+    deepest = StoredLorebook.model_fields["scan_depth"].metadata[-1].le
+    lore = book({"keys": ["dragon"], "content": "D"}, scan_depth=deepest)
+    assert lore.scan_depth == deepest
+    recent = ["dragon", *["nothing"] * (deepest - 1)]
+    assert contents(select_entries(lore, recent, tokens)) == ["D"]
 
 
 def test_position_is_read_from_the_card() -> None:

@@ -20,6 +20,39 @@ def test_comments_are_removed() -> None:
     assert expand("Hi{{// a note for authors}} there", ctx()) == "Hi there"
 
 
+def test_v3_char_and_user_tags_in_any_case() -> None:
+    assert expand("<char> meets <user>; <CHAR> and <bot>", ctx()) == "Aria meets Sam; Aria and Aria"
+
+
+def test_nested_macros_expand_inside_out() -> None:
+    results = {expand("Greets {{random:{{char}},{{user}}}}", ctx(rng_seed=n)) for n in range(20)}
+    assert results == {"Greets Aria", "Greets Sam"}
+
+
+def test_a_comment_holding_a_macro_is_removed_whole() -> None:
+    assert expand("Start {{// note for {{user}} only }}End", ctx()) == "Start End"
+
+
+def test_v3_comment_and_hidden_key_are_removed_from_the_prompt() -> None:
+    text = "A {{comment: for readers}}B{{hidden_key:dragon}} C"
+    assert expand(text, ctx()) == "A B C"
+
+
+def test_reverse_reverses_its_text() -> None:
+    assert expand("{{reverse:abc}} {{reverse:{{char}}}}", ctx()) == "cba airA"
+
+
+def test_random_unescapes_escaped_commas() -> None:
+    results = {expand(r"{{random:happy\, calm,sad\, tired}}", ctx(rng_seed=n)) for n in range(20)}
+    assert results == {"happy, calm", "sad, tired"}
+
+
+def test_random_and_pick_split_on_double_colons_whichever_colon_follows_the_name() -> None:
+    assert {expand("{{random::one,two}}", ctx(rng_seed=n)) for n in range(20)} == {"one", "two"}
+    assert {expand("{{random:a::b}}", ctx(rng_seed=n)) for n in range(20)} == {"a", "b"}
+    assert {expand("{{pick:a::b}}", ctx(seed=f"chat-{n}")) for n in range(20)} == {"a", "b"}
+
+
 def test_random_picks_one_of_the_options() -> None:
     results = {expand("{{random:red,green,blue}}", ctx(rng_seed=n)) for n in range(40)}
     assert results == {"red", "green", "blue"}
@@ -45,6 +78,12 @@ def test_roll_stays_within_its_dice() -> None:
 
 def test_unknown_macros_are_left_alone() -> None:
     assert expand("{{weather}}", ctx()) == "{{weather}}"
+    assert expand("{{ char }} {{weather:{{char}}}} {{x", ctx()) == "{{ char }} {{weather:Aria}} {{x"
+
+
+def test_a_text_without_macros_is_returned_as_is() -> None:
+    text = "<b>bold</b> {not a macro}"
+    assert expand(text, ctx()) is text
 
 
 def test_original_stands_for_the_platform_default() -> None:

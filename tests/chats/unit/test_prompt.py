@@ -111,6 +111,41 @@ def test_lorebook_entries_are_placed_before_or_after_the_character() -> None:
     assert {p.name: p.tokens for p in prompt.parts}["lorebook"] > 0
 
 
+def test_a_pick_in_a_lorebook_entry_does_not_change_with_the_other_entries_triggered() -> None:
+    lore = Lorebook.from_card(
+        {
+            "entries": [
+                {"keys": ["dragon"], "content": "A-PICK {{pick:1,2,3,4,5,6,7,8,9}}"},
+                {"constant": True, "content": "B-PICK {{pick:1,2,3,4,5,6,7,8,9}}"},
+            ]
+        }
+    )
+    card = dataclasses.replace(CARD, lorebook=lore)
+
+    def b_pick(text: str, seed: str) -> str:
+        prompt = assemble_prompt(
+            request(character=card, history=[HistoryItem("user", text)], pick_seed=seed)
+        )
+        system = prompt.messages[0].content
+        return system[system.index("B-PICK") :].split("\n")[0]
+
+    for seed in (f"chat-{n}" for n in range(10)):
+        assert b_pick("hello", seed) == b_pick("a dragon!", seed)
+
+
+def test_lorebook_keys_match_the_names_their_macros_stand_for() -> None:
+    lore = Lorebook.from_card(
+        {"entries": [{"keys": ["{{user}}'s ring", "<char>'s hat"], "content": "RING"}]}
+    )
+    card = dataclasses.replace(CARD, lorebook=lore)
+    with_ring = assemble_prompt(
+        request(character=card, history=[HistoryItem("user", "Sam's ring glows")])
+    )
+    assert "RING" in with_ring.messages[0].content
+    with_hat = assemble_prompt(request(character=card, history=[HistoryItem("user", "Aria's hat")]))
+    assert "RING" in with_hat.messages[0].content
+
+
 def test_author_note_goes_in_at_its_depth_every_frequency_turns() -> None:
     note = AuthorNote("[NOTE]", depth=2, frequency=2)
     shown = assemble_prompt(request(history=history(5), author_note=note, turn=4))

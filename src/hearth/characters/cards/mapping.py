@@ -107,14 +107,50 @@ def _keys(value: Any) -> list[str]:
     return []
 
 
+# SillyTavern world files number the places an entry goes: 0 before the character, 1 after
+# it, the others (around the author's note or the examples, at a depth in the chat) later
+# in the prompt than the character, which `after_char` is the nearest to.
+_WORLD_BEFORE_CHAR = 0
+# World-file entry fields a card keeps in the entry's `extensions` (the lorebook reads them).
+_WORLD_EXTENSIONS = ("selectiveLogic",)
+
+
+def _position(value: Any) -> str:
+    if value in ("before_char", "after_char"):
+        return str(value)
+    number = None if isinstance(value, bool) else _int(value, None)
+    if number is None or number == _WORLD_BEFORE_CHAR:
+        return "before_char"
+    return "after_char"
+
+
+def _first_set(raw: dict[str, Any], extensions: dict[str, Any], *names: str) -> Any:
+    """The first of these fields the entry sets, then the same in its extensions."""
+    for source in (raw, extensions):
+        for name in names:
+            if source.get(name) is not None:
+                return source[name]
+    return None
+
+
 def _entry(raw: Any, index: int) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise InvalidCard(f"Lorebook entry {index} is not an object.")
-    position = raw.get("position")
     entry_id = raw.get("id")
     if not isinstance(entry_id, (int, str)) or isinstance(entry_id, bool):
         entry_id = None
     extensions = raw.get("extensions")
+    # A world file's entry (`key`, not `keys`) has no `use_regex`: SillyTavern reads every
+    # key written `/…/` as a regex.
+    world_file = "keys" not in raw and "key" in raw
+    if not isinstance(extensions, dict):
+        extensions = {}
+    if world_file:
+        # Where SillyTavern puts these when it writes the entry into a card.
+        extensions = {
+            **{k: raw[k] for k in _WORLD_EXTENSIONS if raw.get(k) is not None},
+            **extensions,
+        }
     return {
         "id": entry_id,
         "keys": _keys(raw.get("keys", raw.get("key"))),
@@ -124,14 +160,16 @@ def _entry(raw: Any, index: int) -> dict[str, Any]:
         # SillyTavern's world files say `disable` where cards say `enabled`.
         "enabled": _bool(raw.get("enabled"), not _bool(raw.get("disable"), False)),
         "constant": _bool(raw.get("constant"), False),
-        "case_sensitive": _bool(raw.get("case_sensitive"), False),
-        "use_regex": _bool(raw.get("use_regex"), False),
+        "case_sensitive": _bool(
+            _first_set(raw, extensions, "case_sensitive", "caseSensitive"), False
+        ),
+        "use_regex": _bool(raw.get("use_regex"), world_file),
         "insertion_order": _int(raw.get("insertion_order", raw.get("order")), 100),
         "priority": _int(raw.get("priority"), 10),
-        "position": position if position in ("before_char", "after_char") else "before_char",
+        "position": _position(raw.get("position")),
         "name": raw.get("name") if isinstance(raw.get("name"), str) else "",
         "comment": raw.get("comment") if isinstance(raw.get("comment"), str) else "",
-        "extensions": extensions if isinstance(extensions, dict) else {},
+        "extensions": extensions,
     }
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from hearth.llm.adapters.http_client import LazyClient, build_http_client, transport_error
 from hearth.llm.adapters.status_map import connection_failed, from_status, timed_out
-from hearth.llm.adapters.turns import alternate
+from hearth.llm.adapters.turns import TurnRole, alternate
 from hearth.llm.base import collect
 from hearth.llm.catalog import Catalog
 from hearth.llm.errors import (
@@ -54,6 +54,15 @@ ERROR_TYPES: dict[str, type[LLMError]] = {
 }
 
 
+def _prefill(turns: list[tuple[TurnRole, str]]) -> list[tuple[TurnRole, str]]:
+    """A final assistant turn is a prefill the model continues, and Anthropic rejects one
+    that ends in whitespace (400 "final assistant content cannot end with trailing
+    whitespace"); a stopped or streamed reply often does."""
+    if turns and turns[-1][0] == "assistant":
+        return [*turns[:-1], ("assistant", turns[-1][1].rstrip())]
+    return turns
+
+
 class AnthropicProvider:
     def __init__(
         self,
@@ -96,15 +105,15 @@ class AnthropicProvider:
     def _request(
         self, messages: Sequence[ChatMessage], model: str, params: GenerationParams
     ) -> dict[str, Any]:
-        shaped = alternate(messages)
+        turns = alternate(messages)
         body: dict[str, Any] = {
             "model": model,
             "max_tokens": params.max_tokens or DEFAULT_MAX_TOKENS,
-            "messages": [{"role": role, "content": text} for role, text in shaped.turns],
+            "messages": [{"role": role, "content": text} for role, text in _prefill(turns.turns)],
             "stream": True,
         }
-        if shaped.system:
-            body["system"] = shaped.system
+        if turns.system:
+            body["system"] = turns.system
         # No temperature/top_p: the installed SDK (2.12) no longer accepts them, and the
         # current Claude models fix their sampling server-side.
         if params.stop:
