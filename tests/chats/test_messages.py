@@ -666,6 +666,23 @@ async def test_each_swipe_keeps_the_prompt_that_produced_it(
     assert sent[0] != sent[1]
 
 
+async def test_a_hidden_reply_is_not_continued(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
+    path = f"/chats/{chat['id']}/messages/{reply['id']}"
+    await client.patch(path, json={"hidden": True}, headers=me.headers)
+    asked = len(fake_llm.requests)
+
+    response = await rerun_json(client, me, chat["id"], reply["id"], "continue")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "invalid_chat_operation"
+    assert len(fake_llm.requests) == asked
+
+
 async def test_second_send_while_one_runs_is_409(
     client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:

@@ -492,6 +492,9 @@ async def prepare_rerun(
     if mode == "reply" and message.role == "user":
         return await _prepare_answer(db, user, chat, message, gateway, hook, worker_id)
     await _last_message_guard(db, chat, message)
+    if mode == "continue" and message.hidden:
+        # The model would be asked to go on with a text its prompt leaves out.
+        raise InvalidChatOperation("A hidden reply is not in the prompt: show it to continue it.")
     if mode == "reply" and len(message.swipes or [message.content]) >= MAX_SWIPES:
         raise TooManySwipes()
     turn = await open_turn(db, user, chat, gateway)
