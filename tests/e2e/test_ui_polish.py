@@ -129,7 +129,7 @@ async def test_a_send_refused_for_quota_says_when_it_renews_and_the_meter_reread
     tokens, (chat_id,) = await with_chats(server, "polish_spender")
     async with httpx.AsyncClient(base_url=server.api, timeout=10) as http:
         me = (await http.get("/me", headers=bearer(tokens))).json()
-        plan = {"daily_units": 1}  # less than any reply needs
+        plan = {"daily_units": 0}  # nothing left today: refused until the renewal
         limited = await http.put(f"/admin/users/{me['id']}/plan", json=plan, headers=bearer(admin))
         assert limited.status_code == 200, limited.text
     context, page = await open_signed_in(browser, tokens)

@@ -4,10 +4,32 @@ import { ApiError, errorMessage, post, stream } from './api.js';
 import { t } from './i18n.js';
 import { toast } from './components/toast.js';
 
-const RETRY_DELAYS_MS = [500, 1500, 3000, 6000];
+// While the server writes the reply the browser keeps coming back for it, however long the
+// network is gone: giving up would leave a reply the page can neither show nor stop.
+const RETRY_DELAYS_MS = [500, 1500, 3000, 6000, 10000];
 
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function retryDelay(attempt) {
+  return RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)];
+}
+
+/** Wait `ms`, or less: the network coming back or the tab being shown again ends the wait. */
+function pause(ms, signal) {
+  return new Promise((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      window.removeEventListener('online', wake);
+      document.removeEventListener('visibilitychange', onVisible);
+      signal.removeEventListener('abort', wake);
+      resolve();
+    };
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') wake();
+    };
+    const timer = setTimeout(wake, ms);
+    window.addEventListener('online', wake);
+    document.addEventListener('visibilitychange', onVisible);
+    signal.addEventListener('abort', wake);
+  });
 }
 
 /** Where, in text persisted before a reload, the part being replayed begins. */
@@ -34,6 +56,7 @@ export class GenerationStream {
     this.userStored = false;
     this.scheduled = false;
     this.replay = null; // {persisted, text, base} while re-attaching after a reload
+    this.refusal = null; // the ApiError of a request refused before anything was stored
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
@@ -51,6 +74,7 @@ export class GenerationStream {
         this.fail(error);
         return true;
       }
+      this.refusal = error;
       this.finish();
       if (!this.detached) toast(errorMessage(error), { type: 'error' });
       return false;
@@ -75,9 +99,28 @@ export class GenerationStream {
     } catch (error) {
       if (this.lastId === null) {
         Object.assign(message, before);
+        this.refusal = error;
         this.finish();
         if (!this.detached) toast(errorMessage(error), { type: 'error' });
       } else this.fail(error);
+    }
+  }
+
+  /** A first reply to the user's latest message, which has none: streams a new assistant message. */
+  async answer(userMessage, tempAi) {
+    this.message = tempAi;
+    try {
+      await this.run('POST', `/chats/${this.chatId}/messages/${userMessage.id}/regenerate`);
+      return true;
+    } catch (error) {
+      if (!String(this.message.id).startsWith('tmp-')) {
+        this.fail(error);
+        return true;
+      }
+      this.refusal = error;
+      this.finish();
+      if (!this.detached) toast(errorMessage(error), { type: 'error' });
+      return false;
     }
   }
 
@@ -126,17 +169,30 @@ export class GenerationStream {
         throw new TypeError('stream ended early');
       } catch (error) {
         if (this.detached || this.finished) return;
-        const canReattach = !(error instanceof ApiError) && !String(this.message.id).startsWith('tmp-') && attempt < RETRY_DELAYS_MS.length;
-        if (!canReattach) throw error;
-        await sleep(RETRY_DELAYS_MS[attempt]);
+        const canReattach = !(error instanceof ApiError) && !String(this.message.id).startsWith('tmp-');
+        if (!canReattach) {
+          this.setReconnecting(false);
+          throw error;
+        }
+        // The first quick retry covers a blip; after that the reply says it is reconnecting.
+        if (attempt > 0) this.setReconnecting(true);
+        await pause(retryDelay(attempt), this.controller.signal);
         attempt += 1;
       }
     }
   }
 
+  /** The message shows "connection lost, reconnecting…" while `on`; it is the page's flag, not the server's. */
+  setReconnecting(on) {
+    if (!this.message || Boolean(this.message.reconnecting) === on) return;
+    this.message.reconnecting = on;
+    this.handlers.onChange(this.message);
+  }
+
   onEvent({ event, id, data }) {
     if (id !== null && id !== undefined) this.lastId = id;
     const message = this.message;
+    if (message.reconnecting) this.setReconnecting(false);
     if (event === 'user_message') {
       this.userStored = true;
       if (this.tempUser) this.handlers.onUserMessage(this.tempUser.id, data);
@@ -198,6 +254,7 @@ export class GenerationStream {
   }
 
   finish() {
+    if (this.message) this.message.reconnecting = false;
     if (!this.finished) {
       this.finished = true;
       this.resolveDone();

@@ -55,15 +55,27 @@ export function debounce(fn, ms) {
   return wrapped;
 }
 
-/** Close a popup when the user clicks elsewhere or presses Escape; returns the remover. */
-export function onDismiss(container, close) {
+/**
+ * Close a popup when the user clicks elsewhere, presses Escape or moves focus out of it;
+ * returns the remover. Escape gives focus back to `opener`: the focused item is being hidden.
+ */
+export function onDismiss(container, close, opener = null) {
   const onClick = (event) => { if (!container.contains(event.target)) close(); };
-  const onKey = (event) => { if (event.key === 'Escape') close(); };
+  const onKey = (event) => {
+    if (event.key !== 'Escape') return;
+    const hadFocus = container.contains(document.activeElement);
+    close();
+    if (hadFocus && opener) opener.focus();
+  };
+  // Left open after Tab, a menu would cover whatever focus moved to.
+  const onFocusOut = (event) => { if (event.relatedTarget && !container.contains(event.relatedTarget)) close(); };
   setTimeout(() => document.addEventListener('click', onClick), 0);
   document.addEventListener('keydown', onKey);
+  container.addEventListener('focusout', onFocusOut);
   return () => {
     document.removeEventListener('click', onClick);
     document.removeEventListener('keydown', onKey);
+    container.removeEventListener('focusout', onFocusOut);
   };
 }
 

@@ -29,7 +29,8 @@ export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted 
 
   const list = h('ul', { class: 'chat-items', 'aria-label': t('chat.list_label') });
   const more = h('button', { class: 'btn btn-ghost btn-sm btn-block', type: 'button', text: t('common.load_more'), hidden: true, onclick: () => load(false) });
-  const search = h('input', { class: 'input chat-search', type: 'search', placeholder: t('chat.search_placeholder'), 'aria-label': t('chat.search_label') });
+  // The API takes up to 200 characters; a longer query could only fail.
+  const search = h('input', { class: 'input chat-search', type: 'search', maxlength: 200, placeholder: t('chat.search_placeholder'), 'aria-label': t('chat.search_label') });
   const filterButton = (value, label) =>
     h('button', {
       class: 'chat-filter-btn',
@@ -81,7 +82,7 @@ export function chatSidebar({ activeId = null, onNavigate = () => {}, onDeleted 
           menu.classList.remove('up');
           const box = root.querySelector('.sidebar-scroll').getBoundingClientRect();
           if (menu.getBoundingClientRect().bottom > box.bottom) menu.classList.add('up');
-          undismiss = onDismiss(wrap, closeMenu);
+          undismiss = onDismiss(wrap, closeMenu, menuBtn);
           menu.querySelector('button').focus();
         },
       },

@@ -1,8 +1,8 @@
 // The chat's extra tools: author's note, prompt inspector, chat import, impersonation, and the
 // per-message hide / rate / branch actions.
-import { api, errorMessage, get, post, put } from '../api.js';
+import { ApiError, api, errorMessage, get, post, put } from '../api.js';
 import { h } from '../dom.js';
-import { formatNumber, t } from '../i18n.js';
+import { formatNumber, has, t } from '../i18n.js';
 import { openDialog } from './dialog.js';
 import { field, formBanner, showFormError, submitButton } from './form.js';
 import { navigate } from '../router.js';
@@ -32,7 +32,13 @@ export function authorNoteDialog(chat) {
       event.preventDefault();
       button.busy(true);
       try {
-        const saved = await put(`/chats/${chat.id}/author-note`, { text: fields.text.input.value, depth: Number(fields.depth.input.value || 0), frequency: Number(fields.frequency.input.value || 0) });
+        // An empty number is left out, so the server's default applies: 0 would mean "never".
+        const body = { text: fields.text.input.value };
+        for (const name of ['depth', 'frequency']) {
+          const value = fields[name].input.value.trim();
+          if (value !== '') body[name] = Number(value);
+        }
+        const saved = await put(`/chats/${chat.id}/author-note`, body);
         toast(t('chat.note_saved'), { type: 'success' });
         close(saved);
       } catch (error) {
@@ -43,6 +49,11 @@ export function authorNoteDialog(chat) {
     });
     dialog.append(form);
   }, { wide: true, label: t('chat.author_note') });
+}
+
+/** A prompt part's or role's name in the UI's language; one the UI does not know stays as sent. */
+function promptLabel(kind, name) {
+  return has(`chat.prompt_${kind}_${name}`) ? t(`chat.prompt_${kind}_${name}`) : name;
 }
 
 /** The exact prompt behind a reply: its parts with token counts, then the messages. */
@@ -62,9 +73,9 @@ export async function promptInspector(chatId, messageId) {
       h(
         'ul',
         { class: 'prompt-parts' },
-        data.parts.map((p) => h('li', {}, h('span', { class: 'prompt-part-name', text: p.name }), h('span', { class: 'prompt-part-bar' }, h('span', { style: { width: `${(100 * p.tokens) / max}%` } })), h('span', { class: 'prompt-part-tokens', text: formatNumber(p.tokens, {}) }))),
+        data.parts.map((p) => h('li', {}, h('span', { class: 'prompt-part-name', text: promptLabel('part', p.name) }), h('span', { class: 'prompt-part-bar' }, h('span', { style: { width: `${(100 * p.tokens) / max}%` } })), h('span', { class: 'prompt-part-tokens', text: formatNumber(p.tokens, {}) }))),
       ),
-      h('details', { class: 'prompt-messages' }, h('summary', { text: t('chat.prompt_messages', { count: data.messages.length }) }), data.messages.map((m) => h('div', { class: 'prompt-message' }, h('b', { text: m.role }), m.changed ? h('p', { class: 'small muted prompt-changed', text: t(`chat.prompt_${m.changed}`) }) : null, h('pre', { text: m.content })))),
+      h('details', { class: 'prompt-messages' }, h('summary', { text: t('chat.prompt_messages', { count: data.messages.length }) }), data.messages.map((m) => h('div', { class: 'prompt-message' }, h('b', { text: promptLabel('role', m.role) }), m.changed ? h('p', { class: 'small muted prompt-changed', text: t(`chat.prompt_${m.changed}`) }) : null, h('pre', { text: m.content })))),
       h('div', { class: 'form-actions' }, h('button', { class: 'btn', type: 'button', text: t('common.close'), onclick: () => close() })),
     );
   }, { wide: true, label: t('chat.prompt_title') });
@@ -101,7 +112,10 @@ export function importChatDialog(characterId) {
         toast(t('chat.imported'), { type: 'success' });
         close(chat);
       } catch (error) {
-        showFormError(error, {}, banner);
+        // The server says why the file was refused ("Line 3 is not JSON."): that is the useful part.
+        const reason = error instanceof ApiError && Array.isArray(error.details) ? error.details.find((d) => d?.field === 'file' && d.message)?.message : null;
+        if (reason) banner.replaceChildren(h('div', { class: 'alert alert-error', role: 'alert', text: reason }));
+        else showFormError(error, {}, banner);
       } finally {
         button.busy(false);
       }

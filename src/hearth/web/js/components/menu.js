@@ -28,7 +28,7 @@ export function menuButton(label, iconName, items, { className = 'icon-btn', con
         if (!menu.hidden) return close();
         menu.hidden = false;
         button.setAttribute('aria-expanded', 'true');
-        undismiss = onDismiss(wrap, close);
+        undismiss = onDismiss(wrap, close, button);
         const first = menu.querySelector('a, button');
         if (first) first.focus();
       },

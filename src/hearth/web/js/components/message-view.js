@@ -1,20 +1,30 @@
 // One chat message: avatar, name, formatted text, status, and its actions.
 import { h } from '../dom.js';
-import { formatDate, t } from '../i18n.js';
+import { formatDate, has, t } from '../i18n.js';
 import { avatar } from './avatar.js';
 import { icon } from './icons.js';
+import { menuButton } from './menu.js';
 import { richText } from './rich-text.js';
+
+/** What went wrong with a reply, in the UI's language: the stored text is English. */
+export function replyErrorText(message) {
+  const code = message.error?.code;
+  if (code && has(`reply_error.${code}`)) return t(`reply_error.${code}`);
+  return message.error?.message || (message.status === 'error' ? t('chat.error_generic') : t('chat.interrupted'));
+}
 
 /**
  * messageView(message, ctx) → element with .update(message, opts)
- * ctx: {character, user, persona, macros, actions: {copy, edit, remove, regenerate, continue, swipe, retry,
- *   hide, rate, branch, inspect}}
- * opts: {isLast, isFirst, busy}
+ * ctx: {character, userName(), userAvatar(), macros, actions: {copy, edit, remove, removeFrom, regenerate,
+ *   continue, reply, swipe, retry, hide, rate, branch, inspect}}
+ * opts: {isLast, isFirst, isNewest, hasFollowing, busy}
  */
 export function messageView(initial, ctx) {
   let message = initial;
   const isUser = message.role === 'user';
-  const name = isUser ? ctx.userName() : ctx.character.name;
+  // Messages do not record the persona they were written as: the server reads every user
+  // message under the chat's current persona, so the view names them all the same way.
+  let name = isUser ? ctx.userName() : ctx.character.name;
   const el = h('article', {
     class: `msg ${isUser ? 'msg-user' : 'msg-ai'}`,
     dataset: { id: message.id, role: message.role },
@@ -29,16 +39,18 @@ export function messageView(initial, ctx) {
   const foot = h('div', { class: 'msg-foot' }, swipes, stars);
   const demoBadge = h('span', { class: 'badge badge-warning msg-demo', title: t('chat.demo_hint'), text: t('chat.demo_badge'), hidden: true });
   const hiddenBadge = h('span', { class: 'badge msg-hidden-badge', title: t('chat.hidden_hint'), hidden: true }, icon('eye-off'), t('chat.hidden_badge'));
+  const nameEl = h('span', { class: 'msg-name', text: name });
   const head = h(
     'div',
     { class: 'msg-head' },
-    h('span', { class: 'msg-name', text: name }),
+    nameEl,
     demoBadge,
     hiddenBadge,
     h('time', { class: 'msg-time', datetime: message.created_at, text: formatDate(message.created_at, { timeStyle: 'short' }) }),
   );
+  let face = avatar(name, isUser ? ctx.userAvatar() : ctx.character.avatar_url, { size: 36, className: 'msg-avatar' });
   el.append(
-    avatar(name, isUser ? ctx.userAvatar() : ctx.character.avatar_url, { size: 36, className: 'msg-avatar' }),
+    face,
     h('div', { class: 'msg-main' }, head, body, status, foot),
     tools,
   );
@@ -82,8 +94,10 @@ export function messageView(initial, ctx) {
   function renderStatus() {
     status.replaceChildren();
     const s = message.status;
-    if (s === 'error' || s === 'interrupted') {
-      const text = message.error?.message || (s === 'error' ? t('chat.error_generic') : t('chat.interrupted'));
+    if (s === 'streaming' && message.reconnecting) {
+      status.append(h('span', { class: 'msg-note msg-reconnecting', role: 'status', text: t('chat.reconnecting') }));
+    } else if (s === 'error' || s === 'interrupted') {
+      const text = replyErrorText(message);
       status.append(
         h(
           'div',
@@ -96,6 +110,10 @@ export function messageView(initial, ctx) {
       );
     } else if (s === 'stopped') {
       status.append(h('span', { class: 'msg-note', text: t('chat.stopped') }));
+    }
+    // The newest message is the user's and nothing answers it (its reply was deleted, say).
+    if (isUser && opts.isNewest && !opts.busy && !String(message.id).startsWith('tmp-')) {
+      status.append(h('button', { class: 'btn btn-sm act-reply', type: 'button', onclick: () => ctx.actions.reply(message) }, icon('sparkle'), t('chat.get_reply', { name: ctx.character.name })));
     }
   }
 
@@ -127,7 +145,7 @@ export function messageView(initial, ctx) {
     if (streaming) return;
     tools.append(tool(t('chat.copy'), 'copy', () => ctx.actions.copy(message)));
     if (canAct) {
-      tools.append(tool(t('common.edit'), 'edit', () => startEdit()));
+      tools.append(tool(t('common.edit'), 'edit', () => startEdit(), 'act-edit'));
       if (!isUser && opts.isLast) {
         tools.append(tool(t('chat.regenerate'), 'refresh', () => ctx.actions.regenerate(message), 'act-regenerate'));
         tools.append(tool(t('chat.continue'), 'continue', () => ctx.actions.continue(message), 'act-continue'));
@@ -135,9 +153,19 @@ export function messageView(initial, ctx) {
       tools.append(tool(message.hidden ? t('chat.unhide') : t('chat.hide'), message.hidden ? 'eye' : 'eye-off', () => ctx.actions.hide(message, !message.hidden), 'act-hide'));
       tools.append(tool(t('chat.branch'), 'branch', () => ctx.actions.branch(message), 'act-branch'));
       if (!isUser && message.model) tools.append(tool(t('chat.inspect'), 'code', () => ctx.actions.inspect(message), 'act-inspect'));
-      tools.append(tool(t('common.delete'), 'trash', () => ctx.actions.remove(message)));
+      tools.append(opts.hasFollowing ? deleteMenu() : tool(t('common.delete'), 'trash', () => ctx.actions.remove(message), 'act-delete'));
       if (!isUser) tools.append(tool(t('report.action'), 'alert', () => ctx.actions.report(message)));
     }
+  }
+
+  // In the middle of a chat "delete" has two meanings; the menu names both.
+  function deleteMenu() {
+    const wrap = menuButton(t('common.delete'), 'trash', [
+      { label: t('chat.delete_one'), icon: 'trash', run: () => ctx.actions.remove(message) },
+      { label: t('chat.delete_from_here'), icon: 'trash', danger: true, run: () => ctx.actions.removeFrom(message) },
+    ], { className: 'icon-btn sm act-delete' });
+    wrap.classList.add('msg-delete-menu');
+    return wrap;
   }
 
   // 1–4 stars on a finished reply; the chosen star again clears the rating.
@@ -170,6 +198,9 @@ export function messageView(initial, ctx) {
       renderedContent = null;
       renderBody();
       renderFoot();
+      // The textarea that had focus is gone: give it to the edit button (the message otherwise).
+      el.classList.add('show-tools');
+      (tools.querySelector('.act-edit') || el).focus();
     };
     const save = async () => {
       const content = area.value;
@@ -204,6 +235,14 @@ export function messageView(initial, ctx) {
     opts = nextOpts;
     el.dataset.id = message.id;
     el.dataset.status = message.status;
+    if (isUser && ctx.userName() !== name) {
+      name = ctx.userName();
+      nameEl.textContent = name;
+      el.setAttribute('aria-label', name);
+      const next = avatar(name, ctx.userAvatar(), { size: 36, className: 'msg-avatar' });
+      face.replaceWith(next);
+      face = next;
+    }
     demoBadge.hidden = !String(message.model || '').startsWith('demo/');
     hiddenBadge.hidden = !message.hidden;
     el.classList.toggle('is-hidden', Boolean(message.hidden));

@@ -4,7 +4,9 @@ import { h } from '../dom.js';
 
 // An action still open at the end of a line (`*she smiles` while streaming) is italic too,
 // so text does not jump from plain to italic when the closing star arrives.
-const INLINE = /(`[^`\n]+`)|(\*\*[^*\n]+?\*\*)|(\*[^*\n]+?\*)|(_[^_\n]+?_)|("[^"\n]+?"|“[^”\n]+?”|«[^»\n]+?»)|(\*[^*\n]+$)/g;
+// ***both*** comes before **bold**: otherwise its first star starts nothing and its last one
+// opens an action that runs to the end of the line.
+const INLINE = /(`[^`\n]+`)|(\*\*\*[^*\n]+?\*\*\*)|(\*\*[^*\n]+?\*\*)|(\*[^*\n]+?\*)|(_[^_\n]+?_)|("[^"\n]+?"|“[^”\n]+?”|«[^»\n]+?»)|(\*[^*\n]+$)/g;
 
 function inline(text, depth = 0) {
   const out = [];
@@ -13,8 +15,9 @@ function inline(text, depth = 0) {
   const matches = [...text.matchAll(INLINE)];
   for (const m of matches) {
     if (m.index > last) out.push(document.createTextNode(text.slice(last, m.index)));
-    const [whole, code, bold, action, underscore, quote, openAction] = m;
+    const [whole, code, boldItalic, bold, action, underscore, quote, openAction] = m;
     if (code) out.push(h('code', { text: code.slice(1, -1) }));
+    else if (boldItalic) out.push(h('strong', {}, h('em', {}, depth < 3 ? inline(boldItalic.slice(3, -3), depth + 1) : boldItalic.slice(3, -3))));
     else if (bold) out.push(h('strong', {}, depth < 3 ? inline(bold.slice(2, -2), depth + 1) : bold.slice(2, -2)));
     else if (action) out.push(h('em', { class: 'rp-action' }, depth < 3 ? inline(action.slice(1, -1), depth + 1) : action.slice(1, -1)));
     else if (underscore) out.push(h('em', {}, underscore.slice(1, -1)));

@@ -203,7 +203,15 @@ export default async function mount(root, { params }) {
   // ---------- rendering ----------
   function optsFor(message) {
     const isFirst = message === messages[0] && !olderCursor;
-    return { isLast: message === messages[messages.length - 1] && message.role === 'assistant', isFirst, busy: Boolean(active) };
+    const index = messages.indexOf(message);
+    const isNewest = index === messages.length - 1;
+    return { isLast: isNewest && message.role === 'assistant', isFirst, isNewest, hasFollowing: index >= 0 && !isNewest, busy: Boolean(active) };
+  }
+  function dropViews(gone) {
+    for (const message of gone) {
+      views.get(message.id)?.remove();
+      views.delete(message.id);
+    }
   }
   function viewFor(message) {
     let view = views.get(message.id);
@@ -283,6 +291,48 @@ export default async function mount(root, { params }) {
   box.input.disabled = false;
   requestAnimationFrame(() => scrollToBottom(true));
 
+  /** The newest page again, as the server has it: after another tab (or a lost stream) changed it. */
+  async function resync() {
+    try {
+      const [fresh, page] = await Promise.all([get(`/chats/${chat.id}`), get(`/chats/${chat.id}/messages`, { limit: 40 })]);
+      chat = { ...chat, ...fresh };
+      views.clear();
+      messages = page.items.sort(byTime);
+      olderCursor = page.next_cursor;
+      redrawAll();
+      scrollToBottom(true);
+      attachRunning();
+    } catch (error) {
+      toast(errorMessage(error), { type: 'error' });
+    }
+  }
+
+  /** Follow a reply the server is writing (begun before the page loaded, or in another tab). */
+  function attachRunning() {
+    if (active) return;
+    const running = (chat.generating_message_id && messages.find((m) => m.id === chat.generating_message_id)) || messages.find((m) => m.status === 'streaming');
+    if (running) track(new GenerationStream(chat.id, streamHandlers)).attach(running);
+  }
+
+  /** A request refused because a reply is still being written: show that reply, with its Stop. */
+  function afterRefusal(stream) {
+    if (stream.refusal?.code === 'generation_in_progress') resync();
+  }
+
+  /** The messages the server has after `message`, in order; null when it has not that one. */
+  async function newerThan(message) {
+    const newer = [];
+    let before;
+    for (;;) {
+      const page = await get(`/chats/${chat.id}/messages`, { before, limit: 100 });
+      const index = page.items.findIndex((m) => m.id === message.id);
+      if (index >= 0) return [...newer, ...page.items.slice(0, index)].sort(byTime);
+      newer.push(...page.items);
+      if (!page.next_cursor) return null;
+      before = page.next_cursor;
+    }
+  }
+
   // ---------- generations ----------
   function track(stream) {
     active = stream;
@@ -343,14 +393,34 @@ export default async function mount(root, { params }) {
       }
       box.restore(text);
       refreshTail();
+      afterRefusal(stream);
     }
   }
 
-  function rerun(message, mode) {
+  async function rerun(message, mode) {
     if (active) return;
     const stream = track(new GenerationStream(chat.id, streamHandlers));
-    stream.rerun(message, mode);
+    const running = stream.rerun(message, mode);
     refresh(message);
+    await running;
+    afterRefusal(stream);
+  }
+
+  /** The character's reply to the user's latest message, which has none. */
+  async function answer(userMessage) {
+    if (active) return;
+    const tempAi = { id: `tmp-a-${Date.now()}`, role: 'assistant', content: '', status: 'streaming', swipes: [''], swipe_index: 0, created_at: new Date().toISOString() };
+    addMessage(tempAi);
+    scrollToBottom(true);
+    const stream = track(new GenerationStream(chat.id, streamHandlers));
+    if (!(await stream.answer(userMessage, tempAi))) {
+      if (String(tempAi.id).startsWith('tmp-')) {
+        messages = messages.filter((m) => m !== tempAi);
+        dropViews([tempAi]);
+      }
+      refreshTail();
+      afterRefusal(stream);
+    }
   }
 
   async function stop() {
@@ -378,22 +448,49 @@ export default async function mount(root, { params }) {
       }
     },
     remove: async (message) => {
-      const following = messages.length - messages.indexOf(message) - 1;
-      const ok = await confirmDialog({ title: t('chat.delete_message_title'), text: following ? t('chat.delete_message_cascade', { count: following }) : t('chat.delete_message_text'), confirm: t('common.delete'), danger: true });
+      const ok = await confirmDialog({ title: t('chat.delete_message_title'), text: t('chat.delete_message_text'), confirm: t('common.delete'), danger: true });
       if (!ok) return;
       try {
-        await del(`/chats/${chat.id}/messages/${message.id}`, following ? { cascade: true } : undefined);
-        const index = messages.indexOf(message);
-        for (const gone of messages.slice(index)) {
-          views.get(gone.id)?.remove();
-          views.delete(gone.id);
-        }
-        messages = messages.slice(0, index);
+        await del(`/chats/${chat.id}/messages/${message.id}`);
+        messages = messages.filter((m) => m !== message);
+        dropViews([message]);
         refreshTail();
       } catch (error) {
         toast(errorMessage(error), { type: 'error' });
       }
     },
+    // The count comes from the server, not this tab: another tab may have added messages since.
+    removeFrom: async (message) => {
+      let following;
+      try {
+        following = await newerThan(message);
+      } catch (error) {
+        toast(errorMessage(error), { type: 'error' });
+        return;
+      }
+      if (following === null) {
+        toast(t('errors.message_not_found'), { type: 'error' });
+        resync();
+        return;
+      }
+      // Show what is about to go before asking.
+      const index = messages.indexOf(message);
+      dropViews(messages.slice(index + 1));
+      messages = [...messages.slice(0, index + 1), ...following];
+      redrawAll();
+      const ok = await confirmDialog({ title: t('chat.delete_message_title'), text: following.length ? t('chat.delete_message_cascade', { count: following.length }) : t('chat.delete_message_text'), confirm: t('common.delete'), danger: true });
+      if (!ok) return;
+      try {
+        await del(`/chats/${chat.id}/messages/${message.id}`, following.length ? { cascade: true } : undefined);
+        const at = messages.indexOf(message);
+        dropViews(messages.slice(at));
+        messages = messages.slice(0, at);
+        refreshTail();
+      } catch (error) {
+        toast(errorMessage(error), { type: 'error' });
+      }
+    },
+    reply: (message) => answer(message),
     report: (message) => reportDialog('message', message.id),
     ...messageTools(chat.id, (updated) => replaceMessage(updated.id, updated)),
     regenerate: (message) => rerun(message, 'regenerate'),
@@ -410,10 +507,7 @@ export default async function mount(root, { params }) {
   };
 
   // A reply still being written when the page (re)loaded: attach and keep streaming.
-  const running = messages.find((m) => m.status === 'streaming') || (chat.generating_message_id && messages.find((m) => m.id === chat.generating_message_id));
-  if (running) {
-    track(new GenerationStream(chat.id, streamHandlers)).attach(running);
-  }
+  attachRunning();
   if (matchMedia('(hover: hover)').matches) box.focus(); // no keyboard popping up on phones
 
   sidebar.addEventListener('chat-updated', (event) => {
