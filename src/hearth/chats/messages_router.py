@@ -201,7 +201,8 @@ async def regenerate(
     db: DbDep,
     engine: EngineDep,
 ) -> Response:
-    """A new alternative (swipe) of the latest reply; earlier ones stay selectable."""
+    """A new alternative (swipe) of the latest reply; earlier ones stay selectable. On the
+    user's latest message, left without a reply (its reply deleted), a new reply to it."""
     return await _rerun(chat_id, message_id, "reply", request, user, db, engine)
 
 
