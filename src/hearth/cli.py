@@ -8,13 +8,22 @@ import sys
 import typer
 
 from hearth import __version__
-from hearth.config import Settings
+from hearth.config import Settings, SettingsInvalid, load_settings
 from hearth.llm.cli import llm_app
 
 app = typer.Typer(
     help="Hearth: talk with AI characters.", no_args_is_help=True, add_completion=False
 )
 app.add_typer(llm_app, name="llm")
+
+
+def _settings() -> Settings:
+    """The settings, or exit 2 with a line per bad variable (not a traceback)."""
+    try:
+        return load_settings()
+    except SettingsInvalid as exc:
+        typer.echo(f"error: invalid settings\n{exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _migrate(settings: Settings) -> None:
@@ -36,7 +45,7 @@ def serve(
 
     from hearth.core.logging import configure_logging
 
-    settings = Settings()
+    settings = _settings()
     configure_logging(settings.log_level, json_output=settings.log_json)
     if migrate:
         _migrate(settings)
@@ -63,7 +72,7 @@ def serve(
 @app.command()
 def migrate() -> None:
     """Apply database migrations up to the latest."""
-    settings = Settings()
+    settings = _settings()
     _migrate(settings)
     typer.echo("database is up to date")
 
@@ -77,7 +86,7 @@ def create_admin(
     """Create an administrator account, or promote an existing one with that email."""
     from hearth.users.admin_bootstrap import ensure_admin
 
-    settings = Settings()
+    settings = _settings()
     _migrate(settings)
     try:
         created = asyncio.run(ensure_admin(settings, email, username, password))

@@ -2,16 +2,75 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from limits import parse_many
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 SECRET_FILE_NAME = "secret_key"
+ENV_PREFIX = "HEARTH_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+_FIELD_IN_ERROR = re.compile(r'field "(\w+)"')
+
+
+class SettingsInvalid(Exception):
+    """The environment's settings cannot run Hearth; `str()` names each bad variable."""
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, every mistake found now rather than as 500s later."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [
+            f"{ENV_PREFIX}{'_'.join(str(p) for p in err['loc'][:1]).upper()}: "
+            f"{str(err['msg']).removeprefix('Value error, ')}"
+            for err in exc.errors()
+        ]
+        raise SettingsInvalid("\n".join(lines)) from None
+    except SettingsError as exc:  # a JSON setting that is not JSON
+        found = _FIELD_IN_ERROR.search(str(exc))
+        name = f"{ENV_PREFIX}{found.group(1).upper()}" if found else "a setting"
+        raise SettingsInvalid(f"{name}: not valid JSON ({exc.__cause__ or exc})") from None
+
+
+def _check_rate(value: str) -> str:
+    try:
+        items = parse_many(value)
+    except ValueError:
+        items = []
+    if len(items) != 1 or items[0].amount < 1:
+        raise ValueError(f"{value!r} is not one rate like '30/minute' or '10/15 minutes'")
+    return value
+
+
+def _check_url(value: str | None, schemes: tuple[str, ...]) -> str | None:
+    if value is not None and not _is_url(value, schemes):
+        starts = " or ".join(f"{scheme}://" for scheme in schemes)
+        raise ValueError(f"{value!r} is not a URL starting {starts}")
+    return value
+
+
+def _is_url(value: str, schemes: tuple[str, ...], *, origin: bool = False) -> bool:
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # a bad port or bracketed host
+        return False
+    if parts.scheme not in schemes or not (host or parts.scheme == "unix"):
+        return False
+    return not origin or not (parts.path or parts.query or parts.fragment)
 
 
 class Settings(BaseSettings):
@@ -82,6 +141,63 @@ class Settings(BaseSettings):
     @classmethod
     def _lower_emails(cls, value: list[str]) -> list[str]:
         return [email.lower() for email in value]
+
+    # Parsed lazily where they are used, so checked here: a bad one would otherwise start
+    # fine and fail every request that counts against it.
+    @field_validator("send_rate", "send_ip_rate", "auth_rate", "upload_rate")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        return _check_rate(value)
+
+    @field_validator("unit_weights")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        for model_id, weight in value.items():
+            provider, _, model = model_id.partition("/")
+            if not provider or not model:
+                raise ValueError(f"{model_id!r} is not a model id like 'openai/gpt-4o'")
+            # A negative weight would make the model free (usage is clamped at zero).
+            if not math.isfinite(weight) or weight < 0:
+                raise ValueError(f"the weight of {model_id!r} must be 0 or more, not {weight}")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        return _check_url(value, SMTP_SCHEMES)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        return _check_url(value, REDIS_SCHEMES)
+
+    @field_validator("public_url", "moderation_url", "s3_endpoint_url", "s3_public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        return _check_url(value, ("http", "https"))
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            # Browsers send `scheme://host[:port]`; anything else would never match.
+            if origin != "*" and not _is_url(origin, ("http", "https"), origin=True):
+                raise ValueError(f"{origin!r} is not an origin like 'https://example.com'")
+        return value
+
+    @field_validator("moderation_rules")
+    @classmethod
+    def _rules_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no file at {str(value)!r}")
+        return value
 
     @property
     def resolved_database_url(self) -> str:

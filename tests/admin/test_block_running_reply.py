@@ -49,6 +49,36 @@ async def test_blocking_a_user_stops_their_running_reply_and_keeps_its_text(
     assert len(reply["content"]) < len("".join(f"w{n} " for n in range(200)))
 
 
+async def test_blocking_through_a_report_stops_the_authors_running_reply(
+    app: FastAPI, live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    boss, author, chat = await admin_and_chatter(app, live_client)
+    reporter = await create_account(live_client)
+    report = await live_client.post(
+        "/reports",
+        json={"target_type": "character", "target_id": chat["character_id"], "reason": "spam"},
+        headers=reporter.headers,
+    )
+    fake_llm.script(Reply(tokens=[f"w{n} " for n in range(200)], delay=0.05))
+    task = asyncio.create_task(send_json(live_client, author, chat["id"], "Tell me a story"))
+    await llm_called(fake_llm)
+    await asyncio.sleep(0.3)
+
+    resolved = await live_client.post(
+        f"/admin/reports/{report.json()['id']}/resolve",
+        json={"block_user": True},
+        headers=boss.headers,
+    )
+
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["status"] == "resolved"
+    reply = (await asyncio.wait_for(task, 10)).json()["assistant_message"]
+    assert reply["status"] == "stopped"
+    assert len(reply["content"]) < len("".join(f"w{n} " for n in range(200)))
+    signed_out = await live_client.get("/me", headers=author.headers)
+    assert signed_out.json()["error"]["code"] == "account_blocked"
+
+
 async def test_a_block_that_lands_while_a_send_is_prepared_refuses_the_send(
     app: FastAPI,
     live_client: httpx.AsyncClient,

@@ -84,6 +84,26 @@ async def test_editing_without_a_key_keeps_the_stored_one(
     assert edited.json()["has_key"] is True
 
 
+async def test_adding_a_provider_under_a_taken_name_is_refused_and_keeps_the_stored_one(
+    client: httpx.AsyncClient, admin: Account, fake_llm: FakeOpenAI
+) -> None:
+    await _add(client, admin, fake_llm.base_url)
+
+    again = await client.post(
+        "/admin/providers",
+        json={"name": "office", "kind": "local", "base_url": "http://127.0.0.1:9/v1"},
+        headers=admin.headers,
+    )
+
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "provider_exists"
+    listed = await client.get("/admin/providers", headers=admin.headers)
+    (office,) = [p for p in listed.json() if p["name"] == "office"]
+    assert office["has_key"] is True and office["base_url"] == fake_llm.base_url
+    actions = [e["action"] for e in await audit_entries(client, admin, target_type="provider")]
+    assert actions == ["provider.create"]
+
+
 async def test_default_and_fallback_models_are_set_and_audited(
     client: httpx.AsyncClient, admin: Account, fake_llm: FakeOpenAI
 ) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import httpx
 from fastapi import FastAPI
 
+from tests.admin.helpers import built_in_character
 from tests.chats.helpers import create_character, create_chat, send_json
 from tests.factories import Account, create_account
 from tests.fakes.openai_server import FakeOpenAI
@@ -44,3 +45,16 @@ async def test_stats_count_users_content_and_usage_per_day_and_model(
             "replies": 1,
         }
     ]
+
+
+async def test_stats_leave_out_the_system_account_and_tell_built_in_characters_apart(
+    app: FastAPI, client: httpx.AsyncClient, admin: Account
+) -> None:
+    await built_in_character(app)
+
+    stats = (await client.get("/admin/stats", headers=admin.headers)).json()
+
+    today = datetime.now(UTC).date().isoformat()
+    assert stats["users"] == 1  # the admin
+    assert stats["new_users_per_day"] == [{"day": today, "count": 1}]
+    assert (stats["characters"], stats["built_in_characters"]) == (1, 1)

@@ -8,8 +8,9 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import update
 
+from hearth.characters.seed import system_user
 from hearth.chats.models import Chat
-from tests.admin.helpers import audit_entries
+from tests.admin.helpers import audit_entries, make_admin
 from tests.chats.helpers import create_character, create_chat
 from tests.factories import Account, create_account
 
@@ -95,6 +96,35 @@ async def test_unblocked_user_signs_in_again_but_old_sessions_stay_ended(
 async def test_an_admin_cannot_block_themselves(client: httpx.AsyncClient, admin: Account) -> None:
     response = await client.post(f"/admin/users/{admin.user['id']}/block", headers=admin.headers)
     assert response.status_code == 409
+
+
+async def test_the_system_account_cannot_be_blocked(
+    app: FastAPI, client: httpx.AsyncClient, admin: Account
+) -> None:
+    async with app.state.db.sessionmaker() as session:
+        system_id = (await system_user(session)).id
+        await session.commit()
+
+    response = await client.post(f"/admin/users/{system_id}/block", headers=admin.headers)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "cannot_block_system"
+    assert await audit_entries(client, admin, action="user.block") == []
+
+
+async def test_another_admin_cannot_be_blocked(
+    app: FastAPI, client: httpx.AsyncClient, admin: Account
+) -> None:
+    colleague = await create_account(client)
+    await make_admin(app, colleague.user["id"])
+
+    response = await client.post(
+        f"/admin/users/{colleague.user['id']}/block", headers=admin.headers
+    )
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "cannot_block_admin"
+    assert (await client.get("/me", headers=colleague.headers)).status_code == 200
 
 
 async def test_block_is_audited_with_before_and_after(

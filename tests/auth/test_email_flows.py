@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from hearth.auth.models import EmailToken
+from hearth.config import Settings
 from hearth.core.clock import utcnow
 from tests.factories import PASSWORD, login, register
 from tests.mailbox import Mailbox, smtp_server
@@ -163,3 +164,78 @@ async def test_a_listed_admin_email_makes_an_admin_only_once_it_is_verified(
     verified = await client.post("/auth/verify-email", json={"token": mailbox.token()})
     assert verified.status_code == 200
     assert verified.json()["is_admin"] is True
+
+
+async def _reset_link(client: httpx.AsyncClient, mailbox: Mailbox, email: str) -> str:
+    count = len(mailbox.messages)
+    await client.post("/auth/password/forgot", json={"email": email})
+    await mailbox.wait_for(count + 1)
+    return mailbox.token()
+
+
+async def test_an_older_reset_link_dies_once_a_newer_one_resets_the_password(
+    client: httpx.AsyncClient, mailbox: Mailbox
+) -> None:
+    await register(client, email="rae@example.com", username="rae")
+    older = await _reset_link(client, mailbox, "rae@example.com")
+    newer = await _reset_link(client, mailbox, "rae@example.com")
+    assert (
+        await client.post(
+            "/auth/password/reset", json={"token": newer, "password": "a brand new secret"}
+        )
+    ).status_code == 204
+
+    stale = await client.post(
+        "/auth/password/reset", json={"token": older, "password": "an attacker's choice"}
+    )
+
+    assert stale.status_code == 401
+    assert stale.json()["error"]["code"] == "reset_link_superseded"
+    assert "password was changed" in stale.json()["error"]["message"]
+    assert (
+        await client.post("/auth/login", json={"login": "rae", "password": "a brand new secret"})
+    ).status_code == 200
+
+
+async def test_changing_the_password_kills_outstanding_reset_links(
+    client: httpx.AsyncClient, mailbox: Mailbox
+) -> None:
+    await register(client, email="sam@example.com", username="sam")
+    await mailbox.wait_for(1)
+    await client.post("/auth/verify-email", json={"token": mailbox.token()})
+    link = await _reset_link(client, mailbox, "sam@example.com")
+    signed_in = await login(client, "sam")
+    changed = await client.post(
+        "/auth/password/change",
+        json={"current_password": PASSWORD, "new_password": "completely different 42"},
+        headers={"Authorization": f"Bearer {signed_in['access_token']}"},
+    )
+    assert changed.status_code == 204
+
+    stale = await client.post(
+        "/auth/password/reset", json={"token": link, "password": "an attacker's choice"}
+    )
+
+    assert stale.status_code == 401
+    assert stale.json()["error"]["code"] == "reset_link_superseded"
+
+
+async def test_a_password_reset_lifts_the_sign_in_lockout(
+    client: httpx.AsyncClient, mailbox: Mailbox, settings: Settings
+) -> None:
+    await register(client, email="tia@example.com", username="tia")
+    for _ in range(settings.login_failures_limit):
+        await client.post("/auth/login", json={"login": "tia", "password": "bad-guess-1"})
+    locked = await client.post("/auth/login", json={"login": "tia", "password": PASSWORD})
+    assert locked.status_code == 429
+    link = await _reset_link(client, mailbox, "tia@example.com")
+
+    reset = await client.post(
+        "/auth/password/reset", json={"token": link, "password": "a brand new secret"}
+    )
+
+    assert reset.status_code == 204
+    signed_in = await client.post(
+        "/auth/login", json={"login": "tia", "password": "a brand new secret"}
+    )
+    assert signed_in.status_code == 200

@@ -15,7 +15,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from hearth.characters.cards.rawjson import raw_member
-from tests.characters.helpers import create_character
+from tests.characters.helpers import adult, create_character
 from tests.factories import Account, create_account
 
 CARDS = Path(__file__).parent / "cards"
@@ -225,7 +225,7 @@ async def test_imports_a_charx_archive_with_its_icon(client: httpx.AsyncClient) 
 async def test_json_card_round_trip_gives_the_same_character(
     client: httpx.AsyncClient, spec: str
 ) -> None:
-    owner = await create_account(client)
+    owner = await adult(client)
     original = await _full_character(client, owner)
     response = await client.get(
         f"/characters/{original['id']}/card", params={"spec": spec}, headers=owner.headers
@@ -241,7 +241,7 @@ async def test_json_card_round_trip_gives_the_same_character(
 
 
 async def test_png_card_round_trip_gives_the_same_character(client: httpx.AsyncClient) -> None:
-    owner = await create_account(client)
+    owner = await adult(client)
     original = await _full_character(client, owner)
     response = await client.get(
         f"/characters/{original['id']}/card", params={"format": "png"}, headers=owner.headers
@@ -434,7 +434,7 @@ async def test_numbers_no_database_holds_are_read_as_absent(client: httpx.AsyncC
 async def test_mature_tags_rate_the_card_nsfw_however_they_are_spaced_or_cased(
     client: httpx.AsyncClient,
 ) -> None:
-    user = await create_account(client)
+    user = await adult(client)
     for tags in (["NSFW "], [" 18+"], ["fantasy", "  Explicit  "]):
         card = {"spec": "chara_card_v2", "data": {"name": "Rated", "tags": tags}}
         character = await _imported(client, user, json.dumps(card).encode())

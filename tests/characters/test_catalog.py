@@ -13,7 +13,7 @@ from hearth.characters import service
 from hearth.characters.models import Character
 from hearth.characters.schemas import CharacterCreate
 from tests.admin.helpers import make_admin
-from tests.characters.helpers import create_character
+from tests.characters.helpers import adult, create_character
 from tests.factories import create_account
 
 
@@ -185,7 +185,7 @@ async def test_limit_is_bounded(client: httpx.AsyncClient) -> None:
 
 
 async def test_tag_cloud_counts_listed_characters(client: httpx.AsyncClient, app: FastAPI) -> None:
-    owner = await create_account(client)
+    owner = await adult(client)
     await create_character(client, owner, tags=["cloud-a", "cloud-b"])
     await create_character(client, owner, tags=["cloud-a"])
     await create_character(client, owner, tags=["cloud-a"], visibility="private")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
+from hearth.characters.models import Character
 from hearth.safety.age_gate import allowed_ratings
 from tests.characters.helpers import adult, create_character, minor
 from tests.factories import Account, create_account
@@ -113,12 +116,24 @@ async def test_rating_filter_refuses_an_unknown_rating(client: httpx.AsyncClient
     assert response.json()["error"]["code"] == "validation_error"
 
 
+async def _rated_nsfw_by_an_admin(app: FastAPI, character_id: str) -> None:
+    """A minor's character made mature by someone else (a minor may not rate it so)."""
+    async with app.state.db.sessionmaker() as db:
+        await db.execute(
+            update(Character)
+            .where(Character.id == uuid.UUID(character_id))
+            .values(content_rating="nsfw")
+        )
+        await db.commit()
+
+
 async def test_minor_cannot_open_their_own_mature_character_in_chat_terms(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     # Creators always see what they made (to edit or delete it).
     kid = await minor(client)
-    character = await create_character(client, kid, content_rating="nsfw")
+    character = await create_character(client, kid)
+    await _rated_nsfw_by_an_admin(app, character["id"])
     response = await client.get(f"/characters/{character['id']}", headers=kid.headers)
     assert response.status_code == 200
 
@@ -137,8 +152,6 @@ def test_age_gate_rule() -> None:
 
 
 async def test_chat_rule_uses_the_same_gate(client: httpx.AsyncClient, app: FastAPI) -> None:
-    import uuid
-
     from sqlalchemy import select
 
     from hearth.characters import service
@@ -147,7 +160,8 @@ async def test_chat_rule_uses_the_same_gate(client: httpx.AsyncClient, app: Fast
 
     kid = await minor(client)
     grown = await adult(client)
-    own_nsfw = await create_character(client, kid, content_rating="nsfw")
+    own_nsfw = await create_character(client, kid)
+    await _rated_nsfw_by_an_admin(app, own_nsfw["id"])
     public_nsfw = await create_character(client, grown, content_rating="nsfw")
     async with app.state.db.sessionmaker() as db:
         kid_user = await db.scalar(select(User).where(User.id == uuid.UUID(kid.user["id"])))

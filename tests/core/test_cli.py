@@ -84,6 +84,17 @@ def test_create_admin_refuses_a_weak_password(tmp_path: Path) -> None:
     assert "error" in result.stderr.lower()
 
 
+def test_serve_refuses_to_start_with_a_malformed_rate_limit(tmp_path: Path) -> None:
+    env = hearth_env(tmp_path / "data", HEARTH_AUTH_RATE="5 per minutes please")
+
+    result = _hearth("serve", "--port", "9", env=env)
+
+    assert result.returncode == 2
+    assert "HEARTH_AUTH_RATE: '5 per minutes please' is not one rate" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists()  # refused before touching anything
+
+
 def test_migrate_is_idempotent(tmp_path: Path) -> None:
     env = hearth_env(tmp_path / "data")
     assert _hearth("migrate", env=env).returncode == 0

@@ -75,7 +75,11 @@ def _objects(http: httpx.Client, suffix: str) -> dict[str, str]:
     report = made(
         http.post(
             "/reports",
-            json={"target_type": "character", "target_id": character["id"], "reason": "spam"},
+            json={
+                "target_type": "message",
+                "target_id": sent["assistant_message"]["id"],
+                "reason": "spam",
+            },
         )
     )
     rule = made(http.post("/admin/moderation/rules", json={"pattern": f"word{suffix}"}))

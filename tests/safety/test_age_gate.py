@@ -134,3 +134,66 @@ async def test_prompt_carries_the_characters_content_rating(
     system = fake_llm.requests[-1].json()["messages"][0]
     assert system["role"] == "system"
     assert phrase in system["content"]
+
+
+@pytest.mark.parametrize("author_kind", ["minor", "no birthdate"])
+@pytest.mark.parametrize("rating", RESTRICTED)
+async def test_only_adults_may_make_a_mature_character(
+    client: httpx.AsyncClient, author_kind: str, rating: str
+) -> None:
+    author = await _viewer(client, author_kind)
+
+    response = await client.post(
+        "/characters",
+        json={"name": "Late Show", "content_rating": rating, "visibility": "public"},
+        headers=author.headers,
+    )
+
+    assert (response.status_code, response.json()["error"]["code"]) == (403, "age_restricted")
+    assert response.json()["error"]["details"][0]["field"] == "content_rating"
+    mine = await client.get("/me/characters", headers=author.headers)
+    assert mine.json()["items"] == []
+
+
+@pytest.mark.parametrize("author_kind", ["minor", "no birthdate"])
+async def test_a_minors_character_cannot_be_switched_to_a_mature_rating(
+    client: httpx.AsyncClient, author_kind: str
+) -> None:
+    author = await _viewer(client, author_kind)
+    character = await create_character(client, author, content_rating="sfw")
+
+    response = await client.patch(
+        f"/characters/{character['id']}", json={"content_rating": "nsfw"}, headers=author.headers
+    )
+
+    assert (response.status_code, response.json()["error"]["code"]) == (403, "age_restricted")
+    unchanged = await client.get(f"/characters/{character['id']}", headers=author.headers)
+    assert unchanged.json()["content_rating"] == "sfw"
+
+
+async def test_an_adult_without_the_opt_in_may_still_make_a_mature_character(
+    client: httpx.AsyncClient,
+) -> None:
+    author = await adult(client, opted_in=False)
+
+    response = await client.post(
+        "/characters", json={"name": "Noir", "content_rating": "moderate"}, headers=author.headers
+    )
+
+    assert response.status_code == 201, response.text
+
+
+async def test_an_admin_may_re_rate_a_minors_character_as_mature(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    kid = await minor(client)
+    character = await create_character(client, kid, content_rating="sfw")
+
+    response = await client.patch(
+        f"/admin/characters/{character['id']}",
+        json={"content_rating": "nsfw"},
+        headers=admin.headers,
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["content_rating"] == "nsfw"

@@ -15,7 +15,7 @@ from hearth.users.models import User
 
 async def record(
     db: AsyncSession,
-    actor: User,
+    actor: User | None,
     action: str,
     target_type: str,
     target_id: object,
@@ -23,8 +23,9 @@ async def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
+    """`actor` None: the operator, from the command line (`hearth create-admin`)."""
     entry = AuditEntry(
-        actor_id=actor.id,
+        actor_id=actor.id if actor is not None else None,
         action=action,
         target_type=target_type,
         target_id=None if target_id is None else str(target_id),

@@ -86,7 +86,9 @@ async def edit_character(
     before: dict[str, Any] = {field: getattr(character, field, None) for field in changes}
     if "tags" in changes:
         before["tags"] = character.tags
-    character = await characters.update_character(db, character, body)
+    character = await characters.update_character(
+        db, character, body, moderating=character.creator_id != actor.id
+    )
     after: dict[str, Any] = {field: getattr(character, field, None) for field in changes}
     if "tags" in changes:
         after["tags"] = character.tags

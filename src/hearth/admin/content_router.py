@@ -14,6 +14,8 @@ from hearth.admin.schemas import AdminCharacterOut
 from hearth.auth.deps import AdminUser, get_admin
 from hearth.characters.presenters import present_character
 from hearth.characters.schemas import CharacterOut, CharacterUpdate
+from hearth.chats.deps import EngineDep
+from hearth.chats.engine import ChatEngine
 from hearth.core.deps import DbDep
 from hearth.core.errors import NotFound, ValidationFailed
 from hearth.core.pagination import Page
@@ -131,14 +133,13 @@ async def _close(
     admin: AdminUser,
     db: DbDep,
     outcome: Literal["resolved", "dismissed"],
+    engine: ChatEngine,
 ) -> AdminReportOut:
     report = await reports.get_report(db, report_id)
     before = audit.snapshot(report, ["status"])
     await reports.close_report(db, admin, report, outcome, body.note)
     if outcome == "resolved" and body.block_character and report.character_id is not None:
         await content.set_character_blocked(db, admin, report.character_id, True)
-    if outcome == "resolved" and body.block_user and report.subject_user_id is not None:
-        await users.block_user(db, admin, report.subject_user_id, f"report {report.id}")
     await audit.record(
         db,
         admin,
@@ -148,22 +149,36 @@ async def _close(
         before=before,
         after={"status": report.status, "note": body.note},
     )
+    if outcome == "resolved" and body.block_user and report.subject_user_id is not None:
+        # Last: it commits everything above, then stops the user's replies.
+        await users.block_user_and_stop_replies(
+            db, engine.runner, admin, report.subject_user_id, f"report {report.id}"
+        )
     return AdminReportOut.model_validate(report)
 
 
 @router.post("/reports/{report_id}/resolve")
 async def resolve_report(
-    report_id: uuid.UUID, admin: AdminUser, db: DbDep, body: ResolveIn | None = None
+    report_id: uuid.UUID,
+    admin: AdminUser,
+    db: DbDep,
+    engine: EngineDep,
+    body: ResolveIn | None = None,
 ) -> AdminReportOut:
-    """Close as acted upon; optionally block the character and/or the content's author."""
-    return await _close(report_id, body or ResolveIn(), admin, db, "resolved")
+    """Close as acted upon; optionally block the character and/or the content's author
+    (exactly as the user block endpoint does: sessions end, running replies stop)."""
+    return await _close(report_id, body or ResolveIn(), admin, db, "resolved", engine)
 
 
 @router.post("/reports/{report_id}/dismiss")
 async def dismiss_report(
-    report_id: uuid.UUID, admin: AdminUser, db: DbDep, body: ResolveIn | None = None
+    report_id: uuid.UUID,
+    admin: AdminUser,
+    db: DbDep,
+    engine: EngineDep,
+    body: ResolveIn | None = None,
 ) -> AdminReportOut:
-    return await _close(report_id, body or ResolveIn(), admin, db, "dismissed")
+    return await _close(report_id, body or ResolveIn(), admin, db, "dismissed", engine)
 
 
 @router.get("/moderation/rules")

@@ -12,6 +12,16 @@ register_messages(
             "Нельзя заблокировать самого себя.",
             "No puedes bloquearte a ti mismo.",
         ),
+        "cannot_block_system": (
+            "The system account cannot be blocked; block its characters instead.",
+            "Системную учётную запись нельзя заблокировать; блокируйте её персонажей.",
+            "La cuenta del sistema no se puede bloquear; bloquea sus personajes.",
+        ),
+        "cannot_block_admin": (
+            "Administrators cannot be blocked.",
+            "Администратора нельзя заблокировать.",
+            "No se puede bloquear a un administrador.",
+        ),
         "character_not_found": (
             "No such character.",
             "Персонаж не найден.",
@@ -21,6 +31,11 @@ register_messages(
             "No such provider.",
             "Провайдер не найден.",
             "No existe ese proveedor.",
+        ),
+        "provider_exists": (
+            "A provider with this name exists; change it with PATCH.",
+            "Провайдер с таким именем уже есть; измените его через PATCH.",
+            "Ya existe un proveedor con ese nombre; cámbialo con PATCH.",
         ),
         "rule_not_found": ("No such rule.", "Правило не найдено.", "No existe esa regla."),
         "report_closed": (

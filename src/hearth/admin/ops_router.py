@@ -60,7 +60,8 @@ async def list_providers(request: Request, admin: AdminUser, db: DbDep) -> list[
 async def add_provider(
     body: ProviderIn, request: Request, admin: AdminUser, db: DbDep, settings: SettingsDep
 ) -> ProviderOut:
-    """Store a provider (its key encrypted with the app secret); it serves at once here."""
+    """Store a provider (its key encrypted with the app secret); it serves at once here.
+    A name already stored is 409 `provider_exists`: change that one with PATCH."""
     await providers.save(
         db,
         settings,

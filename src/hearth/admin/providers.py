@@ -14,7 +14,7 @@ from hearth.admin import audit
 from hearth.admin.models import RuntimeSetting
 from hearth.config import Settings
 from hearth.core.db import Database
-from hearth.core.errors import NotFound, ValidationFailed
+from hearth.core.errors import Conflict, NotFound, ValidationFailed
 from hearth.llm.check import ProviderCheck, check_provider, check_providers
 from hearth.llm.gateway import LLMGateway
 from hearth.llm.models import LLMProviderRecord
@@ -110,6 +110,10 @@ async def save(
     existing = await db.scalar(select(LLMProviderRecord).where(LLMProviderRecord.name == name))
     if not creating and existing is None:
         raise NotFound("No such stored provider.", code="provider_not_found")
+    if creating and existing is not None:
+        # Creating over a stored provider would replace its address and drop its key;
+        # changes go through an explicit edit.
+        raise Conflict("A provider with this name exists.", code="provider_exists")
     before = _public(existing)
     box = SecretBox(settings.resolved_secret_key)
     kwargs: dict[str, Any] = {}

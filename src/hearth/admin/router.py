@@ -40,7 +40,8 @@ async def read_stats(
     admin: AdminUser, db: DbDep, clock: ClockDep, days: Annotated[int, Query(ge=1, le=366)] = 30
 ) -> StatsOut:
     """Counts, new users per day, tokens and cost (micro-units) per day and per model, and
-    active users, over the last `days` days."""
+    active users, over the last `days` days. Users are people's accounts (not the system
+    account); characters include the built-in ones, also given on their own."""
     found = await stats.collect_stats(db, clock(), days)
     return StatsOut.model_validate(found, from_attributes=True)
 
@@ -106,13 +107,10 @@ async def block_user(
 ) -> AdminUserOut:
     """Every request of the user is refused from now on; all their sessions end, and the
     replies being written for them stop (what was written is kept)."""
-    user = await users.block_user(db, admin, user_id, body.reason if body else None)
-    running = await users.running_replies(db, user_id)
-    out = AdminUserOut.model_validate(user)
-    await db.commit()  # blocked first: a stopped reply must not be followed by a new send
-    for message_id in running:
-        await engine.runner.request_stop(message_id)
-    return out
+    user = await users.block_user_and_stop_replies(
+        db, engine.runner, admin, user_id, body.reason if body else None
+    )
+    return AdminUserOut.model_validate(user)
 
 
 @router.post("/users/{user_id}/unblock")

@@ -23,12 +23,21 @@ from hearth.limits.schemas import MAX_AMOUNT_MICROS, DailyUnits, UsageOut
 
 class StatsOut(BaseModel):
     since: datetime
-    users: int
-    characters: int
-    chats: int
-    messages: int
-    active_users: int
-    new_users_per_day: list[dict[str, Any]]
+    users: int = Field(
+        description="People's accounts, blocked ones included; not the system account that "
+        "owns the built-in characters."
+    )
+    characters: int = Field(
+        description="Characters not deleted, of every visibility, blocked ones and the "
+        "built-in (demo) characters included."
+    )
+    built_in_characters: int = Field(description="Of `characters`, the built-in demo ones.")
+    chats: int = Field(description="Chats not in the trash.")
+    messages: int = Field(description="Every stored message, greetings included.")
+    active_users: int = Field(description="Users with at least one reply since `since`.")
+    new_users_per_day: list[dict[str, Any]] = Field(
+        description="`{day, count}` of people's accounts created since `since` (UTC days)."
+    )
     usage_per_day: list[dict[str, Any]]
     usage_per_model: list[dict[str, Any]]
 

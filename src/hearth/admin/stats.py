@@ -10,9 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.characters.models import Character
+from hearth.characters.seed import SYSTEM_EMAIL
 from hearth.chats.models import Chat, Message
 from hearth.limits.models import UsageEntry
 from hearth.users.models import User
+
+# People's accounts: the `hearth` system account that owns the built-in characters is none.
+_PEOPLE = User.email != SYSTEM_EMAIL
 
 
 @dataclass
@@ -20,6 +24,7 @@ class Stats:
     since: datetime
     users: int
     characters: int
+    built_in_characters: int
     chats: int
     messages: int
     active_users: int
@@ -44,7 +49,7 @@ async def collect_stats(db: AsyncSession, now: datetime, days: int) -> Stats:
     user_day = _day(db, User.created_at)
     new_users = await db.execute(
         select(user_day.label("day"), func.count().label("n"))
-        .where(User.created_at >= since)
+        .where(User.created_at >= since, _PEOPLE)
         .group_by(user_day)
         .order_by(user_day)
     )
@@ -80,9 +85,17 @@ async def collect_stats(db: AsyncSession, now: datetime, days: int) -> Stats:
     )
     return Stats(
         since=since,
-        users=await _count(db, User),
+        users=int(await db.scalar(select(func.count()).select_from(User).where(_PEOPLE)) or 0),
         characters=int(
             await db.scalar(select(func.count()).where(Character.deleted_at.is_(None))) or 0
+        ),
+        built_in_characters=int(
+            await db.scalar(
+                select(func.count()).where(
+                    Character.deleted_at.is_(None), Character.seed_key.is_not(None)
+                )
+            )
+            or 0
         ),
         chats=int(
             await db.scalar(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hearth.admin import audit
 from hearth.auth.service import logout_all
 from hearth.characters.models import Character
+from hearth.characters.seed import SYSTEM_EMAIL
 from hearth.chats.models import Chat
 from hearth.config import Settings
 from hearth.core.errors import Conflict, NotFound
@@ -138,6 +139,14 @@ async def block_user(db: AsyncSession, actor: User, user_id: uuid.UUID, reason: 
     user = await get_user(db, user_id)
     if user.id == actor.id:
         raise Conflict("You cannot block yourself.", code="cannot_block_self")
+    if user.email == SYSTEM_EMAIL:
+        # It cannot sign in; blocking it would hide nothing and only confuse the records.
+        # Built-in characters are blocked one by one instead.
+        raise Conflict("The system account cannot be blocked.", code="cannot_block_system")
+    if user.is_admin:
+        # Admins are trusted operators (granted by configuration or the CLI); a dispute
+        # between them is not settled by one locking the other out.
+        raise Conflict("Administrators cannot be blocked.", code="cannot_block_admin")
     before = audit.snapshot(user, USER_FIELDS)
     user.is_blocked = True
     user.blocked_reason = reason
@@ -152,6 +161,24 @@ async def block_user(db: AsyncSession, actor: User, user_id: uuid.UUID, reason: 
         before=before,
         after=audit.snapshot(user, USER_FIELDS),
     )
+    return user
+
+
+class ReplyStopper(Protocol):
+    async def request_stop(self, message_id: uuid.UUID) -> bool: ...
+
+
+async def block_user_and_stop_replies(
+    db: AsyncSession, stopper: ReplyStopper, actor: User, user_id: uuid.UUID, reason: str | None
+) -> User:
+    """`block_user`, then the replies being written for the user stop (what was written is
+    kept). Commits the caller's transaction: the block must be visible before a reply stops,
+    or the user's next send could slip in between. Every way of blocking goes through here."""
+    user = await block_user(db, actor, user_id, reason)
+    running = await running_replies(db, user_id)
+    await db.commit()
+    for message_id in running:
+        await stopper.request_stop(message_id)
     return user
 
 

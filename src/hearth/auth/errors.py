@@ -1,6 +1,20 @@
 """The errors of signing in, each with its stable code."""
 
 from hearth.core.errors import AppError, Conflict, Forbidden, NotAuthenticated
+from hearth.core.i18n import register_messages
+
+register_messages(
+    {
+        "reset_link_superseded": (
+            "This link no longer works: the password was changed after it was sent. "
+            "Ask for a new link if you need one.",
+            "Ссылка больше не действует: пароль сменили после её отправки. "
+            "Запросите новую, если она нужна.",
+            "Este enlace ya no sirve: la contraseña se cambió después de enviarlo. "
+            "Pide uno nuevo si lo necesitas.",
+        ),
+    }
+)
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -13,6 +27,10 @@ class TokenExpired(NotAuthenticated):
 
 class TokenInvalid(NotAuthenticated):
     code = "token_invalid"
+
+
+class ResetLinkSuperseded(NotAuthenticated):
+    code = "reset_link_superseded"
 
 
 class RefreshTokenReused(NotAuthenticated):

@@ -31,6 +31,10 @@ async def _throttle(request: Request, limiter: LimiterDep) -> None:
     await limiter.enforce(request.app.state.settings.auth_rate, "auth-ip", client_ip(request))
 
 
+def _client(request: Request) -> service.Client:
+    return service.Client(request.headers.get("user-agent"), client_ip(request))
+
+
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
 async def register(
     body: RegisterIn,
@@ -72,8 +76,7 @@ async def login(
     body: LoginIn, request: Request, db: DbDep, settings: SettingsDep, limiter: LimiterDep
 ) -> TokenPair:
     await _throttle(request, limiter)
-    client = service.Client(request.headers.get("user-agent"), client_ip(request))
-    return await service.login(db, settings, limiter, body.login, body.password, client)
+    return await service.login(db, settings, limiter, body.login, body.password, _client(request))
 
 
 @router.post("/refresh", response_model=TokenPair)
@@ -109,14 +112,33 @@ async def forgot_password(
 
 
 @router.post("/password/reset", status_code=status.HTTP_204_NO_CONTENT)
-async def reset_password(body: ResetIn, db: DbDep, settings: SettingsDep) -> Response:
-    await service.reset_password(db, settings, body.token, body.password)
+async def reset_password(
+    body: ResetIn, request: Request, db: DbDep, settings: SettingsDep, limiter: LimiterDep
+) -> Response:
+    """Single use; links sent before the password last changed no longer work. Lifts the
+    account's sign-in lockout."""
+    await service.reset_password(db, settings, limiter, body.token, body.password, _client(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/password/change", status_code=status.HTTP_204_NO_CONTENT)
-async def change_password(body: ChangePasswordIn, principal: PrincipalDep, db: DbDep) -> Response:
+async def change_password(
+    body: ChangePasswordIn,
+    request: Request,
+    principal: PrincipalDep,
+    db: DbDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+) -> Response:
+    """Wrong current passwords count as failed sign-ins (429 when too many)."""
     await service.change_password(
-        db, principal.user, principal.session_id, body.current_password, body.new_password
+        db,
+        settings,
+        limiter,
+        principal.user,
+        principal.session_id,
+        body.current_password,
+        body.new_password,
+        _client(request),
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.auth import errors
+from hearth.auth.failures import password_failures
 from hearth.auth.models import AuthSession, EmailToken, RefreshToken
 from hearth.auth.passwords import check_password
 from hearth.auth.schemas import RegisterIn, TokenPair
 from hearth.config import Settings
 from hearth.core.clock import utcnow
-from hearth.core.errors import TooManyRequests
 from hearth.core.mail import Mailer
 from hearth.core.security import (
     InvalidToken,
@@ -33,7 +35,6 @@ from hearth.users.models import User
 
 VERIFY_TOKEN_LIFETIME = timedelta(hours=48)
 RESET_TOKEN_LIFETIME = timedelta(hours=1)
-ACCOUNT_FAILURES_FACTOR = 10  # an account's failures from all addresses, against one address's
 
 
 @dataclass(frozen=True)
@@ -131,29 +132,18 @@ async def login(
 ) -> TokenPair:
     account = login_name.strip().lower()
     user = await db.scalar(select(User).where(or_(User.email == account, User.username == account)))
-    # Failures count per account (whichever of its names is typed; per name when unknown)
-    # and address: someone guessing from one address locks out that address, not the owner.
-    # Guesses spread over many addresses meet the account's own, higher, ceiling.
-    key = str(user.id) if user else account
-    window = f"{settings.login_failures_window_minutes} minutes"
-    limits = (
-        (f"{settings.login_failures_limit}/{window}", (key, client.ip or "unknown")),
-        (f"{settings.login_failures_limit * ACCOUNT_FAILURES_FACTOR}/{window}", (key,)),
-    )
-    for limit, keys in limits:
-        verdict = await limiter.check(limit, "login-failures", *keys)
-        if not verdict.allowed:
-            raise TooManyRequests(verdict.retry_after, "Too many failed sign-ins. Try again later.")
+    # Per account, whichever of its names is typed; per name when unknown.
+    failures = password_failures(settings, limiter, str(user.id) if user else account, client.ip)
+    await failures.refuse_if_locked()
     if not await verify_password(user.password_hash if user else None, password) or user is None:
-        for limit, keys in limits:
-            await limiter.hit(limit, "login-failures", *keys)
+        await failures.count_failure()
         raise errors.InvalidCredentials()
     ensure_can_sign_in(user)
     if settings.email_verification_enabled and user.email_verified_at is None:
         raise errors.EmailNotVerified()
     if password_needs_rehash(user.password_hash):
         user.password_hash = await hash_password(password)
-    await limiter.clear(limits[0][0], "login-failures", *limits[0][1])
+    await failures.clear_address()
     return await start_session(db, settings, user, client)
 
 
@@ -270,13 +260,27 @@ async def authenticate(
 
 
 async def change_password(
-    db: AsyncSession, user: User, current_session: uuid.UUID, current: str, new: str
+    db: AsyncSession,
+    settings: Settings,
+    limiter: RateLimiter,
+    user: User,
+    current_session: uuid.UUID,
+    current: str,
+    new: str,
+    client: Client,
 ) -> None:
+    """Needs the current password; wrong ones count as failed sign-ins (a stolen access
+    token must not be a way to guess the password). Other sessions and every reset link
+    sent before end."""
+    failures = password_failures(settings, limiter, str(user.id), client.ip)
+    await failures.refuse_if_locked()
     if not await verify_password(user.password_hash, current):
+        await failures.count_failure()
         raise errors.WrongPassword(details=[{"field": "current_password", "message": "wrong"}])
     check_password(new, username=user.username, email=user.email)
     user.password_hash = await hash_password(new)
     await logout_all(db, user.id, keep=current_session)
+    await failures.clear_account()
 
 
 async def forgot_password(db: AsyncSession, settings: Settings, mailer: Mailer, email: str) -> None:
@@ -284,24 +288,57 @@ async def forgot_password(db: AsyncSession, settings: Settings, mailer: Mailer, 
     user = await db.scalar(select(User).where(User.email == email.lower()))
     if user is None or user.is_blocked:
         return
-    token = await _new_email_token(db, user.id, "reset", RESET_TOKEN_LIFETIME)
+    token = await _new_email_token(
+        db, user.id, "reset", RESET_TOKEN_LIFETIME, bound_to=_password_fingerprint(settings, user)
+    )
     link = f"{settings.public_url.rstrip('/')}/#/reset-password?token={token}"
     await mailer.send(user.email, "Reset your Hearth password", f"Choose a new password: {link}\n")
 
 
-async def reset_password(db: AsyncSession, settings: Settings, token: str, password: str) -> None:
+async def reset_password(
+    db: AsyncSession,
+    settings: Settings,
+    limiter: RateLimiter,
+    token: str,
+    password: str,
+    client: Client,
+) -> None:
+    """Single use; a link dies too once the password changes (by any link or by the user),
+    and a successful reset lifts the account's sign-in lockout."""
     record = await _use_email_token(db, token, "reset")
     user = await db.get_one(User, record.user_id)
+    fingerprint = _password_fingerprint(settings, user)
+    if not hmac.compare_digest(token[-len(fingerprint) :], fingerprint):
+        raise errors.ResetLinkSuperseded()
     check_password(password, username=user.username, email=user.email)
     user.password_hash = await hash_password(password)
     _confirm_email(settings, user)  # the link proves control of the email
     await logout_all(db, user.id)
+    await password_failures(settings, limiter, str(user.id), client.ip).clear_account()
+
+
+def _password_fingerprint(settings: Settings, user: User) -> str:
+    """Ties a reset link to the password hash it was sent for, so that changing the password
+    (by this link, an older one, or the user) kills every link sent before. Keyed with the
+    app secret: the link reveals nothing of the hash. A rehash on sign-in (new argon2
+    parameters) also ends outstanding links; the user has just shown they need none."""
+    digest = hmac.new(
+        settings.resolved_secret_key.encode(), user.password_hash.encode(), hashlib.sha256
+    )
+    return digest.hexdigest()[:32]
 
 
 async def _new_email_token(
-    db: AsyncSession, user_id: uuid.UUID, purpose: str, lifetime: timedelta
+    db: AsyncSession,
+    user_id: uuid.UUID,
+    purpose: str,
+    lifetime: timedelta,
+    *,
+    bound_to: str | None = None,
 ) -> str:
-    token = new_secret_token()
+    """`bound_to` (URL-safe, of a fixed length) ends the token, and is hashed with the rest
+    into the stored hash, so it cannot be altered."""
+    token = new_secret_token() + (bound_to or "")
     db.add(
         EmailToken(
             user_id=user_id,

@@ -20,9 +20,10 @@ from hearth.characters.schemas import CharacterCreate, CharacterUpdate
 from hearth.core.clock import utcnow
 from hearth.core.errors import ValidationFailed
 from hearth.core.ids import uuid7
-from hearth.safety.age_gate import may_see_rating
+from hearth.safety.age_gate import may_author_rating, may_see_rating
 from hearth.storage.backend import Storage
 from hearth.storage.images import ImageLimits, process_image
+from hearth.users import errors as user_errors
 from hearth.users.models import User
 
 AVATAR_SIZE = 768
@@ -130,13 +131,25 @@ def _column_values(body: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _ensure_may_rate(creator: User | None, rating: str) -> None:
+    """A minor (or a profile without a birthdate) may not make 18+ content, even content
+    they could not open themselves: others could."""
+    if creator is not None and not may_author_rating(creator, rating):
+        raise user_errors.AgeRestricted(
+            f"Only adults (18+, by the birthdate on the profile) can rate a character {rating!r}.",
+            details=[{"field": "content_rating", "message": "18+ only"}],
+        )
+
+
 async def create_character(
     db: AsyncSession,
     creator: User | None,
     body: CharacterCreate,
     **extra: Any,
 ) -> Character:
-    """A new character owned by `creator`; `extra` sets card-only columns (import, seed)."""
+    """A new character owned by `creator`; `extra` sets card-only columns (import, seed).
+    Mature ratings need an adult creator (403 `age_restricted`)."""
+    _ensure_may_rate(creator, body.content_rating)
     values = _column_values(body.model_dump(mode="json"))
     character = Character(id=extra.pop("id", None) or uuid7(), **values, **extra)
     character.creator_id = creator.id if creator else None
@@ -149,12 +162,18 @@ async def create_character(
 
 
 async def update_character(
-    db: AsyncSession, character: Character, body: CharacterUpdate
+    db: AsyncSession, character: Character, body: CharacterUpdate, *, moderating: bool = False
 ) -> Character:
+    """A creator may switch to a mature rating only as an adult (403 `age_restricted`).
+    `moderating`: an admin changing someone else's character, who may rate it anything
+    (re-rating a minor's too-mature character keeps it from other minors)."""
     changes = body.model_dump(mode="json", exclude_unset=True)
     for field in ("name", "content_rating", "visibility"):
         if field in changes and changes[field] is None:
             del changes[field]  # not nullable: "null" means "leave as is"
+    rating = changes.get("content_rating", character.content_rating)
+    if rating != character.content_rating and not moderating and character.creator_id:
+        _ensure_may_rate(await db.get(User, character.creator_id), rating)
     tags = changes.pop("tags", None)
     for field, value in _column_values(changes).items():
         if value is None and field in _LIST_FIELDS:

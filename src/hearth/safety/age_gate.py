@@ -13,6 +13,11 @@ SAFE_ONLY: frozenset[str] = frozenset({"sfw"})
 EVERY_RATING: frozenset[str] = frozenset(RATINGS)
 
 
+class _Author(Protocol):
+    @property
+    def birthdate(self) -> date | None: ...
+
+
 class _Viewer(Protocol):
     @property
     def birthdate(self) -> date | None: ...
@@ -33,3 +38,12 @@ def allowed_ratings(user: _Viewer | None, today: date | None = None) -> frozense
 
 def may_see_rating(user: _Viewer | None, rating: str, today: date | None = None) -> bool:
     return rating in allowed_ratings(user, today)
+
+
+def may_author_rating(user: _Author | None, rating: str, today: date | None = None) -> bool:
+    """Whether this user may rate their own character `rating`.
+
+    Mature ratings are made by adults only, by the birthdate on the profile (none counts as
+    a minor, as for viewing). No opt-in is asked: `show_nsfw` is about what one is shown.
+    """
+    return rating in SAFE_ONLY or (user is not None and is_adult(user.birthdate, today))

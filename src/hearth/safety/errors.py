@@ -14,6 +14,16 @@ class ReportNotFound(NotFound):
     code = "report_not_found"
 
 
+class CannotReportOwn(ValidationFailed):
+    code = "cannot_report_own"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "You cannot report your own character; change or delete it instead.",
+            details=[{"field": "target_id", "message": "your own"}],
+        )
+
+
 register_messages(
     {
         "content_blocked": (
@@ -22,5 +32,10 @@ register_messages(
             "Este texto no está permitido aquí.",
         ),
         "report_not_found": ("No such report.", "Жалоба не найдена.", "No existe esa denuncia."),
+        "cannot_report_own": (
+            "You cannot report your own character; change or delete it instead.",
+            "Нельзя пожаловаться на своего персонажа; измените или удалите его.",
+            "No puedes denunciar a tu propio personaje; cámbialo o elimínalo.",
+        ),
     }
 )

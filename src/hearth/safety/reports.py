@@ -15,7 +15,7 @@ from hearth.chats.models import Chat, Message
 from hearth.core.clock import utcnow
 from hearth.core.errors import Conflict, NotFound
 from hearth.core.pagination import cursor_uuid, decode_cursor, encode_cursor
-from hearth.safety.errors import ReportNotFound
+from hearth.safety.errors import CannotReportOwn, ReportNotFound
 from hearth.safety.models import Report
 from hearth.safety.moderation import Verdict
 from hearth.safety.schemas import ReportIn
@@ -24,8 +24,11 @@ from hearth.users.models import User
 EXCERPT_CHARS = 1000
 
 
-async def file_report(db: AsyncSession, reporter: User, body: ReportIn) -> Report:
-    """A report by a user on something they can see; reporting twice returns the first."""
+async def file_report(db: AsyncSession, reporter: User, body: ReportIn) -> tuple[Report, bool]:
+    """A report by a user on something they can see, and whether it is new: reporting the
+    same thing again while the first report is open updates that one's reason and details.
+    One's own character cannot be reported: it is theirs to change or delete. (A reply of
+    it can: the model, not the creator, wrote it.)"""
     character_id: uuid.UUID | None = None
     message_id: uuid.UUID | None = None
     chat_id: uuid.UUID | None = None
@@ -35,6 +38,8 @@ async def file_report(db: AsyncSession, reporter: User, body: ReportIn) -> Repor
         character = await characters.get_visible(db, body.target_id, reporter)
         character_id, subject = character.id, character.creator_id
         excerpt = character.name
+        if subject == reporter.id:
+            raise CannotReportOwn()
     else:
         message = await db.get(Message, body.target_id)
         chat = await db.get(Chat, message.chat_id) if message else None
@@ -55,7 +60,9 @@ async def file_report(db: AsyncSession, reporter: User, body: ReportIn) -> Repor
         )
     )
     if existing is not None:
-        return existing
+        existing.reason, existing.details = body.reason, body.details
+        await db.flush()
+        return existing, False
     report = Report(
         target_type=body.target_type,
         character_id=character_id,
@@ -70,7 +77,7 @@ async def file_report(db: AsyncSession, reporter: User, body: ReportIn) -> Repor
     )
     db.add(report)
     await db.flush()
-    return report
+    return report, True
 
 
 async def file_flag(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from hearth.admin import audit
 from hearth.auth.errors import WeakPassword
 from hearth.auth.passwords import check_password
 from hearth.auth.schemas import RegisterIn
@@ -15,8 +16,13 @@ from hearth.core.security import configure_password_hashing, hash_password, veri
 from hearth.users.models import User
 
 
+def _verified(user: User) -> bool:
+    return user.email_verified_at is not None
+
+
 async def ensure_admin(settings: Settings, email: str, username: str, password: str) -> bool:
-    """Create the admin (True) or promote the account with that email (False).
+    """Create the admin (True) or promote the account with that email (False); a promotion
+    also verifies the email, and is written to the audit log (no actor: the command line).
 
     An existing account is promoted only when `password` is its own: anyone may register
     an email first (without SMTP nobody verifies it), and promoting that account on the
@@ -41,7 +47,17 @@ async def ensure_admin(settings: Settings, email: str, username: str, password: 
                         f"an account with the email {data.email} already exists and this is "
                         "not its password: give its password to make it an administrator"
                     )
+                before = {"is_admin": user.is_admin, "email_verified": _verified(user)}
+                # The password is the account's own, and the operator names its email:
+                # that is as good as the emailed link, and an unverified admin could not
+                # sign in with SMTP on.
                 user.is_admin = True
+                user.email_verified_at = user.email_verified_at or utcnow()
+                after = {"is_admin": True, "email_verified": True}
+                if after != before:
+                    await audit.record(
+                        db, None, "user.promote", "user", user.id, before=before, after=after
+                    )
                 return False
             if await db.scalar(select(User.id).where(User.username == data.username)):
                 raise ValueError(f"username {data.username!r} is taken")
