@@ -215,6 +215,25 @@ async def test_regenerating_the_users_unanswered_message_writes_a_new_reply(
     }
 
 
+async def test_a_hidden_user_message_is_not_answered(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    sent = (await send_json(client, me, chat["id"], "Psst")).json()
+    base = f"/chats/{chat['id']}/messages"
+    await client.delete(f"{base}/{sent['assistant_message']['id']}", headers=me.headers)
+    user_message = sent["user_message"]["id"]
+    await client.patch(f"{base}/{user_message}", json={"hidden": True}, headers=me.headers)
+    asked = len(fake_llm.requests)
+
+    response = await rerun_json(client, me, chat["id"], user_message)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "invalid_chat_operation"
+    assert len(fake_llm.requests) == asked
+
+
 async def test_only_the_latest_user_message_can_be_answered_again(
     client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:
@@ -443,6 +462,30 @@ async def test_branch_copies_history_up_to_the_message(
     copied = [m["content"] for m in await messages(client, me, branch["id"])]
     assert copied == [chat["first_message"]["content"], "one", one["assistant_message"]["content"]]
     assert len(await messages(client, me, chat["id"])) == 5
+
+
+async def test_a_branch_keeps_the_rating_of_every_swipe(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    reply = (await send_json(client, me, chat["id"])).json()["assistant_message"]
+    path = f"/chats/{chat['id']}/messages/{reply['id']}"
+    await client.put(f"{path}/rating", json={"rating": 1}, headers=me.headers)
+    await rerun_json(client, me, chat["id"], reply["id"])
+    await client.put(f"{path}/rating", json={"rating": 3}, headers=me.headers)
+
+    branch = await client.post(
+        f"/chats/{chat['id']}/branch", json={"message_id": reply["id"]}, headers=me.headers
+    )
+
+    copy = (await messages(client, me, branch.json()["id"]))[-1]
+    first = await client.put(
+        f"/chats/{branch.json()['id']}/messages/{copy['id']}/swipe",
+        json={"index": 0},
+        headers=me.headers,
+    )
+    assert (copy["rating"], first.json()["rating"]) == (3, 1)
 
 
 async def test_branch_of_a_long_chat_keeps_every_field_in_order_under_fresh_ids(

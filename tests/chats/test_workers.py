@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 
 from hearth.app import create_app
 from hearth.chats import engine as engine_module
+from hearth.chats import messages_router
 from hearth.chats.engine import SweepCheck, start_chat_engine
 from hearth.chats.models import Chat, Message
 from hearth.chats.recovery import recover_interrupted
@@ -161,6 +162,27 @@ async def test_stopping_a_reply_whose_worker_died_ends_it_at_once(
     response = await client.post(f"/chats/{chat['id']}/messages/{orphan}/stop", headers=me.headers)
 
     assert response.status_code == 200
+    assert (response.json()["status"], response.json()["content"]) == ("interrupted", "Once upon")
+    assert await status_of(app, orphan) == "interrupted"
+
+
+async def test_stopping_a_reply_whose_worker_died_a_moment_ago_ends_it_after_the_wait(
+    client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its heartbeat (with Redis, a key that outlives the worker) still said alive."""
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    (orphan,) = await streaming_replies(app, chat["id"], ["just-died"])
+    beats = iter([True])
+
+    async def alive(worker_id: str | None) -> bool:
+        return next(beats, False)
+
+    monkeypatch.setattr(app.state.chat_engine.runner.workers, "alive", alive)
+    monkeypatch.setattr(messages_router, "STOP_WAIT_SECONDS", 0.3)
+
+    response = await client.post(f"/chats/{chat['id']}/messages/{orphan}/stop", headers=me.headers)
+
     assert (response.json()["status"], response.json()["content"]) == ("interrupted", "Once upon")
     assert await status_of(app, orphan) == "interrupted"
 

@@ -46,10 +46,10 @@ async def test_migrations_produce_the_models_schema(backend: str, tmp_path: Path
 
 
 @pytest.mark.parametrize("backend", backends())
-async def test_a_replys_prompt_snapshot_moves_to_the_swipe_it_produced(
+async def test_a_replys_prompt_snapshot_moves_to_its_last_swipe(
     backend: str, tmp_path: Path
 ) -> None:
-    """0010: the one snapshot a message held becomes that of its current swipe."""
+    """0010: the one snapshot a message held becomes that of its last swipe."""
     stamp = sa.DateTime(timezone=backend != "sqlite")
     chats = sa.table(
         "chats",
@@ -64,6 +64,7 @@ async def test_a_replys_prompt_snapshot_moves_to_the_swipe_it_produced(
         sa.column("role", sa.String),
         sa.column("content", sa.String),
         sa.column("status", sa.String),
+        sa.column("swipes", sa.JSON),
         sa.column("swipe_index", sa.Integer),
         sa.column("prompt_snapshot", sa.JSON),
         sa.column("created_at", stamp),
@@ -90,7 +91,8 @@ async def test_a_replys_prompt_snapshot_moves_to_the_swipe_it_produced(
             role="assistant",
             content="Second try",
             status="complete",
-            swipe_index=1,
+            swipes=["First", "Second try", "Third"],
+            swipe_index=1,  # the swipe shown; the snapshot was of the last one made
             prompt_snapshot=snapshot,
             created_at=now,
             updated_at=now,
@@ -113,7 +115,7 @@ async def test_a_replys_prompt_snapshot_moves_to_the_swipe_it_produced(
                 stored = (await conn.execute(sa.text("SELECT * FROM prompt_snapshots"))).all()
         finally:
             await engine.dispose()
-    assert [(uuid.UUID(str(r.message_id)), r.swipe_index) for r in stored] == [(message_id, 1)]
+    assert [(uuid.UUID(str(r.message_id)), r.swipe_index) for r in stored] == [(message_id, 2)]
     moved = stored[0].snapshot
     assert (moved if isinstance(moved, dict) else json.loads(moved)) == snapshot
 

@@ -19,9 +19,9 @@ from hearth.core.errors import ValidationFailed
 from hearth.core.ids import uuid7
 from hearth.users.models import User
 
-# What a branch copies of each message (and `status`, with `streaming` made `interrupted`):
-# not its rating (the original's reader gave it) nor its prompt snapshot (it refers to the
-# original chat's messages).
+# What a branch copies of each message (and `status`, with `streaming` made `interrupted`),
+# ratings of every swipe included; not its prompt snapshots (they refer to the original
+# chat's messages).
 _COPIED = [
     getattr(Message, name)
     for name in (
@@ -31,6 +31,7 @@ _COPIED = [
         "swipe_index",
         "swipe_info",
         "hidden",
+        "rating",
         *(detail for detail in swipe_details.DETAILS if detail != "status"),
         "created_at",
     )

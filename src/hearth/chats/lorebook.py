@@ -170,8 +170,9 @@ def _selective_logic(value: Any) -> int:
     return AND_ANY
 
 
-def _regex_matches(key: str, text: str, case_sensitive: bool, timeout: float) -> bool | None:
-    """Whether the regex key `/pattern/flags` matches; None when `key` is not one."""
+def _regex_matches(key: str, text: str, timeout: float) -> bool | None:
+    """Whether the regex key `/pattern/flags` matches; None when `key` is not one. Its own
+    flags decide its case, not the entry's `case_sensitive` (as in SillyTavern)."""
     written = _REGEX_KEY.fullmatch(key)
     if written is None:
         return None
@@ -179,8 +180,6 @@ def _regex_matches(key: str, text: str, case_sensitive: bool, timeout: float) ->
     flags = regex.IGNORECASE if "i" in suffix else 0
     flags |= regex.MULTILINE if "m" in suffix else 0
     flags |= regex.DOTALL if "s" in suffix else 0
-    if not case_sensitive:
-        flags |= regex.IGNORECASE
     compiled = _compiled(pattern, flags)
     if compiled is None:
         return False
@@ -260,7 +259,7 @@ class _Scan:
 
 def _key_matches(key: str, entry: LoreEntry, text: str, folded: str, timeout: float) -> bool:
     if entry.use_regex:
-        hit = _regex_matches(key, text, entry.case_sensitive, timeout)
+        hit = _regex_matches(key, text, timeout)
         if hit is not None:
             return hit
     if entry.case_sensitive:

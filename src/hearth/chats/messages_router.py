@@ -36,6 +36,7 @@ from hearth.chats.schemas import (
 )
 from hearth.chats.sse import HEARTBEAT_SECONDS, batched, parse_last_event_id, sse_response
 from hearth.chats.usage import UsageRequest, charged
+from hearth.chats.workers import WORKER_TTL_SECONDS
 from hearth.core.deps import DatabaseDep, DbDep, short_statements
 from hearth.core.errors import NotFound, ServiceUnavailable
 from hearth.core.pagination import Page
@@ -44,6 +45,9 @@ from hearth.llm.errors import LLMError
 from hearth.safety.deps import ModerateMessage
 
 log = logging.getLogger(__name__)
+# A reply asked to stop ends within a flush of its worker. A stop unanswered this long was
+# sent to a worker that had just died: its heartbeat, which outlives it by no more, is gone.
+STOP_WAIT_SECONDS = WORKER_TTL_SECONDS
 
 router = APIRouter(prefix="/chats/{chat_id}/messages", tags=["chats"])
 impersonate_router = APIRouter(prefix="/chats", tags=["chats"])
@@ -300,19 +304,11 @@ async def stop_generation(
         raise NotGenerating()
     key = str(message.id)
     await db.commit()  # end this transaction: the runner writes the final state
-    if not engine.runner.is_running(message.id) and not await engine.runner.workers.alive(
-        message.worker_id
-    ):
-        # Its worker is gone: nothing will end it but recovery, which need not wait for
-        # its next sweep.
-        await recover_interrupted(
-            database, _written_elsewhere, engine.hub.end_orphan, message_id=message.id
-        )
-        await service.reread_message(db, message)
-        return message_json(message)
+    if await _orphaned(engine, message):
+        return await _recovered(db, database, engine, message)
     await engine.runner.request_stop(message.id)
     try:
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(STOP_WAIT_SECONDS):
             if await engine.hub.knows(key):
                 ending = engine.hub.subscribe(key, 0)
             else:  # another worker runs it, without Redis: its end shows in the database
@@ -322,6 +318,26 @@ async def stop_generation(
                     return _reply_of(item)
     except TimeoutError:
         pass
+    await service.reread_message(db, message)
+    if message.status == "streaming" and await _orphaned(engine, message):
+        # Its worker died just before: its heartbeat outlived it until now.
+        return await _recovered(db, database, engine, message)
+    return message_json(message)
+
+
+async def _orphaned(engine: ChatEngine, message: Message) -> bool:
+    return not engine.runner.is_running(message.id) and not await engine.runner.workers.alive(
+        message.worker_id
+    )
+
+
+async def _recovered(
+    db: DbDep, database: DatabaseDep, engine: ChatEngine, message: Message
+) -> dict[str, Any]:
+    """The reply of a dead worker, ended now rather than at recovery's next sweep."""
+    await recover_interrupted(
+        database, _written_elsewhere, engine.hub.end_orphan, message_id=message.id
+    )
     await service.reread_message(db, message)
     return message_json(message)
 

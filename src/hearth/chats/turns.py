@@ -452,6 +452,8 @@ async def _prepare_answer(
     deleted, or it failed before one was stored)."""
     if await service.newest_message_id(db, chat.id) != message.id:
         raise InvalidChatOperation("Only the latest message can be answered again.")
+    if message.hidden:
+        raise InvalidChatOperation("A hidden message is not in the prompt: show it to answer it.")
     turn = await open_turn(db, user, chat, gateway)
     budget = history_read_budget(turn.context_length, turn.reply_reserve)
     window = await read_window(db, chat.id, budget=budget)
@@ -470,7 +472,7 @@ async def _prepare_answer(
 
 async def _last_message_guard(db: AsyncSession, chat: Chat, message: Message) -> None:
     if message.role != "assistant":
-        raise InvalidChatOperation("Only a reply of the character can be regenerated.")
+        raise InvalidChatOperation("Only a reply of the character can be regenerated or continued.")
     if await service.newest_message_id(db, chat.id) != message.id:
         raise InvalidChatOperation("Only the latest message can be regenerated or continued.")
 

@@ -77,12 +77,12 @@ register_messages(
             "de nuevo cuando terminen.",
         ),
         "quota_too_small": (
-            "This message needs more than your whole daily allowance: start a new chat, or ask "
-            "for a larger allowance.",
-            "Этому сообщению нужно больше, чем весь дневной лимит: начните новый чат или "
-            "попросите увеличить лимит.",
-            "Este mensaje necesita más que todo tu límite diario: empieza un chat nuevo o pide "
-            "un límite mayor.",
+            "This message needs more than your whole daily allowance, so waiting will not "
+            "help. Ask for a larger allowance.",
+            "Этому сообщению нужно больше, чем весь дневной лимит, поэтому ожидание не "
+            "поможет. Попросите увеличить лимит.",
+            "Este mensaje necesita más que todo tu límite diario, así que esperar no servirá. "
+            "Pide un límite mayor.",
         ),
         "insufficient_balance": (
             "Your balance is too low for this reply. Please top it up.",

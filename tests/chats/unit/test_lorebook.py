@@ -120,6 +120,14 @@ def test_a_regex_key_takes_the_flags_written_after_it() -> None:
     assert contents(select_entries(lore, ["the\ndragon\nflies", "a\nb"], tokens)) == ["D", "AB"]
 
 
+def test_a_regex_keys_case_is_its_own_flags_not_the_entrys() -> None:
+    lore = book(
+        {"keys": ["/Castle/"], "content": "exact", "use_regex": True},  # not case_sensitive
+        {"keys": ["/TOWER/i"], "content": "any case", "use_regex": True, "case_sensitive": True},
+    )
+    assert contents(select_entries(lore, ["the castle and the tower"], tokens)) == ["any case"]
+
+
 def test_keys_have_their_macros_filled_in_before_matching() -> None:
     lore = book(
         {"keys": ["{{char}}"], "content": "about the character"},

@@ -18,6 +18,8 @@ down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+BATCH = 500
+
 
 def upgrade() -> None:
     # The foreign key comes last: SQLite drops a column by copying the table, and dropping the
@@ -29,11 +31,7 @@ def upgrade() -> None:
         sa.Column("snapshot", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("message_id", "swipe_index", name=op.f("pk_prompt_snapshots")),
     )
-    # The snapshot kept so far is that of the swipe shown now.
-    op.execute(
-        "INSERT INTO prompt_snapshots (message_id, swipe_index, snapshot) "
-        "SELECT id, swipe_index, prompt_snapshot FROM messages WHERE prompt_snapshot IS NOT NULL"
-    )
+    _move_snapshots()
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_column("prompt_snapshot")
     with op.batch_alter_table("prompt_snapshots", schema=None) as batch_op:
@@ -44,6 +42,45 @@ def upgrade() -> None:
             ["id"],
             ondelete="CASCADE",
         )
+
+
+def _move_snapshots() -> None:
+    """Each message's one snapshot was that of its latest generation, which was most often
+    its last swipe (a regenerate appends one); a continue wrote the swipe shown then."""
+    messages = sa.table(
+        "messages",
+        sa.column("id", sa.Uuid()),
+        sa.column("swipes", sa.JSON()),
+        sa.column("swipe_index", sa.Integer()),
+        sa.column("prompt_snapshot", sa.JSON()),
+    )
+    snapshots = sa.table(
+        "prompt_snapshots",
+        sa.column("message_id", sa.Uuid()),
+        sa.column("swipe_index", sa.Integer()),
+        sa.column("snapshot", sa.JSON()),
+    )
+    bind = op.get_bind()
+    after = None
+    while True:  # in batches by id: snapshots are large
+        query = sa.select(messages).where(messages.c.prompt_snapshot.is_not(None))
+        if after is not None:
+            query = query.where(messages.c.id > after)
+        rows = bind.execute(query.order_by(messages.c.id).limit(BATCH)).all()
+        if not rows:
+            return
+        after = rows[-1].id
+        moved = [
+            {
+                "message_id": row.id,
+                "swipe_index": len(row.swipes) - 1 if row.swipes else row.swipe_index,
+                "snapshot": row.prompt_snapshot,
+            }
+            for row in rows
+            if row.prompt_snapshot is not None  # a JSON null
+        ]
+        if moved:
+            bind.execute(snapshots.insert(), moved)
 
 
 def downgrade() -> None:
