@@ -52,6 +52,21 @@ async def test_fourth_send_in_a_minute_is_429_with_retry_after(
     assert len(fake_llm.requests) == 3
 
 
+async def test_a_send_the_address_limit_refuses_does_not_count_against_the_user(
+    app: FastAPI, client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await create_chat(client, me, (await create_character(client, me))["id"])
+    app.state.settings.send_ip_rate = "1/minute"  # a crowded address
+    assert (await send_json(client, me, chat["id"])).status_code == 200
+    assert (await send_json(client, me, chat["id"])).status_code == 429
+
+    app.state.settings.send_ip_rate = "1000/minute"  # the crowd has gone
+    statuses = [(await send_json(client, me, chat["id"])).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]  # the user's own 3 a minute: one used before
+
+
 async def test_regenerate_counts_against_the_send_limit(
     client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:

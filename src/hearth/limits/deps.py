@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from hearth.auth.deps import CurrentUser
 from hearth.core.clock import utcnow
 from hearth.core.deps import LimiterDep, SettingsDep, client_ip
+from hearth.core.errors import TooManyRequests
 from hearth.limits.counters import DatabaseCounters, UnitCounters
 
 
@@ -32,9 +33,14 @@ async def limit_sends(
     request: Request, user: CurrentUser, limiter: LimiterDep, settings: SettingsDep
 ) -> None:
     """Sends, regenerations and continuations: per user and per client address (429 with
-    Retry-After)."""
+    Retry-After). The address is looked at first: a send it refuses must not count against
+    the user's own limit (many users may share an address)."""
+    address = client_ip(request)
+    crowded = await limiter.check(settings.send_ip_rate, "send-ip", address)
+    if not crowded.allowed:
+        raise TooManyRequests(crowded.retry_after)
     await limiter.enforce(settings.send_rate, "send-user", str(user.id))
-    await limiter.enforce(settings.send_ip_rate, "send-ip", client_ip(request))
+    await limiter.enforce(settings.send_ip_rate, "send-ip", address)
 
 
 async def limit_uploads(
