@@ -93,6 +93,31 @@ async def test_unblocked_user_signs_in_again_but_old_sessions_stay_ended(
     assert login.status_code == 200
 
 
+async def test_a_blocked_accounts_characters_leave_the_catalog_until_unblocked(
+    client: httpx.AsyncClient, admin: Account
+) -> None:
+    someone = await create_account(client)
+    character = await create_character(
+        client, someone, name="Quillon Vexmoor", tags=["blockcase"], visibility="public"
+    )
+
+    async def listed() -> tuple[list[str], list[str], list[str]]:
+        by_tag = await client.get("/characters", params={"tags": "blockcase"})
+        by_words = await client.get("/characters", params={"q": "Quillon Vexmoor"})
+        tags = await client.get("/tags", params={"limit": 50})
+        return (
+            [c["id"] for c in by_tag.json()["items"]],
+            [c["id"] for c in by_words.json()["items"]],
+            [t["tag"] for t in tags.json() if t["tag"] == "blockcase"],
+        )
+
+    assert await listed() == ([character["id"]], [character["id"]], ["blockcase"])
+    await client.post(f"/admin/users/{someone.user['id']}/block", headers=admin.headers)
+    assert await listed() == ([], [], [])
+    await client.post(f"/admin/users/{someone.user['id']}/unblock", headers=admin.headers)
+    assert await listed() == ([character["id"]], [character["id"]], ["blockcase"])
+
+
 async def test_an_admin_cannot_block_themselves(client: httpx.AsyncClient, admin: Account) -> None:
     response = await client.post(f"/admin/users/{admin.user['id']}/block", headers=admin.headers)
     assert response.status_code == 409

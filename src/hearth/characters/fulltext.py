@@ -79,9 +79,19 @@ def search_index() -> Index:
     )
 
 
+# A blocked account's characters leave the catalog until the block is lifted. Against the
+# (few) blocked accounts read once per query, as a filter: NOT EXISTS made PostgreSQL join
+# every listed row before sorting, and the catalog's first page went from 0.06 to 20 ms.
+_CREATOR_NOT_BLOCKED = (
+    "(characters.creator_id IS NULL OR characters.creator_id NOT IN "
+    "(SELECT blocked.id FROM users AS blocked WHERE blocked.is_blocked = true))"
+)
+
+
 def listed() -> ColumnElement[bool]:
-    """Public, not blocked, not deleted: what the catalog may show at all."""
-    return text(_LISTED_QUALIFIED)  # type: ignore[return-value]
+    """Public, not blocked, not deleted, by a creator not blocked: what the catalog may show
+    at all."""
+    return text(f"{_LISTED_QUALIFIED} AND {_CREATOR_NOT_BLOCKED}")  # type: ignore[return-value]
 
 
 def query_words(query: str) -> list[str]:

@@ -35,7 +35,16 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (Index("ix_users_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_users_created_at", "created_at"),
+        # The few blocked accounts, whose characters the catalog leaves out on every read.
+        Index(
+            "ix_users_blocked",
+            "id",
+            sqlite_where=text("is_blocked = true"),
+            postgresql_where=text("is_blocked = true"),
+        ),
+    )
 
 
 class Persona(Base):
