@@ -8,7 +8,7 @@ import sys
 import typer
 
 from hearth import __version__
-from hearth.config import Settings, SettingsInvalid, load_settings
+from hearth.config import Settings, SettingsInvalid, load_settings, loaded
 from hearth.llm.cli import llm_app
 
 app = typer.Typer(
@@ -19,8 +19,12 @@ app.add_typer(llm_app, name="llm")
 
 def _settings() -> Settings:
     """The settings, or exit 2 with a line per bad variable (not a traceback)."""
+    from hearth.llm.settings import LLMSettings
+
     try:
-        return load_settings()
+        settings = load_settings()
+        loaded(LLMSettings)  # the providers' settings, read again when the app starts
+        return settings
     except SettingsInvalid as exc:
         typer.echo(f"error: invalid settings\n{exc}", err=True)
         raise typer.Exit(2) from None

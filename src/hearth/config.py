@@ -8,7 +8,7 @@ import re
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from limits import parse_many
@@ -24,17 +24,25 @@ REDIS_SCHEMES = ("redis", "rediss", "unix")
 _FIELD_IN_ERROR = re.compile(r'field "(\w+)"')
 
 
+AnySettings = TypeVar("AnySettings", bound=BaseSettings)
+
+
 class SettingsInvalid(Exception):
     """The environment's settings cannot run Hearth; `str()` names each bad variable."""
 
 
 def load_settings() -> Settings:
     """Settings from the environment, every mistake found now rather than as 500s later."""
+    return loaded(Settings)
+
+
+def loaded(kind: type[AnySettings]) -> AnySettings:
+    """`kind` read from the environment, or SettingsInvalid naming each bad variable."""
     try:
-        return Settings()
+        return kind()
     except ValidationError as exc:
         lines = [
-            f"{ENV_PREFIX}{'_'.join(str(p) for p in err['loc'][:1]).upper()}: "
+            f"{_variable(str(err['loc'][0]) if err['loc'] else '')}: "
             f"{str(err['msg']).removeprefix('Value error, ')}"
             for err in exc.errors()
         ]
@@ -43,6 +51,11 @@ def load_settings() -> Settings:
         found = _FIELD_IN_ERROR.search(str(exc))
         name = f"{ENV_PREFIX}{found.group(1).upper()}" if found else "a setting"
         raise SettingsInvalid(f"{name}: not valid JSON ({exc.__cause__ or exc})") from None
+
+
+def _variable(name: str) -> str:
+    """The environment variable of a field (fields read through an alias name it already)."""
+    return name if name.isupper() else f"{ENV_PREFIX}{name.upper()}"
 
 
 def _check_rate(value: str) -> str:
@@ -108,7 +121,9 @@ class Settings(BaseSettings):
     max_avatar_pixels: int = Field(default=4096 * 4096, ge=64 * 64)
     admin_emails: Annotated[list[str], NoDecode] = []
     # Usage, quotas, rate limits and moderation (hearth.limits, hearth.safety).
-    daily_units: int = Field(default=10_000, ge=0)
+    # Units are tokens (unless weighted), prompt included: a reply in a long chat costs a few
+    # thousand, so 10,000 a day ran out after about ten messages.
+    daily_units: int = Field(default=200_000, ge=0)
     quota_reset_hour: int = Field(default=0, ge=0, le=23)
     unit_weights: dict[str, float] = {}  # model id -> units per token (default 1.0)
     send_rate: str = "30/minute"  # per user

@@ -95,6 +95,16 @@ def test_serve_refuses_to_start_with_a_malformed_rate_limit(tmp_path: Path) -> N
     assert not (tmp_path / "data").exists()  # refused before touching anything
 
 
+def test_serve_refuses_to_start_with_a_malformed_provider_setting(tmp_path: Path) -> None:
+    env = hearth_env(tmp_path / "data", HEARTH_LLM_TIMEOUT_SECONDS="abc")
+
+    result = _hearth("serve", "--port", "9", env=env)
+
+    assert result.returncode == 2
+    assert "HEARTH_LLM_TIMEOUT_SECONDS: Input should be a valid number" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_migrate_is_idempotent(tmp_path: Path) -> None:
     env = hearth_env(tmp_path / "data")
     assert _hearth("migrate", env=env).returncode == 0

@@ -32,6 +32,27 @@ async def test_a_field_error_from_the_server_is_shown_in_the_ui_language(
     await context.close()
 
 
+async def test_leaving_a_wrong_sign_up_field_shows_its_error_and_lets_the_user_move_on(
+    browser: Any, server: Server
+) -> None:
+    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
+    page = await context.new_page()
+    await page.goto(f"{server.url}/#/signup")
+    await page.click("input[name=email]")
+    await page.keyboard.type("carol@example.com")
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("carol-x")  # not a valid username
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("Carol")
+
+    assert await page.input_value("input[name=display_name]") == "Carol"
+    assert await page.input_value("input[name=username]") == "carol-x"
+    assert await page.locator(".field:has(input[name=username]) .field-error").is_visible()
+    # Untouched fields say nothing yet.
+    assert not await page.locator(".field:has(input[name=password]) .field-error").is_visible()
+    await context.close()
+
+
 async def test_a_range_error_names_its_bound_in_the_ui_language(
     browser: Any, server: Server
 ) -> None:

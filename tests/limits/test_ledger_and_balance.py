@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from hearth.config import Settings
 from tests.chats.helpers import create_character, create_chat, new_chat, send_json
 from tests.factories import create_account
 from tests.fakes.openai_server import FakeOpenAI
@@ -23,6 +24,8 @@ from tests.limits.helpers import (
     transactions,
 )
 
+DEFAULT_UNITS = Settings.model_fields["daily_units"].default
+
 
 @pytest.fixture
 def settings_overrides() -> dict[str, object]:
@@ -35,8 +38,8 @@ async def test_usage_starts_with_the_default_daily_units(client: httpx.AsyncClie
     usage = (await client.get("/me/usage", headers=me.headers)).json()
 
     assert usage["units_used"] == 0
-    assert usage["units_limit"] == 10_000
-    assert usage["units_remaining"] == 10_000
+    assert usage["units_limit"] == DEFAULT_UNITS
+    assert usage["units_remaining"] == DEFAULT_UNITS
     assert usage["balance"] == 0
     reset = datetime.fromisoformat(usage["reset_at"])
     assert reset.hour == 4 and reset.minute == 0
@@ -61,7 +64,7 @@ async def test_a_reply_writes_one_ledger_entry_with_tokens_units_and_integer_cos
     assert entry.provider == "local"
     assert isinstance(entry.cost_micros, int)
     usage = (await client.get("/me/usage", headers=me.headers)).json()
-    assert (usage["units_used"], usage["units_remaining"]) == (22, 10_000 - 22)
+    assert (usage["units_used"], usage["units_remaining"]) == (22, DEFAULT_UNITS - 22)
 
 
 async def test_units_follow_the_weight_of_the_model(

@@ -13,6 +13,7 @@ import redis.asyncio as redis
 from fastapi import FastAPI
 
 from hearth.chats.usage import Settlement, UsageRequest
+from hearth.config import Settings
 from hearth.core.errors import AppError
 from hearth.limits.counters import RedisCounters
 from hearth.limits.hook import QuotaHook
@@ -26,6 +27,7 @@ from tests.limits.conftest import REDIS_URL
 from tests.limits.helpers import error_code, ledger, set_daily_units
 
 UNITS_PER_REPLY = 100
+DEFAULT_UNITS = Settings.model_fields["daily_units"].default
 
 
 async def _hold_many(hook: QuotaHook, user_id: uuid.UUID, attempts: int) -> list[object]:
@@ -113,7 +115,7 @@ async def test_settle_replaces_the_hold_with_real_usage(
     usage = (await client.get("/me/usage", headers=me.headers)).json()
     assert usage["units_used"] == 42
     assert usage["units_reserved"] == 0
-    assert usage["units_remaining"] == 10_000 - 42
+    assert usage["units_remaining"] == DEFAULT_UNITS - 42
 
 
 async def _settle_three_together(hook: QuotaHook, me: str, other: str) -> None:

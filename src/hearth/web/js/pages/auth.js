@@ -116,21 +116,28 @@ function signUpPage(root, query) {
   };
   const banner = formBanner();
   const button = submitButton(t('auth.create_account'), { className: 'btn btn-primary btn-lg btn-block' });
-  const validate = () => {
-    const v = (name) => fields[name].input.value.trim();
-    const errors = {
-      email: !v('email') ? t('validation.required') : !fields.email.input.checkValidity() ? t('validation.email') : '',
-      username: !v('username') ? t('validation.required') : !USERNAME_RE.test(v('username').toLowerCase()) ? t('auth.username_hint') : '',
-      password: fields.password.input.value.length < 8 ? t('validation.password_length') : '',
-    };
-    for (const [name, message] of Object.entries(errors)) fields[name].setError(message);
-    const first = Object.keys(errors).find((name) => errors[name]);
-    if (first) fields[first].input.focus();
-    return !first;
+  const problems = {
+    email: (v) => (!v.trim() ? t('validation.required') : !fields.email.input.checkValidity() ? t('validation.email') : ''),
+    username: (v) => (!v.trim() ? t('validation.required') : !USERNAME_RE.test(v.trim().toLowerCase()) ? t('auth.username_hint') : ''),
+    password: (v) => (v.length < 8 ? t('validation.password_length') : ''),
   };
-  for (const name of ['email', 'username', 'password']) {
+  /** One field's error shown (or cleared); true when it is fine. */
+  const check = (name) => {
+    const message = problems[name](fields[name].input.value);
+    fields[name].setError(message);
+    return !message;
+  };
+  /** Every field, on submit: focus goes to the first wrong one. */
+  const validate = () => {
+    const wrong = Object.keys(problems).filter((name) => !check(name));
+    if (wrong.length) fields[wrong[0]].input.focus();
+    return !wrong.length;
+  };
+  // Leaving a field checks that field only, and never moves the focus: the user is on
+  // their way to the next one (typing into it would otherwise land in the wrong field).
+  for (const name of Object.keys(problems)) {
     fields[name].input.addEventListener('blur', () => {
-      if (fields[name].input.value) validate();
+      if (fields[name].input.value) check(name);
     });
   }
   const form = h(

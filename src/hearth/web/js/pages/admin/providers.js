@@ -82,7 +82,7 @@ function providerDialog(provider) {
 function checkTable(found) {
   return table(
     [t('admin.provider'), t('chat.model'), t('admin.status'), t('admin.latency')],
-    found.map((c) => h('tr', {}, h('td', { text: c.provider }), h('td', { text: c.model }), h('td', {}, statusBadge(c.ok, c.status, c.code || c.status)), h('td', { text: c.latency_ms === null ? '—' : `${c.latency_ms} ms` }))),
+    found.map((c) => h('tr', {}, h('td', { text: c.provider }), h('td', { text: c.model }), h('td', {}, statusBadge(c.ok, c.status, c.status)), h('td', { text: c.latency_ms === null ? '—' : `${c.latency_ms} ms` }))),
   );
 }
 
