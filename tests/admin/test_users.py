@@ -10,6 +10,7 @@ from sqlalchemy import update
 
 from hearth.characters.seed import system_user
 from hearth.chats.models import Chat
+from hearth.config import Settings
 from tests.admin.helpers import audit_entries, make_admin
 from tests.chats.helpers import create_character, create_chat
 from tests.factories import Account, create_account
@@ -53,7 +54,7 @@ async def test_user_detail_has_registration_characters_and_chats_with_names(
     assert detail["characters_created"] == 1
     assert [(c["id"], c["character_name"]) for c in detail["chats"]] == [(chat["id"], "Morrigan")]
     assert detail["chats"][0]["created_at"]
-    assert detail["usage"]["units_limit"] == 10_000
+    assert detail["usage"]["units_limit"] == Settings.model_fields["daily_units"].default
 
 
 async def test_blocking_ends_every_session_at_once(

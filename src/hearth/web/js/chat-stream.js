@@ -74,9 +74,7 @@ export class GenerationStream {
         this.fail(error);
         return true;
       }
-      this.refusal = error;
-      this.finish();
-      if (!this.detached) toast(errorMessage(error), { type: 'error' });
+      this.refuse(error);
       return false;
     }
   }
@@ -99,9 +97,7 @@ export class GenerationStream {
     } catch (error) {
       if (this.lastId === null) {
         Object.assign(message, before);
-        this.refusal = error;
-        this.finish();
-        if (!this.detached) toast(errorMessage(error), { type: 'error' });
+        this.refuse(error);
       } else this.fail(error);
     }
   }
@@ -117,11 +113,16 @@ export class GenerationStream {
         this.fail(error);
         return true;
       }
-      this.refusal = error;
-      this.finish();
-      if (!this.detached) toast(errorMessage(error), { type: 'error' });
+      this.refuse(error);
       return false;
     }
+  }
+
+  /** The request was refused before anything was stored: say why, and end. */
+  refuse(error) {
+    this.refusal = error;
+    this.finish();
+    if (!this.detached) toast(errorMessage(error), { type: 'error' });
   }
 
   /** Re-attach to a generation that was running when the page loaded; events replay from the start. */
