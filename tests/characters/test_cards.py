@@ -562,3 +562,134 @@ async def test_a_charx_whose_icon_is_not_an_image_is_imported_without_avatar(
     character = await _imported(client, user, archive, "card.charx")
 
     assert character["name"] == "Iconless" and character["avatar_url"] is None
+
+
+# -- SillyTavern's entry settings: probability, whole words, depth and role ----------------
+
+
+async def test_a_sillytavern_world_entrys_probability_whole_words_and_depth_are_imported(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_account(client)
+    common = {"probability": 100, "useProbability": True, "depth": 4, "role": None}
+    world = {
+        "entries": {
+            "0": {
+                **common,
+                "uid": 0,
+                "key": ["a"],
+                "content": "A",
+                "position": 4,
+                "depth": 2,
+                "role": 1,
+                "probability": 35,
+                "matchWholeWords": True,
+            },
+            "1": {
+                **common,
+                "uid": 1,
+                "key": ["b"],
+                "content": "B",
+                "position": 0,
+                "useProbability": False,
+                "matchWholeWords": None,
+            },
+        }
+    }
+    card = {"spec": "chara_card_v2", "data": {"name": "World", "character_book": world}}
+    character = await _imported(client, user, json.dumps(card).encode())
+    settings = [
+        (e["probability"], e["use_probability"], e["match_whole_words"], e["depth"], e["role"])
+        for e in character["lorebook"]["entries"]
+    ]
+    assert settings == [(35, True, True, 2, "user"), (100, False, None, None, "system")]
+
+
+async def test_a_sillytavern_cards_entry_settings_come_from_its_extensions_and_go_back(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_account(client)
+    extensions = {
+        "position": 4,
+        "depth": 1,
+        "role": 2,
+        "probability": 60,
+        "useProbability": True,
+        "match_whole_words": True,
+        "selectiveLogic": 0,
+    }
+    entry = {"keys": ["a"], "content": "A", "position": "after_char", "extensions": extensions}
+    card = {"spec": "chara_card_v2", "data": {"name": "ST", "character_book": {"entries": [entry]}}}
+    character = await _imported(client, user, json.dumps(card).encode())
+    imported = character["lorebook"]["entries"][0]
+    assert (imported["depth"], imported["role"], imported["probability"]) == (1, "assistant", 60)
+    assert imported["match_whole_words"] is True
+
+    exported = json.loads(
+        (await client.get(f"/characters/{character['id']}/card", headers=user.headers)).text
+    )
+    # SillyTavern reads these from the entry's extensions: they are there, as it wrote them.
+    assert exported["data"]["character_book"]["entries"][0]["extensions"] == extensions
+    again = await _imported(client, user, json.dumps(exported).encode())
+    assert again["lorebook"] == character["lorebook"]
+
+
+async def test_entry_settings_made_in_hearth_export_for_sillytavern_and_import_back_the_same(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await create_account(client)
+    entries = [
+        {"keys": ["a"], "content": "A", "probability": 25, "depth": 3, "role": "user"},
+        {"keys": ["b"], "content": "B", "match_whole_words": False, "use_probability": False},
+        {"keys": ["c"], "content": "C"},
+    ]
+    original = await create_character(client, owner, lorebook={"entries": entries})
+    response = await client.get(
+        f"/characters/{original['id']}/card", params={"spec": "v3"}, headers=owner.headers
+    )
+    written = json.loads(response.text)["data"]["character_book"]["entries"]
+    assert [e["extensions"] for e in written] == [
+        {"probability": 25, "position": 4, "depth": 3, "role": 1},
+        {"useProbability": False, "match_whole_words": False},
+        {},
+    ]
+    copy = await _imported(client, owner, response.content)
+    assert copy["lorebook"] == original["lorebook"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("probability", 101),
+        ("probability", -1),
+        ("depth", 5000),
+        ("depth", -1),
+        ("role", "narrator"),
+    ],
+)
+async def test_entry_settings_out_of_range_are_422_with_the_field_named(
+    client: httpx.AsyncClient, field: str, value: object
+) -> None:
+    owner = await create_account(client)
+    entry = {"keys": ["a"], "content": "A", field: value}
+    response = await client.post(
+        "/characters",
+        json={"name": "Bad", "lorebook": {"entries": [entry]}},
+        headers=owner.headers,
+    )
+    assert response.status_code == 422, response.text
+    details = response.json()["error"]["details"]
+    assert any(d["field"].endswith(f"entries.0.{field}") for d in details), details
+
+
+async def test_a_card_entry_with_an_impossible_probability_is_422_and_nothing_is_stored(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_account(client)
+    entry = {"keys": ["a"], "content": "A", "extensions": {"probability": 250}}
+    card = {"spec": "chara_card_v2", "data": {"name": "X", "character_book": {"entries": [entry]}}}
+    response = await _import(client, user, json.dumps(card).encode())
+    assert response.status_code == 422, response.text
+    assert "probability" in response.json()["error"]["message"]
+    mine = (await client.get("/me/characters", headers=user.headers)).json()
+    assert mine["items"] == []

@@ -9,6 +9,13 @@ prompt) and, when over `token_budget`, those with the lowest `priority` are drop
 `use_regex`, keys written `/pattern/flags` are regexes and the others plain text (as in
 SillyTavern); keys may hold `{{char}}`/`{{user}}`. SillyTavern's
 `extensions.selectiveLogic` is honoured.
+
+SillyTavern's entry settings, as optional fields: `probability` (0-100, with
+`use_probability`: the chance a triggered entry goes in), `match_whole_words` (null: the
+book's default, off), and `depth` with `role`: an entry with a depth goes into the chat
+history that many messages from its end, as a message of that role, instead of at
+`position`. Content lines `@@activate` / `@@dont_activate` at its top (CCv3 decorators)
+always / never trigger the entry and are not sent.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from hearth.core.json_value import JsonObject
 
 MAX_ENTRIES = 500
 MAX_ENTRY_CONTENT = 20_000
+MAX_DEPTH = 1000
 
 Key = Annotated[str, StringConstraints(max_length=200)]
 
@@ -40,6 +48,11 @@ class LorebookEntry(BaseModel):
     insertion_order: int = Field(default=100, ge=-1_000_000, le=1_000_000)
     priority: int = Field(default=10, ge=-1_000_000, le=1_000_000)
     position: Literal["before_char", "after_char"] = "before_char"
+    probability: int = Field(default=100, ge=0, le=100)
+    use_probability: bool = True
+    match_whole_words: bool | None = None
+    depth: int | None = Field(default=None, ge=0, le=MAX_DEPTH)
+    role: Literal["system", "user", "assistant"] = "system"
     name: str = Field(default="", max_length=200)
     comment: str = Field(default="", max_length=2000)
     extensions: JsonObject = Field(default_factory=dict)

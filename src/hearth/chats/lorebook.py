@@ -4,7 +4,11 @@ Keys are looked for in the last `scan_depth` messages; `selective` entries also 
 their `secondary_keys` (or, by SillyTavern's `extensions.selectiveLogic`, all of them, not
 all of them, or none of them); `constant` entries are always in; `recursive_scanning` lets triggered
 entries' content trigger others. What is triggered is cut by `priority` at `token_budget`
-and then ordered by `insertion_order`. With `use_regex`, a key written `/pattern/flags` is a
+and then ordered by `insertion_order`. An entry with a `probability` below 100 (and
+`use_probability`) is rolled for each time it is triggered, constant or not, and left out when
+the roll fails (a failed entry triggers nothing by recursion either, as in SillyTavern).
+With `match_whole_words`, a text key matches only a whole word (a key of several words is
+looked for as written, as SillyTavern does). With `use_regex`, a key written `/pattern/flags` is a
 regex; any other key is text, as in SillyTavern (which sets `use_regex` on every entry it
 exports). Regex keys come from card authors, so they are length-limited and run with a
 timeout (the `regex` engine), and all the matching of one prompt has a time budget: a card's
@@ -14,11 +18,12 @@ lorebook never stops the server.
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -29,6 +34,13 @@ from hearth.chats.regex_size import expanded_size
 log = logging.getLogger(__name__)
 
 Position = Literal["before_char", "after_char"]
+Role = Literal["system", "user", "assistant"]
+# SillyTavern numbers the roles of an entry inserted into the chat.
+ROLES: tuple[Role, ...] = ("system", "user", "assistant")
+DEFAULT_DEPTH = 4
+MAX_DEPTH = 1000
+# SillyTavern's number for "at depth in the chat" among an entry's positions.
+AT_DEPTH_POSITION = 4
 DEFAULT_SCAN_DEPTH = 4
 DEFAULT_TOKEN_BUDGET = 512
 # As many as the lorebook schema accepts; the scan's time budget bounds the cost.
@@ -58,6 +70,22 @@ class LoreEntry:
     priority: int = 10
     position: Position = "before_char"
     name: str = ""
+    probability: int = 100
+    use_probability: bool = True
+    # None: the book's default (off: a card's book has no setting of its own).
+    match_whole_words: bool | None = None
+    # Not None: the entry goes into the chat history this many messages from its end, as a
+    # message of `role`, instead of at `position`.
+    depth: int | None = None
+    role: Role = "system"
+    # CCv3 decorators (`@@activate`, `@@dont_activate`) read off the content's first lines.
+    always_activate: bool = False
+    never_activate: bool = False
+
+    @property
+    def rolled(self) -> bool:
+        """Whether a roll decides if the triggered entry goes in."""
+        return self.use_probability and self.probability < 100
 
 
 @dataclass(frozen=True)
@@ -139,16 +167,49 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(k).strip() for k in value if str(k).strip())
 
 
+def _first(raw: Mapping[str, Any], extensions: Mapping[str, Any], *names: str) -> Any:
+    """The first of these fields the entry sets, then the same in its extensions (where a
+    card SillyTavern wrote keeps them)."""
+    for source in (raw, extensions):
+        for name in names:
+            if source.get(name) is not None:
+                return source[name]
+    return None
+
+
+def role_of(value: Any) -> Role | None:
+    """A role written as Hearth does (`"user"`) or as SillyTavern does (1); None if neither."""
+    if isinstance(value, str) and value in ROLES:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(ROLES):
+        return ROLES[value]
+    return None
+
+
+def _depth(raw: Mapping[str, Any], extensions: Mapping[str, Any]) -> int | None:
+    if "depth" in raw:  # as Hearth stores it: None unless the entry goes into the chat
+        value = raw["depth"]
+        return None if value is None else _int(value, DEFAULT_DEPTH, 0, MAX_DEPTH)
+    # Stored before Hearth had the field: what SillyTavern wrote in the card.
+    if extensions.get("position") == AT_DEPTH_POSITION:
+        return _int(extensions.get("depth"), DEFAULT_DEPTH, 0, MAX_DEPTH)
+    return None
+
+
 def _entry(raw: Mapping[str, Any]) -> LoreEntry:
-    extensions = raw.get("extensions") if isinstance(raw.get("extensions"), Mapping) else {}
+    found = raw.get("extensions")
+    extensions: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     position = raw.get("position")
-    use_regex = raw.get("use_regex", (extensions or {}).get("use_regex", False))
-    return LoreEntry(
+    use_regex = raw.get("use_regex", extensions.get("use_regex", False))
+    whole_words = _first(raw, extensions, "match_whole_words", "matchWholeWords")
+    use_probability = _first(raw, extensions, "use_probability", "useProbability")
+    decorators, content = parse_decorators(str(raw.get("content") or ""))
+    entry = LoreEntry(
         keys=_strings(raw.get("keys") or raw.get("key")),
-        content=str(raw.get("content") or ""),
+        content=content,
         secondary_keys=_strings(raw.get("secondary_keys") or raw.get("keysecondary")),
         selective=bool(raw.get("selective", False)),
-        selective_logic=_selective_logic((extensions or {}).get("selectiveLogic")),
+        selective_logic=_selective_logic(extensions.get("selectiveLogic")),
         constant=bool(raw.get("constant", False)),
         enabled=bool(raw.get("enabled", True)),
         case_sensitive=bool(raw.get("case_sensitive") or False),
@@ -157,7 +218,79 @@ def _entry(raw: Mapping[str, Any]) -> LoreEntry:
         priority=_int(raw.get("priority"), 10, -(10**9), 10**9),
         position="after_char" if position == "after_char" else "before_char",
         name=str(raw.get("name") or raw.get("comment") or ""),
+        probability=_int(_first(raw, extensions, "probability"), 100, 0, 100),
+        use_probability=True if use_probability is None else bool(use_probability),
+        match_whole_words=whole_words if isinstance(whole_words, bool) else None,
+        depth=_depth(raw, extensions),
+        role=role_of(_first(raw, extensions, "role")) or "system",
     )
+    return _with_decorators(entry, decorators)
+
+
+# CCv3's `@@position` values that are places Hearth has.
+_DECORATOR_POSITIONS: dict[str, Position] = {
+    "before_desc": "before_char",
+    "after_desc": "after_char",
+}
+
+
+def _decorator_value(name: str, value: str) -> str | None:
+    """The value of a decorator Hearth acts on, or None when Hearth does not know the
+    decorator or the value is not one it can use (the spec says to ignore it then)."""
+    if name in ("@@activate", "@@dont_activate"):
+        return ""
+    if name == "@@depth":
+        return value if value.isdigit() and int(value) <= MAX_DEPTH else None
+    if name == "@@role":
+        return value if value in ROLES else None
+    if name == "@@position":
+        return value if value in _DECORATOR_POSITIONS else None
+    return None
+
+
+def parse_decorators(content: str) -> tuple[dict[str, str], str]:
+    """The CCv3 decorators at the top of an entry's content (`@@name value`, one a line)
+    that Hearth acts on, by name (the first of a name counts), and the content without
+    them. A `@@@name` line is the fallback of the decorator above it: read only when that
+    one was not."""
+    if not content.startswith("@@"):
+        return {}, content
+    lines = content.split("\n")
+    found: dict[str, str] = {}
+    fallback = False  # the decorator above was not read: a `@@@` line may stand in
+    rest = len(lines)
+    for index, line in enumerate(lines):
+        if not line.startswith("@@"):
+            rest = index
+            break
+        if line.startswith("@@@"):
+            if not fallback:
+                continue
+            line = line[1:]
+        name, _, value = line.strip().partition(" ")
+        read = _decorator_value(name, value.strip())
+        fallback = read is None
+        if read is not None:
+            found.setdefault(name, read)
+    return found, "\n".join(lines[rest:])
+
+
+def _with_decorators(entry: LoreEntry, decorators: dict[str, str]) -> LoreEntry:
+    """The entry as its decorators set it: they win over its fields (they are the card
+    author's word in CCv3 terms), `@@position` over `@@depth` as the spec says."""
+    if not decorators:
+        return entry
+    changes: dict[str, Any] = {
+        "always_activate": "@@activate" in decorators,
+        "never_activate": "@@dont_activate" in decorators,
+    }
+    if "@@position" in decorators:
+        changes |= {"position": _DECORATOR_POSITIONS[decorators["@@position"]], "depth": None}
+    elif "@@depth" in decorators:
+        changes["depth"] = int(decorators["@@depth"])
+    if "@@role" in decorators:
+        changes["role"] = decorators["@@role"]
+    return replace(entry, **changes)
 
 
 # SillyTavern's form of a regex key: `/pattern/flags`, flags as JavaScript writes them.
@@ -262,9 +395,18 @@ def _key_matches(key: str, entry: LoreEntry, text: str, folded: str, timeout: fl
         hit = _regex_matches(key, text, timeout)
         if hit is not None:
             return hit
-    if entry.case_sensitive:
-        return key in text
-    return key.casefold() in folded
+    haystack, needle = (text, key) if entry.case_sensitive else (folded, key.casefold())
+    # A key of several words is looked for as written, even for whole words (SillyTavern).
+    if entry.match_whole_words and len(needle.split()) == 1:
+        return _whole_word(needle).search(haystack) is not None
+    return needle in haystack
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(key: str) -> regex.Pattern[str]:
+    # Letters of any alphabet count as word characters (SillyTavern's `\W` is ASCII-only,
+    # so there "кот" matched inside "котик"). The key is escaped: no backtracking to fear.
+    return regex.compile(rf"(?<!\w){regex.escape(key)}(?!\w)")
 
 
 def select_entries(
@@ -274,22 +416,55 @@ def select_entries(
     *,
     budget: float = SCAN_BUDGET_SECONDS,
     render_key: Callable[[str], str] | None = None,
+    rng: random.Random | None = None,
 ) -> list[LoreEntry]:
     """Entries to insert, in insertion order. `recent_texts` is newest last. Keys are
     matched for `budget` seconds at most; entries not reached by then are not triggered.
-    `render_key` fills in a key's macros before it is matched."""
+    `render_key` fills in a key's macros before it is matched; `rng` rolls the entries that
+    have a probability (a seeded one makes the selection repeatable)."""
     depth = book.scan_depth
     scanned = "\n".join(recent_texts[-depth:]) if depth > 0 else ""
-    enabled = [e for e in book.entries if e.enabled and e.content.strip()]
+    # `@@activate` wins over `@@dont_activate`, which wins over `constant` (SillyTavern's order).
+    enabled = [
+        e
+        for e in book.entries
+        if e.enabled and e.content.strip() and (e.always_activate or not e.never_activate)
+    ]
     scan = _Scan(budget, render_key)
+    roll = (rng or random).random
+    # Rolled once per selection, in book order: an entry that failed stays out, recursion
+    # included, and gives nothing to recurse on.
+    failed: set[int] = set()
+
+    def passing(entries: list[LoreEntry]) -> list[LoreEntry]:
+        kept = []
+        for entry in entries:
+            if entry.rolled and roll() * 100 >= entry.probability:
+                failed.add(id(entry))
+            else:
+                kept.append(entry)
+        return kept
+
     folded = scanned.casefold()
-    chosen = [e for e in enabled if e.constant or scan.triggered(e, scanned, folded)]
+    chosen = passing(
+        [
+            e
+            for e in enabled
+            if e.constant or e.always_activate or scan.triggered(e, scanned, folded)
+        ]
+    )
     if book.recursive_scanning:
         fresh = list(chosen)
         for _ in range(MAX_RECURSION):
             text = "\n".join(e.content for e in fresh)
             folded = text.casefold()
-            fresh = [e for e in enabled if e not in chosen and scan.triggered(e, text, folded)]
+            fresh = passing(
+                [
+                    e
+                    for e in enabled
+                    if e not in chosen and id(e) not in failed and scan.triggered(e, text, folded)
+                ]
+            )
             if not fresh:
                 break
             chosen.extend(fresh)

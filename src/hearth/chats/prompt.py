@@ -6,14 +6,16 @@ not grow with the length of the chat.
 
 Order of the prompt: the system part (main prompt, content-rating directive, lorebook
 `before_char`, description, personality, scenario, lorebook `after_char`, persona), the
-example dialogue, the history window (with the author's note at its depth), the
-post-history instructions. When space runs out, the example dialogue goes first, then the
-oldest history; the system part and the latest user message are never dropped.
+example dialogue, the history window (with the lorebook entries that go at a depth and the
+author's note at theirs), the post-history instructions. When space runs out, the example
+dialogue goes first (its `<START>` blocks from the last), then the oldest history; the
+system part and the latest user message are never dropped.
 """
 
 from __future__ import annotations
 
 import random
+import re
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -190,8 +192,62 @@ def _section(label: str, text: str) -> str:
 
 def _lore_text(entries: Sequence[LoreEntry], position: str, render: Callable[[str], str]) -> str:
     # Each entry on its own: a `{{pick}}` in one must not change with the others triggered.
-    texts = (render(e.content) for e in entries if e.position == position)
+    texts = (render(e.content) for e in entries if e.depth is None and e.position == position)
     return "\n".join(text for text in texts if text)
+
+
+# At one depth, the order SillyTavern gives the messages of each role.
+_DEPTH_ROLE_ORDER: dict[Role, int] = {"assistant": 0, "user": 1, "system": 2}
+
+
+def _lore_at_depth(
+    entries: Sequence[LoreEntry], render: Callable[[str], str]
+) -> list[tuple[int, ChatMessage]]:
+    """The entries that go into the chat: one message per depth and role (the entries
+    joined in insertion order), deepest first."""
+    grouped: dict[tuple[int, Role], list[str]] = {}
+    for entry in entries:
+        if entry.depth is None:
+            continue
+        text = render(entry.content)
+        if text:
+            grouped.setdefault((entry.depth, entry.role), []).append(text)
+    ordered = sorted(grouped.items(), key=lambda g: (-g[0][0], _DEPTH_ROLE_ORDER[g[0][1]]))
+    return [(depth, _message(role, "\n".join(texts))) for (depth, role), texts in ordered]
+
+
+_EXAMPLE_START = re.compile(r"<START>", re.IGNORECASE)
+
+
+def example_blocks(text: str) -> list[str]:
+    """The example dialogue's `<START>` blocks, each with its heading (text before the first
+    `<START>` is a block of its own, as SillyTavern reads it); empty blocks are left out."""
+    blocks = (block.strip() for block in _EXAMPLE_START.split(text))
+    return [f"<START>\n{block}" for block in blocks if block]
+
+
+def _example_message(name: str, blocks: Sequence[str]) -> ChatMessage | None:
+    if not blocks:
+        return None
+    return _message("system", f"Example of how {name} writes:\n" + "\n".join(blocks))
+
+
+def _inject(
+    window: list[ChatMessage], sources: list[Any], depth: int, message: ChatMessage
+) -> None:
+    """Put `message` `depth` chat messages from the end; what is already injected there
+    does not count, so an insertion never moves another one's depth."""
+    at = len(window)
+    chat_seen = 0
+    while at > 0 and chat_seen < depth:
+        at -= 1
+        if sources[at] is not _INJECTED:
+            chat_seen += 1
+    # Among messages at the same depth, the earlier injected comes first.
+    while at < len(window) and sources[at] is _INJECTED:
+        at += 1
+    window.insert(at, message)
+    sources.insert(at, _INJECTED)
 
 
 def _message(role: Role, content: str) -> ChatMessage:
@@ -213,6 +269,10 @@ def _expanded(item: HistoryItem, ctx: MacroContext) -> HistoryItem:
         return item
     source = None if item.source is None else Expanded(item.source, text_checksum(item.content))
     return HistoryItem(item.role, content, source=source)
+
+
+# Marks, while the window is built, a message that is not one of the chat's.
+_INJECTED: Any = object()
 
 
 def _tokens(message: ChatMessage | None) -> int:
@@ -241,9 +301,11 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
             [h.content for h in history],
             estimate_tokens,
             render_key=lambda key: expand(key, ctx),
+            rng=request.rng,
         )
     lore_before = _lore_text(lore, "before_char", render)
     lore_after = _lore_text(lore, "after_char", render)
+    lore_in_chat = _lore_at_depth(lore, render)
 
     main = (
         with_original(card.system_prompt, DEFAULT_MAIN_PROMPT)
@@ -263,12 +325,7 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
     system = _message("system", system_text)
     lore_tokens = estimate_tokens(lore_before) + estimate_tokens(lore_after)
 
-    example = render(card.example_dialogue)
-    example_message = (
-        _message("system", f"Example of how {card.display_name} writes:\n{example}")
-        if example
-        else None
-    )
+    blocks = example_blocks(render(card.example_dialogue))
 
     phi_template = card.post_history_instructions.strip()
     phi_text = render(
@@ -302,20 +359,25 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
         + _tokens(post_history)
         + _tokens(instruction)
         + _tokens(note_message)
+        + sum(_tokens(message) for _, message in lore_in_chat)
     )
     pinned_cost = sum(costs[len(costs) - pinned :])
     room = budget - fixed - pinned_cost
 
-    # History first: the example dialogue only stays if the whole chat fits beside it.
+    # History first: the example dialogue only stays if the whole chat fits beside it, and
+    # then as many of its blocks as fit, the first ones first.
     all_history_cost = sum(costs[: len(costs) - pinned])
+    example_message = None
+    kept_blocks = 0
+    if blocks and not request.has_older_history:
+        example_room = room - all_history_cost
+        for count in range(len(blocks), 0, -1):
+            candidate = _example_message(card.display_name, blocks[:count])
+            if _tokens(candidate) <= example_room:
+                example_message, kept_blocks = candidate, count
+                break
     example_cost = _tokens(example_message)
-    keep_example = (
-        example_message is not None
-        and not request.has_older_history
-        and all_history_cost + example_cost <= room
-    )
-    if keep_example:
-        room -= example_cost
+    room -= example_cost
     kept = pinned
     for cost in reversed(costs[: len(costs) - pinned]):
         if cost > room:
@@ -327,13 +389,16 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
     window_sources = [h.source for h in kept_items]
     history_tokens = sum(costs[len(costs) - kept :])
 
+    # Depths count chat messages only: the lorebook's deepest first, the author's note last
+    # of those at its depth.
+    for depth, message in lore_in_chat:
+        _inject(window, window_sources, depth, message)
     if note_message is not None:
-        at = len(window) - max(0, min(note.depth if note else 0, len(window)))
-        window.insert(at, note_message)
-        window_sources.insert(at, None)
+        _inject(window, window_sources, max(0, note.depth if note else 0), note_message)
+    window_sources = [None if s is _INJECTED else s for s in window_sources]
 
     head = [system]
-    if keep_example and example_message is not None:
+    if example_message is not None:
         head.append(example_message)
     tail = [m for m in (post_history, instruction) if m is not None]
     messages = [*head, *window, *tail]
@@ -341,8 +406,8 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
 
     parts = [
         PromptPart("system", _tokens(system) - lore_tokens),
-        PromptPart("lorebook", lore_tokens),
-        PromptPart("example_dialogue", example_cost if keep_example else 0),
+        PromptPart("lorebook", lore_tokens + sum(_tokens(m) for _, m in lore_in_chat)),
+        PromptPart("example_dialogue", example_cost),
         PromptPart("history", history_tokens),
         PromptPart("author_note", _tokens(note_message)),
         PromptPart("post_history_instructions", _tokens(post_history)),
@@ -356,6 +421,7 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
         total_tokens=total,
         budget=budget,
         history_count=kept,
-        example_dialogue_dropped=example_message is not None and not keep_example,
+        # Some or all of it: the blocks that did not fit are left out.
+        example_dialogue_dropped=kept_blocks < len(blocks),
         sources=sources,
     )

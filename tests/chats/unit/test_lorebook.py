@@ -274,3 +274,133 @@ def test_parsed_lorebooks_drop_the_least_recently_used_past_their_budget() -> No
 
     assert books.get("a", 1, card) is a
     assert books.get("b", 1, card) is not b  # dropped, parsed again
+
+
+# -- SillyTavern's probability, whole words, depth; CCv3 decorators ------------------------
+
+
+class FixedRolls:
+    """A random source whose `random()` gives these values in turn."""
+
+    def __init__(self, *values: float) -> None:
+        self.values = list(values)
+
+    def random(self) -> float:
+        return self.values.pop(0)
+
+
+def test_an_entry_with_probability_zero_never_triggers_even_when_constant() -> None:
+    lore = book(
+        {"keys": ["dragon"], "content": "D", "probability": 0},
+        {"constant": True, "content": "C", "probability": 0},
+    )
+    assert select_entries(lore, ["a dragon"], tokens, rng=FixedRolls(0.0, 0.0)) == []  # type: ignore[arg-type]
+
+
+def test_a_triggered_entry_goes_in_only_when_its_roll_passes() -> None:
+    lore = book({"keys": ["dragon"], "content": "D", "probability": 30})
+    passed = select_entries(lore, ["a dragon"], tokens, rng=FixedRolls(0.29))  # type: ignore[arg-type]
+    failed = select_entries(lore, ["a dragon"], tokens, rng=FixedRolls(0.30))  # type: ignore[arg-type]
+    assert contents(passed) == ["D"]
+    assert failed == []
+
+
+def test_a_seeded_random_source_makes_the_rolls_repeatable() -> None:
+    import random
+
+    lore = book(*({"keys": ["a"], "content": f"E{n}", "probability": 50} for n in range(20)))
+    first = select_entries(lore, ["a"], tokens, rng=random.Random(7))
+    again = select_entries(lore, ["a"], tokens, rng=random.Random(7))
+    assert contents(first) == contents(again)
+    assert 0 < len(first) < 20
+
+
+def test_probability_is_ignored_without_use_probability_and_read_from_card_extensions() -> None:
+    lore = book(
+        {"keys": ["a"], "content": "off", "probability": 0, "use_probability": False},
+        {"keys": ["a"], "content": "st", "extensions": {"probability": 0, "useProbability": True}},
+    )
+    assert lore.entries[1].probability == 0
+    assert contents(select_entries(lore, ["a"], tokens, rng=FixedRolls(0.5))) == ["off"]  # type: ignore[arg-type]
+
+
+def test_an_entry_that_failed_its_roll_triggers_nothing_by_recursion() -> None:
+    lore = book(
+        {"keys": ["king"], "content": "The king has a sword.", "probability": 50},
+        {"keys": ["sword"], "content": "The sword is cursed."},
+        recursive_scanning=True,
+    )
+    assert select_entries(lore, ["the king"], tokens, rng=FixedRolls(0.9)) == []  # type: ignore[arg-type]
+    assert len(select_entries(lore, ["the king"], tokens, rng=FixedRolls(0.1))) == 2  # type: ignore[arg-type]
+
+
+def test_a_whole_words_key_matches_only_a_whole_word_in_any_alphabet() -> None:
+    lore = book(
+        {"keys": ["cat"], "content": "cat", "match_whole_words": True},
+        {"keys": ["кот"], "content": "кот", "match_whole_words": True},
+    )
+    assert select_entries(lore, ["concatenate котик"], tokens) == []
+    assert contents(select_entries(lore, ["A CAT! Кот, да."], tokens)) == ["cat", "кот"]
+
+
+def test_without_whole_words_a_key_matches_inside_words() -> None:
+    lore = book(
+        {"keys": ["cat"], "content": "default"},
+        {"keys": ["cat"], "content": "off", "match_whole_words": False},
+        {"keys": ["cat"], "content": "st", "extensions": {"match_whole_words": True}},
+    )
+    assert contents(select_entries(lore, ["concatenate"], tokens)) == ["default", "off"]
+
+
+def test_a_whole_words_key_of_several_words_or_a_regex_matches_as_written() -> None:
+    lore = book(
+        {"keys": ["old king"], "content": "phrase", "match_whole_words": True},
+        {"keys": ["/drag/"], "content": "regex", "use_regex": True, "match_whole_words": True},
+    )
+    assert contents(select_entries(lore, ["the bold kingdom's dragon"], tokens)) == [
+        "phrase",
+        "regex",
+    ]
+
+
+def test_depth_and_role_are_read_as_stored_or_from_a_sillytavern_card() -> None:
+    lore = book(
+        {"keys": ["a"], "content": "stored", "depth": 2, "role": "user"},
+        {"keys": ["a"], "content": "st", "extensions": {"position": 4, "depth": 0, "role": 2}},
+        {"keys": ["a"], "content": "before", "extensions": {"position": 0, "depth": 4}},
+        {"keys": ["a"], "content": "chosen", "depth": None, "extensions": {"position": 4}},
+    )
+    assert [(e.depth, e.role) for e in lore.entries] == [
+        (2, "user"),
+        (0, "assistant"),
+        (None, "system"),
+        (None, "system"),
+    ]
+
+
+def test_activate_decorator_triggers_the_entry_without_keys_and_is_not_sent() -> None:
+    lore = book(
+        {"keys": [], "content": "@@activate\nAlways here."},
+        {"keys": ["dragon"], "content": "@@dont_activate\nNever here.", "constant": True},
+        {"keys": ["nothing"], "content": "@@risu_only 4\n@@@activate\nBy the fallback."},
+        {"keys": ["nothing"], "content": "@@activate\n@@@dont_activate\nFallback unread."},
+    )
+    assert contents(select_entries(lore, ["a dragon"], tokens)) == [
+        "Always here.",
+        "By the fallback.",
+        "Fallback unread.",
+    ]
+
+
+def test_depth_role_and_position_decorators_place_the_entry() -> None:
+    lore = book(
+        {"keys": ["a"], "content": "@@depth 2\n@@role user\nIn the chat."},
+        {"keys": ["a"], "content": "@@position after_desc\n@@depth 2\nAfter."},
+        {"keys": ["a"], "content": "@@depth deep\n@@role narrator\nIgnored values."},
+    )
+    placed = [(e.depth, e.role, e.position, e.content) for e in lore.entries]
+    assert placed == [
+        (2, "user", "before_char", "In the chat."),
+        (None, "system", "after_char", "After."),
+        (None, "system", "before_char", "Ignored values."),
+    ]

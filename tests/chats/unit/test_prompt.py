@@ -287,3 +287,113 @@ def test_snapshot_refers_to_stored_messages_and_copies_only_prompt_text() -> Non
             "checksum": text_checksum(item.content),
         }
     assert entries[0]["role"] == "system" and "Aria runs the inn." in entries[0]["content"]
+
+
+def test_an_entry_at_depth_goes_into_the_chat_as_a_message_of_its_role() -> None:
+    lore = Lorebook.from_card(
+        {
+            "entries": [
+                {"keys": ["m4"], "content": "DEEP {{char}}", "depth": 2, "role": "user"},
+                {"keys": ["m4"], "content": "LAST", "depth": 0, "role": "assistant"},
+            ]
+        }
+    )
+    card = dataclasses.replace(CARD, lorebook=lore)
+    prompt = assemble_prompt(request(character=card, history=history(5)))
+    sent = [(m.role, m.content) for m in prompt.messages]
+    # Two chat messages from the end: before m3 and m4; at depth 0, after the last.
+    assert sent[-4:] == [
+        ("user", "DEEP Aria"),
+        ("assistant", history(5)[3].content),
+        ("user", history(5)[4].content),
+        ("assistant", "LAST"),
+    ]
+    assert "DEEP" not in prompt.messages[0].content
+    assert prompt.history_count == 5
+
+
+def test_entries_at_the_same_depth_and_role_are_joined_in_insertion_order() -> None:
+    lore = Lorebook.from_card(
+        {
+            "entries": [
+                {"keys": ["m0"], "content": "TWO", "depth": 1, "insertion_order": 2},
+                {"keys": ["m0"], "content": "ONE", "depth": 1, "insertion_order": 1},
+                {"keys": ["m0"], "content": "USER", "depth": 1, "role": "user"},
+            ]
+        }
+    )
+    card = dataclasses.replace(CARD, lorebook=lore)
+    note = AuthorNote("[NOTE]", depth=1)
+    prompt = assemble_prompt(request(character=card, history=history(3), author_note=note))
+    sent = [(m.role, m.content) for m in prompt.messages]
+    # As SillyTavern orders one depth's messages; the author's note after the lorebook's.
+    assert sent[-4:] == [
+        ("user", "USER"),
+        ("system", "ONE\nTWO"),
+        ("system", "[NOTE]"),
+        ("user", history(3)[-1].content),
+    ]
+
+
+def test_entries_at_depth_are_counted_in_the_lorebook_part_and_the_window() -> None:
+    lore = Lorebook.from_card(
+        {"entries": [{"constant": True, "content": "lore " * 50, "depth": 3}]}
+    )
+    card = dataclasses.replace(CARD, lorebook=lore)
+    items = history(10)
+    plain = assemble_prompt(request(history=items))
+    tight = assemble_prompt(
+        request(character=card, history=items, context_length=plain.total_tokens + 512)
+    )
+    parts = {p.name: p.tokens for p in tight.parts}
+    assert parts["lorebook"] == estimate_content_tokens(("lore " * 50).strip())
+    assert tight.total_tokens == estimate_prompt_tokens(tight.messages) <= tight.budget
+    assert sum(parts.values()) + REPLY_PRIMING == tight.total_tokens
+    assert tight.history_count < 10  # room for the entry came from the oldest messages
+
+
+def test_lorebook_rolls_come_from_the_requests_random_source() -> None:
+    import random
+
+    entries = [{"keys": ["m0"], "content": f"E{n}", "probability": 50} for n in range(12)]
+    card = dataclasses.replace(CARD, lorebook=Lorebook.from_card({"entries": entries}))
+
+    def system(seed: int) -> str:
+        prompt = assemble_prompt(
+            request(character=card, history=history(1), rng=random.Random(seed))
+        )
+        return prompt.messages[0].content
+
+    assert system(3) == system(3)
+    assert any(system(3) != system(seed) for seed in range(4, 10))
+
+
+def test_example_dialogue_blocks_are_dropped_from_the_last_when_space_runs_out() -> None:
+    blocks = [f"{{{{user}}}}: q{n}\n{{{{char}}}}: " + "answer " * 30 for n in range(3)]
+    card = dataclasses.replace(CARD, example_dialogue="<START>\n" + "\n<START>\n".join(blocks))
+    roomy = assemble_prompt(request(character=card, history=history(4)))
+    example = roomy.messages[1].content
+    assert example.startswith("Example of how Aria writes:\n<START>\nSam: q0")
+    assert example.count("<START>") == 3 and not roomy.example_dialogue_dropped
+
+    two_blocks = {p.name: p.tokens for p in roomy.parts}["example_dialogue"] - (
+        estimate_content_tokens(example)
+        - estimate_content_tokens(example.rsplit("\n<START>", 1)[0])
+    )
+    tight = assemble_prompt(
+        request(
+            character=card,
+            history=history(4),
+            context_length=roomy.total_tokens + 512 - (roomy.parts[2].tokens - two_blocks),
+        )
+    )
+    kept = tight.messages[1].content
+    assert kept.count("<START>") == 2 and "q1" in kept and "q2" not in kept
+    assert tight.example_dialogue_dropped and tight.history_count == 4
+    assert tight.total_tokens <= tight.budget
+
+
+def test_example_dialogue_without_start_is_one_block() -> None:
+    card = dataclasses.replace(CARD, example_dialogue="{{char}}: hi")
+    prompt = assemble_prompt(request(character=card))
+    assert prompt.messages[1].content == "Example of how Aria writes:\n<START>\nAria: hi"

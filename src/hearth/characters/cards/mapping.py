@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from hearth.characters.cards.rawjson import raw_member
 from hearth.characters.errors import InvalidCard
-from hearth.characters.lorebook import Lorebook
+from hearth.characters.lorebook import Lorebook, LorebookEntry
 from hearth.characters.schemas import MAX_TAG_LENGTH, MAX_TAGS, CharacterCreate
 
 MAX_EXTENSIONS_CHARS = 512 * 1024
@@ -111,6 +111,11 @@ def _keys(value: Any) -> list[str]:
 # it, the others (around the author's note or the examples, at a depth in the chat) later
 # in the prompt than the character, which `after_char` is the nearest to.
 _WORLD_BEFORE_CHAR = 0
+_WORLD_AFTER_CHAR = 1
+_WORLD_AT_DEPTH = 4
+_WORLD_DEFAULT_DEPTH = 4
+# SillyTavern numbers an at-depth entry's role.
+_ROLES = ("system", "user", "assistant")
 # World-file entry fields a card keeps in the entry's `extensions` (the lorebook reads them).
 _WORLD_EXTENSIONS = ("selectiveLogic",)
 
@@ -133,6 +138,38 @@ def _first_set(raw: dict[str, Any], extensions: dict[str, Any], *names: str) -> 
     return None
 
 
+def _role(value: Any) -> Any:
+    """ "user" or SillyTavern's 1 as Hearth's role; anything else as it is, for the
+    lorebook's validation to refuse."""
+    if value is None:
+        return "system"
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(_ROLES):
+        return _ROLES[value]
+    return value
+
+
+def _depth(raw: dict[str, Any], extensions: dict[str, Any], world_file: bool) -> int | None:
+    """The entry's depth in the chat, or None when it goes at its `position`."""
+    numbered = raw.get("position") if world_file else extensions.get("position")
+    number = None if isinstance(numbered, bool) else _int(numbered, None)
+    if number is None:
+        # A card as Hearth writes it: `depth` is set only for an entry in the chat.
+        at_depth = not world_file and raw.get("depth") is not None
+    else:
+        at_depth = number == _WORLD_AT_DEPTH
+    if not at_depth:
+        return None
+    # Out of range stays so, for the lorebook's validation to refuse with a clear error.
+    return _int(_first_set(raw, extensions, "depth"), _WORLD_DEFAULT_DEPTH)
+
+
+def _whole_words(raw: dict[str, Any], extensions: dict[str, Any]) -> bool | None:
+    value = _first_set(raw, extensions, "match_whole_words", "matchWholeWords")
+    return None if value is None else _bool(value, False)
+
+
 def _entry(raw: Any, index: int) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise InvalidCard(f"Lorebook entry {index} is not an object.")
@@ -151,7 +188,7 @@ def _entry(raw: Any, index: int) -> dict[str, Any]:
             **{k: raw[k] for k in _WORLD_EXTENSIONS if raw.get(k) is not None},
             **extensions,
         }
-    return {
+    entry: dict[str, Any] = {
         "id": entry_id,
         "keys": _keys(raw.get("keys", raw.get("key"))),
         "secondary_keys": _keys(raw.get("secondary_keys", raw.get("keysecondary"))),
@@ -167,10 +204,21 @@ def _entry(raw: Any, index: int) -> dict[str, Any]:
         "insertion_order": _int(raw.get("insertion_order", raw.get("order")), 100),
         "priority": _int(raw.get("priority"), 10),
         "position": _position(raw.get("position")),
+        # SillyTavern's settings: a world file has them beside the others, a card in
+        # `extensions`, a card Hearth wrote in both (Hearth's names first).
+        "probability": _int(_first_set(raw, extensions, "probability"), 100),
+        "use_probability": _bool(
+            _first_set(raw, extensions, "use_probability", "useProbability"), True
+        ),
+        "match_whole_words": _whole_words(raw, extensions),
+        "depth": _depth(raw, extensions, world_file),
+        "role": _role(_first_set(raw, extensions, "role")),
         "name": raw.get("name") if isinstance(raw.get("name"), str) else "",
         "comment": raw.get("comment") if isinstance(raw.get("comment"), str) else "",
         "extensions": extensions,
     }
+    entry["extensions"] = _without_lifted(entry)
+    return entry
 
 
 def lorebook_from_card(book: Any) -> dict[str, Any] | None:
@@ -214,8 +262,64 @@ def lorebook_to_card(lorebook: dict[str, Any]) -> dict[str, Any]:
         item = entry.model_dump(mode="json")
         if item["id"] is None:
             del item["id"]
+        item["extensions"] = _sillytavern_extensions(entry)
         card["entries"].append(item)
     return card
+
+
+def _sillytavern_settings(
+    probability: Any, use_probability: Any, whole_words: Any, depth: Any, role: Any
+) -> dict[str, tuple[Any, Any]]:
+    """Where SillyTavern reads these settings in a card entry's `extensions`: each key with
+    the value it must hold, and what SillyTavern assumes when the key is not there."""
+    settings: dict[str, tuple[Any, Any]] = {
+        "probability": (probability, 100),
+        "useProbability": (use_probability, True),
+        "match_whole_words": (whole_words, None),
+    }
+    if depth is not None:
+        settings["position"] = (_WORLD_AT_DEPTH, None)
+        settings["depth"] = (depth, _WORLD_DEFAULT_DEPTH)
+        if role in _ROLES:
+            settings["role"] = (_ROLES.index(role), 0)
+    return settings
+
+
+def _without_lifted(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry's extensions without the settings now in its own fields, that an export
+    writes back: a card Hearth exported imports as the same entry. Settings at SillyTavern's
+    defaults stay, as the card wrote them."""
+    extensions = dict(entry["extensions"])
+    settings = _sillytavern_settings(
+        entry["probability"],
+        entry["use_probability"],
+        entry["match_whole_words"],
+        entry["depth"],
+        entry["role"],
+    )
+    for key, (value, default) in settings.items():
+        if value != default and key in extensions and extensions[key] == value:
+            del extensions[key]
+    return extensions
+
+
+def _sillytavern_extensions(entry: LorebookEntry) -> dict[str, Any]:
+    """The entry's extensions, with what SillyTavern reads there for Hearth's settings
+    wherever it would otherwise read something else. An imported card's own settings stay
+    (such as position 2, by the author's note, which Hearth places after the character)."""
+    extensions = dict(entry.extensions)
+    settings = _sillytavern_settings(
+        entry.probability, entry.use_probability, entry.match_whole_words, entry.depth, entry.role
+    )
+    for key, (value, default) in settings.items():
+        if extensions.get(key, default) != value:
+            extensions[key] = value
+    position = extensions.get("position")
+    if entry.depth is None and position is not None:
+        before = entry.position == "before_char"
+        if before != (position == _WORLD_BEFORE_CHAR) or position == _WORLD_AT_DEPTH:
+            extensions["position"] = _WORLD_BEFORE_CHAR if before else _WORLD_AFTER_CHAR
+    return extensions
 
 
 def acceptable_tags(values: list[str], limit: int | None = MAX_TAGS) -> list[str]:
