@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 import typer
 
 from hearth import __version__
-from hearth.config import Settings, SettingsInvalid, load_settings, loaded
+from hearth.config import (
+    WILDCARD_HOSTS,
+    Settings,
+    SettingsInvalid,
+    load_settings,
+    loaded,
+    served_url,
+)
 from hearth.llm.cli import llm_app
 
 app = typer.Typer(
@@ -37,6 +45,21 @@ def _migrate(settings: Settings) -> None:
     upgrade(settings.resolved_database_url)
 
 
+def _links_follow_the_listen_address(settings: Settings, host: str, port: int) -> None:
+    """Unless the operator set HEARTH_PUBLIC_URL, emailed links point where this server
+    listens. The workers (new interpreters) read it from the environment."""
+    if "public_url" in settings.model_fields_set:
+        return
+    settings.public_url = served_url(host, port)
+    os.environ["HEARTH_PUBLIC_URL"] = settings.public_url
+    if host in WILDCARD_HOSTS:
+        typer.echo(
+            f"note: links in emails point to {settings.public_url}; set HEARTH_PUBLIC_URL to"
+            " the address people open Hearth at",
+            err=True,
+        )
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
@@ -51,6 +74,7 @@ def serve(
 
     settings = _settings()
     configure_logging(settings.log_level, json_output=settings.log_json)
+    _links_follow_the_listen_address(settings, host, port)
     if migrate:
         _migrate(settings)
     if workers > 1 and not settings.redis_url:
@@ -60,7 +84,7 @@ def serve(
             " every half second",
             err=True,
         )
-    typer.echo(f"Hearth is running at http://{host}:{port}/", err=True)
+    typer.echo(f"Hearth is running at {served_url(host, port)}/", err=True)
     uvicorn.run(
         "hearth.app:create_served_app",
         factory=True,

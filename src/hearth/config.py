@@ -22,6 +22,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 _FIELD_IN_ERROR = re.compile(r'field "(\w+)"')
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
 
 AnySettings = TypeVar("AnySettings", bound=BaseSettings)
@@ -86,6 +88,16 @@ def _is_url(value: str, schemes: tuple[str, ...], *, origin: bool = False) -> bo
     return not origin or not (parts.path or parts.query or parts.fragment)
 
 
+def served_url(host: str, port: int) -> str:
+    """The base URL of `hearth serve --host HOST --port PORT` as a browser writes it. A
+    wildcard host (every interface) is reached through loopback on this machine."""
+    if host in WILDCARD_HOSTS:
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal
+    return f"http://{host}:{port}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HEARTH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -105,7 +117,10 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1, le=365)
     cors_origins: Annotated[list[str], NoDecode] = []
-    public_url: str = "http://127.0.0.1:8000"
+    # Where emailed links (verify address, reset password) point. Unset, `hearth serve`
+    # sets it to the address it listens on (see `served_url`); never taken from a request's
+    # Host header, which anyone can forge to have a reset link lead to their own server.
+    public_url: str = DEFAULT_PUBLIC_URL
 
     smtp_url: str | None = None
     mail_from: str = "Hearth <no-reply@localhost>"

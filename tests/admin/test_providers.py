@@ -46,6 +46,7 @@ async def test_added_provider_is_listed_without_its_key(
             "enabled": True,
             "has_key": True,
             "default_model": "fake-model",
+            "folder_id": None,
             "circuit": "closed",
         }
     ]
@@ -141,3 +142,72 @@ async def test_a_provider_address_that_is_not_an_http_url_is_refused(
     assert [r.status_code for r in responses] == [422] * len(bad)
     listed = await client.get("/admin/providers", headers=admin.headers)
     assert [p for p in listed.json() if p["name"] == "office"] == []
+
+
+async def _add_yandex(
+    client: httpx.AsyncClient, admin: Account, base_url: str, **fields: object
+) -> httpx.Response:
+    body = {"name": "yc", "kind": "yandex", "base_url": base_url, "api_key": SECRET, **fields}
+    return await client.post("/admin/providers", json=body, headers=admin.headers)
+
+
+async def test_a_yandex_provider_is_stored_with_its_folder_id_and_sends_it(
+    app: FastAPI, client: httpx.AsyncClient, admin: Account, fake_llm: FakeOpenAI
+) -> None:
+    added = await _add_yandex(client, admin, fake_llm.base_url, folder_id="b1gfolder42")
+    fake_llm.script(Reply(tokens=["OK"]))
+    check = await client.post("/admin/providers/yc/check", headers=admin.headers)
+
+    assert added.status_code == 201, added.text
+    assert added.json()["folder_id"] == "b1gfolder42" and added.json()["has_key"] is True
+    assert SECRET not in added.text
+    async with app.state.db.sessionmaker() as session:
+        record = await session.scalar(
+            select(LLMProviderRecord).where(LLMProviderRecord.name == "yc")
+        )
+    assert record is not None and record.extra["folder_id"] == "b1gfolder42"
+    assert check.json()[0]["ok"] is True, check.text
+    sent = fake_llm.requests[-1]
+    assert sent.headers["openai-project"] == "b1gfolder42"
+    assert sent.json()["model"].startswith("gpt://b1gfolder42/")
+
+
+async def test_a_yandex_provider_without_a_folder_id_is_refused_on_that_field(
+    client: httpx.AsyncClient, admin: Account, fake_llm: FakeOpenAI
+) -> None:
+    missing = await _add_yandex(client, admin, fake_llm.base_url)
+    blank = await _add_yandex(client, admin, fake_llm.base_url, folder_id="")
+
+    assert missing.status_code == 422
+    assert missing.json()["error"]["code"] == "provider_folder_id_required"
+    assert [d["field"] for d in missing.json()["error"]["details"]] == ["folder_id"]
+    assert blank.status_code == 422
+    assert [d["field"] for d in blank.json()["error"]["details"]] == ["folder_id"]
+    listed = await client.get("/admin/providers", headers=admin.headers)
+    assert [p for p in listed.json() if p["name"] == "yc"] == []
+
+
+async def test_editing_a_yandex_provider_keeps_or_changes_its_folder_id(
+    client: httpx.AsyncClient, admin: Account, fake_llm: FakeOpenAI
+) -> None:
+    await _add_yandex(
+        client, admin, fake_llm.base_url, folder_id="b1gold", extra={"default_model": "m"}
+    )
+
+    kept = await client.patch("/admin/providers/yc", json={"enabled": True}, headers=admin.headers)
+    changed = await client.patch(
+        "/admin/providers/yc", json={"folder_id": "b1gnew"}, headers=admin.headers
+    )
+
+    assert kept.json()["folder_id"] == "b1gold"
+    assert changed.json()["folder_id"] == "b1gnew"
+    assert changed.json()["default_model"] == "m" and changed.json()["has_key"] is True
+
+
+async def test_a_folder_id_that_could_break_a_header_is_refused(
+    client: httpx.AsyncClient, admin: Account, fake_llm: FakeOpenAI
+) -> None:
+    response = await _add_yandex(client, admin, fake_llm.base_url, folder_id="b1g\r\nX-Evil: 1")
+
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "folder_id"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hearth.config import SettingsInvalid, load_settings
+from hearth.config import SettingsInvalid, load_settings, served_url
 
 
 @pytest.fixture(autouse=True)
@@ -87,3 +87,19 @@ def test_well_formed_settings_are_accepted(monkeypatch: pytest.MonkeyPatch) -> N
     assert settings.auth_rate == "10/15 minutes"
     assert settings.log_level == "DEBUG"
     assert settings.cors_origins == ["https://app.example.com", "http://localhost:3000"]
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "url"),
+    [
+        ("127.0.0.1", 9000, "http://127.0.0.1:9000"),
+        ("chat.local", 8080, "http://chat.local:8080"),
+        ("0.0.0.0", 9000, "http://127.0.0.1:9000"),
+        ("::", 9000, "http://127.0.0.1:9000"),
+        ("::1", 9000, "http://[::1]:9000"),
+    ],
+)
+def test_the_served_url_is_one_a_browser_on_this_machine_can_open(
+    host: str, port: int, url: str
+) -> None:
+    assert served_url(host, port) == url

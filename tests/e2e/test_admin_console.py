@@ -163,3 +163,58 @@ async def test_quota_deposit_provider_and_audit(
     errors, failed = log.unexpected(("/api/v1/me/usage",))
     assert errors == [] and failed == []
     await phone.close()
+
+
+async def test_a_yandex_provider_is_added_with_its_folder_id(
+    browser: Any, server: Server, fake_llm: FakeOpenAI, artifacts: Path
+) -> None:
+    async with httpx.AsyncClient(base_url=server.api, timeout=10) as http:
+        # The ops administrator may exist already (an earlier test of this server made it).
+        body = {"email": OPS_EMAIL, "username": "ops", "password": PASSWORD}
+        assert (await http.post("/auth/register", json=body)).status_code in (201, 409)
+        admin = (await http.post("/auth/login", json={"login": "ops", "password": PASSWORD})).json()
+    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
+    await context.add_init_script(
+        seed_script(admin["access_token"], admin["refresh_token"], 10**13)
+    )
+    page = await context.new_page()
+    log = BrowserLog()
+    log.attach(page)
+    page.set_default_timeout(15_000)
+    await page.goto(f"{server.url}/#/admin/providers")
+    await page.click(".add-provider")
+    dialog = page.locator(".dialog")
+    folder = dialog.locator("input[name=folder_id]")
+
+    # The folder field belongs to Yandex only, and Yandex cannot be saved without it.
+    assert not await folder.is_visible()
+    await dialog.locator("select[name=kind]").select_option("yandex")
+    assert await folder.is_visible()
+    await dialog.locator("input[name=name]").fill("yc")
+    await dialog.locator("input[name=base_url]").fill(fake_llm.base_url)
+    await dialog.locator("input[name=api_key]").fill(SECRET_KEY)
+    await dialog.locator("button[type=submit]").click()
+    error = dialog.locator(".field:has(input[name=folder_id]) .field-error")
+    await error.filter(has_text="folder").wait_for()
+    assert await folder.get_attribute("aria-invalid") == "true"
+
+    await folder.fill("b1gfolder42")
+    await dialog.locator("button[type=submit]").click()
+    row = page.locator("tr[data-name='yc']")
+    await row.locator(".key-state:has-text('key set')").wait_for()
+    await row.locator(".edit-provider").click()
+    assert await dialog.locator("input[name=folder_id]").input_value() == "b1gfolder42"
+    assert await dialog.locator("input[name=api_key]").input_value() == ""
+    await shot(page, artifacts / "admin-provider-yandex-desktop.png")
+    await page.keyboard.press("Escape")
+    assert SECRET_KEY not in await page.content()
+
+    async with httpx.AsyncClient(base_url=server.api, timeout=10) as http:
+        headers = {"Authorization": f"Bearer {admin['access_token']}"}
+        listed = await http.get("/admin/providers", headers=headers)
+    (yc,) = [p for p in listed.json() if p["name"] == "yc"]
+    assert (yc["kind"], yc["folder_id"], yc["has_key"]) == ("yandex", "b1gfolder42", True)
+    assert SECRET_KEY not in listed.text
+    errors, failed = log.unexpected(("/api/v1/me/usage",))
+    assert errors == [] and failed == []
+    await context.close()

@@ -6,15 +6,23 @@ import asyncio
 import io
 import sys
 import traceback
+from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from typer.testing import CliRunner
 
 from hearth.llm.check import check_providers, render_checks
 from hearth.llm.cli import llm_app
 from hearth.llm.gateway import LLMGateway
+from hearth.llm.secret_box import SecretBox
+from hearth.llm.store import save_provider
+from tests.database import create_schema
 from tests.fakes import FakeAnthropic, FakeGemini, FakeOpenAI, Reply
 from tests.llm.conftest import OPENAI_KEY, llm_settings
+
+APP_SECRET = "test-app-secret-that-is-long-enough-for-the-cli"
 
 ENV_VARS = (
     "OPENAI_API_KEY",
@@ -26,6 +34,9 @@ ENV_VARS = (
     "HEARTH_DEFAULT_MODEL",
     "HEARTH_FALLBACK_MODELS",
     "HEARTH_LLM_PROXY",
+    "HEARTH_DATABASE_URL",
+    "HEARTH_DATA_DIR",
+    "HEARTH_SECRET_KEY",
 )
 
 
@@ -88,6 +99,73 @@ def test_cli_check_prints_a_table_and_fails_on_a_dead_key(
     header, row = result.output.splitlines()[:2]
     assert header.split() == ["PROVIDER", "MODEL", "STATUS", "LATENCY"]
     assert row.startswith("openai") and "key rejected" in row
+
+
+async def _store_providers(url: str, *providers: dict[str, Any]) -> None:
+    await create_schema(url)
+    engine = create_async_engine(url)
+    try:
+        async with async_sessionmaker(engine)() as session:
+            for provider in providers:
+                await save_provider(session, SecretBox(APP_SECRET), **provider)
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+def test_cli_check_lists_a_disabled_provider_without_calling_it(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path, openai_fake: FakeOpenAI
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hearth.db'}"
+    asyncio.run(
+        _store_providers(
+            url,
+            {
+                "name": "office",
+                "kind": "local",
+                "base_url": openai_fake.base_url,
+                "extra": {"default_model": "fake-model"},
+            },
+            {
+                "name": "spare",
+                "kind": "local",
+                "base_url": openai_fake.base_url,
+                "extra": {"default_model": "fake-model-large"},
+                "enabled": False,
+            },
+        )
+    )
+    clean_env.setenv("HEARTH_DATABASE_URL", url)
+    clean_env.setenv("HEARTH_SECRET_KEY", APP_SECRET)
+
+    result = CliRunner().invoke(llm_app, ["check"])
+
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line for line in result.output.splitlines()[1:] if line.strip()}
+    assert "OK" in rows["office"]
+    assert "spare/fake-model-large  disabled, not contacted" in rows["spare"]
+    assert [r.json()["model"] for r in openai_fake.requests] == ["fake-model"]
+
+
+def test_cli_check_with_every_provider_disabled_says_so_and_exits_2(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path, openai_fake: FakeOpenAI
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hearth.db'}"
+    asyncio.run(
+        _store_providers(
+            url,
+            {"name": "spare", "kind": "local", "base_url": openai_fake.base_url, "enabled": False},
+        )
+    )
+    clean_env.setenv("HEARTH_DATABASE_URL", url)
+    clean_env.setenv("HEARTH_SECRET_KEY", APP_SECRET)
+
+    result = CliRunner().invoke(llm_app, ["check"])
+
+    assert result.exit_code == 2
+    assert "spare" in result.output and "disabled, not contacted" in result.output
+    assert "Every stored provider is disabled" in result.output
+    assert openai_fake.requests == []
 
 
 def test_render_without_checks_is_the_env_hint() -> None:

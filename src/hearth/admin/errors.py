@@ -37,6 +37,11 @@ register_messages(
             "Провайдер с таким именем уже есть; измените его через PATCH.",
             "Ya existe un proveedor con ese nombre; cámbialo con PATCH.",
         ),
+        "provider_folder_id_required": (
+            "A YandexGPT provider needs its Yandex Cloud folder id.",
+            "Для провайдера YandexGPT нужен идентификатор каталога Yandex Cloud.",
+            "Un proveedor YandexGPT necesita el identificador de su carpeta de Yandex Cloud.",
+        ),
         "rule_not_found": ("No such rule.", "Правило не найдено.", "No existe esa regla."),
         "report_closed": (
             "This report is already closed.",

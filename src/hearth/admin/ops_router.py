@@ -61,7 +61,8 @@ async def add_provider(
     body: ProviderIn, request: Request, admin: AdminUser, db: DbDep, settings: SettingsDep
 ) -> ProviderOut:
     """Store a provider (its key encrypted with the app secret); it serves at once here.
-    A name already stored is 409 `provider_exists`: change that one with PATCH."""
+    A name already stored is 409 `provider_exists`: change that one with PATCH. A YandexGPT
+    provider without `folder_id` is 422 `provider_folder_id_required`."""
     await providers.save(
         db,
         settings,
@@ -72,6 +73,7 @@ async def add_provider(
         base_url=body.base_url,
         api_key=body.api_key.get_secret_value() if body.api_key else None,
         extra=body.extra,
+        folder_id=body.folder_id,
         enabled=body.enabled,
         creating=True,
     )
@@ -99,6 +101,7 @@ async def edit_provider(
         kind=body.kind,
         base_url=body.base_url,
         extra=body.extra,
+        folder_id=body.folder_id,
         enabled=body.enabled,
         creating=False,
         **changes,

@@ -4,6 +4,7 @@ providers and model choices up at their next start."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,13 @@ class ProviderRow:
     enabled: bool
     has_key: bool
     default_model: str | None
+    folder_id: str | None
     circuit: str
+
+
+def _folder_id(kind: str, extra: Mapping[str, object] | None) -> str | None:
+    value = (extra or {}).get("folder_id") if kind == "yandex" else None
+    return str(value) if value else None
 
 
 def list_providers(gateway: LLMGateway, stored: list[LLMProviderRecord]) -> list[ProviderRow]:
@@ -56,6 +63,7 @@ def list_providers(gateway: LLMGateway, stored: list[LLMProviderRecord]) -> list
             enabled=True,
             has_key=config.api_key is not None,
             default_model=config.default_model,
+            folder_id=_folder_id(config.kind, config.extra),
             circuit=gateway.breaker.state(config.name),
         )
     for record in stored:
@@ -68,6 +76,7 @@ def list_providers(gateway: LLMGateway, stored: list[LLMProviderRecord]) -> list
                 enabled=record.enabled,
                 has_key=record.api_key_encrypted is not None,
                 default_model=str((record.extra or {}).get("default_model") or "") or None,
+                folder_id=_folder_id(record.kind, record.extra),
                 circuit=gateway.breaker.state(record.name),
             )
     return sorted(rows.values(), key=lambda r: r.name)
@@ -104,9 +113,12 @@ async def save(
     base_url: str | None = None,
     api_key: Any = _UNSET,
     extra: dict[str, Any] | None = None,
+    folder_id: str | None = None,
     enabled: bool | None = None,
     creating: bool,
 ) -> LLMProviderRecord:
+    """Create or change a stored provider. `folder_id` (YandexGPT) lands in its `extra`;
+    left out, the stored one (or the one in `extra`) stays."""
     existing = await db.scalar(select(LLMProviderRecord).where(LLMProviderRecord.name == name))
     if not creating and existing is None:
         raise NotFound("No such stored provider.", code="provider_not_found")
@@ -116,6 +128,10 @@ async def save(
         raise Conflict("A provider with this name exists.", code="provider_exists")
     before = _public(existing)
     box = SecretBox(settings.resolved_secret_key)
+    kind = kind or (existing.kind if existing else "")
+    if extra is None:
+        extra = dict(existing.extra or {}) if existing else {}
+    extra = _with_folder(kind, extra, folder_id)
     kwargs: dict[str, Any] = {}
     if api_key is not _UNSET:
         kwargs["api_key"] = api_key
@@ -124,13 +140,11 @@ async def save(
             db,
             box,
             name=name,
-            kind=kind or (existing.kind if existing else ""),
+            kind=kind,
             base_url=base_url
             if base_url is not None
             else (existing.base_url if existing else None),
-            extra=extra
-            if extra is not None
-            else (dict(existing.extra or {}) if existing else None),
+            extra=extra,
             enabled=enabled if enabled is not None else (existing.enabled if existing else True),
             **kwargs,
         )
@@ -150,6 +164,23 @@ async def save(
         after=after,
     )
     return record
+
+
+def _with_folder(kind: str, extra: dict[str, Any], folder_id: str | None) -> dict[str, Any]:
+    """`extra` with the folder id a YandexGPT provider cannot work without (its requests
+    carry it as a header and in every model URI), checked here so the form can say which
+    field is missing."""
+    if folder_id is not None:
+        if kind != "yandex":
+            raise ValidationFailed.field("folder_id", "Only a YandexGPT provider has a folder id.")
+        extra = {**extra, "folder_id": folder_id}
+    if kind == "yandex" and not extra.get("folder_id"):
+        raise ValidationFailed.field(
+            "folder_id",
+            "A YandexGPT provider needs the id of the Yandex Cloud folder its key belongs to.",
+            code="provider_folder_id_required",
+        )
+    return extra
 
 
 async def remove(

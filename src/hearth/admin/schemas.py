@@ -162,6 +162,18 @@ def _http_address(value: str) -> str:
 
 
 ProviderAddress = Annotated[str, Field(max_length=500), AfterValidator(_http_address)]
+# A Yandex Cloud folder id (like `b1g2abc3def4ghi5jkl6`). It travels in a request header
+# and in model URIs (`gpt://<folder>/...`), so only letters, digits, '-' and '_' pass.
+FolderId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="YandexGPT only, and required there: the Yandex Cloud folder that owns "
+        "the API key (stored as `extra.folder_id`).",
+    ),
+]
 
 
 class ProviderOut(BaseModel):
@@ -172,6 +184,7 @@ class ProviderOut(BaseModel):
     enabled: bool
     has_key: bool
     default_model: str | None
+    folder_id: str | None = Field(description="The Yandex Cloud folder of a YandexGPT provider.")
     circuit: str
 
 
@@ -180,16 +193,19 @@ class ProviderIn(BaseModel):
     kind: str
     base_url: ProviderAddress | None = None
     api_key: SecretStr | None = None
+    folder_id: FolderId | None = None
     extra: JsonObject | None = None
     enabled: bool = True
 
 
 class ProviderUpdate(BaseModel):
-    """Leave `api_key` out to keep the stored key; send null to remove it."""
+    """Leave `api_key` out to keep the stored key; send null to remove it. Leave
+    `folder_id` out to keep the stored one."""
 
     kind: str | None = None
     base_url: ProviderAddress | None = None
     api_key: SecretStr | None = None
+    folder_id: FolderId | None = None
     extra: JsonObject | None = None
     enabled: bool | None = None
 

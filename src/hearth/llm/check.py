@@ -25,6 +25,10 @@ Set at least one of these (then run `hearth llm check` again):
   HEARTH_LOCAL_LLM_BASE_URL              a local OpenAI-compatible server
                                          (e.g. http://127.0.0.1:11434/v1 for Ollama)
 Optional: HEARTH_DEFAULT_MODEL, HEARTH_FALLBACK_MODELS, HEARTH_LLM_PROXY."""
+ALL_DISABLED_HINT = """\
+Every stored provider is disabled: Hearth answers with the offline demo model only.
+Enable one in the admin console (Admin > Providers), or configure one in the environment."""
+DISABLED_STATUS = "disabled, not contacted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,19 @@ class ProviderCheck:
     latency_ms: int | None
     code: str | None = None  # the typed error's code when it failed
     detail: str | None = None  # the provider's own (key-free) message
+    disabled: bool = False  # stored but switched off by an administrator: never called
+
+    @property
+    def failed(self) -> bool:
+        """It was called and did not answer well (a disabled provider has not failed)."""
+        return not self.ok and not self.disabled
+
+
+def disabled_check(name: str, default_model: str | None = None) -> ProviderCheck:
+    """The row of a provider an administrator disabled: listed so nobody wonders where it
+    went, never contacted."""
+    model = f"{name}/{default_model}" if default_model else "-"
+    return ProviderCheck(name, model, False, DISABLED_STATUS, None, disabled=True)
 
 
 async def _prepare(gateway: LLMGateway, name: str) -> None:
@@ -96,10 +113,12 @@ def render_checks(checks: list[ProviderCheck]) -> str:
     lines = [
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows
     ]
-    failed = [c for c in checks if not c.ok]
+    failed = [c for c in checks if c.failed]
     if failed:
         lines.append("")
         lines += [f"{c.provider}: {c.detail}" for c in failed if c.detail]
+    if all(c.disabled for c in checks):
+        lines += ["", ALL_DISABLED_HINT]
     return "\n".join(lines)
 
 

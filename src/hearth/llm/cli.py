@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from hearth.core.db import Database
     from hearth.llm.check import ProviderCheck
     from hearth.llm.gateway import LLMGateway
 
@@ -27,29 +28,32 @@ def check(
     """Call each configured provider with a tiny prompt; print status and latency.
 
     Providers come from the environment and, when the database exists, from those stored by
-    administrators. Exit status: 0 all OK, 1 some provider failed, 2 none configured.
+    administrators; stored ones an administrator disabled are listed as such, not called.
+    Exit status: 0 all enabled ones OK, 1 some provider failed, 2 none configured or enabled.
     """
     from hearth.llm.check import render_checks
 
     checks = asyncio.run(_run_checks(timeout))
     typer.echo(render_checks(checks))
-    if not checks:
+    if all(c.disabled for c in checks):  # none at all, too
         raise typer.Exit(2)
-    if not all(c.ok for c in checks):
+    if any(c.failed for c in checks):
         raise typer.Exit(1)
 
 
 async def _run_checks(wait_seconds: float) -> list[ProviderCheck]:
     from hearth.llm.check import check_providers
 
-    gateway = await _gateway()
+    gateway, disabled = await _gateway()
     try:
-        return await check_providers(gateway, wait_seconds=wait_seconds)
+        return [*await check_providers(gateway, wait_seconds=wait_seconds), *disabled]
     finally:
         await gateway.aclose()
 
 
-async def _gateway() -> LLMGateway:
+async def _gateway() -> tuple[LLMGateway, list[ProviderCheck]]:
+    """The gateway the app would build, and a row for each stored provider it leaves out
+    because an administrator disabled it."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from hearth.config import Settings
@@ -62,12 +66,34 @@ async def _gateway() -> LLMGateway:
     # Never create a database (or a secret) just to run a diagnosis.
     default_db = settings.data_dir / "hearth.db"
     if not settings.database_url and not default_db.exists():
-        return LLMGateway(LLMSettings())
+        return LLMGateway(LLMSettings()), []
     database = Database(settings.resolved_database_url)
     try:
-        return await start_gateway(settings, database)
+        gateway = await start_gateway(settings, database)
+        return gateway, await _disabled(database, gateway)
     except SQLAlchemyError as exc:
         typer.echo(f"note: stored providers not loaded ({type(exc).__name__})", err=True)
-        return LLMGateway(LLMSettings())
+        return LLMGateway(LLMSettings()), []
     finally:
         await database.dispose()
+
+
+async def _disabled(database: Database, gateway: LLMGateway) -> list[ProviderCheck]:
+    from sqlalchemy import select
+
+    from hearth.llm.check import disabled_check
+    from hearth.llm.models import LLMProviderRecord
+
+    async with database.sessionmaker() as session:
+        records = await session.scalars(
+            select(LLMProviderRecord)
+            .where(LLMProviderRecord.enabled.is_(False))
+            .order_by(LLMProviderRecord.name)
+        )
+        # A disabled stored provider named like an env one leaves the env one serving (and
+        # checked above): only names nothing serves are listed as disabled.
+        return [
+            disabled_check(r.name, str((r.extra or {}).get("default_model") or "") or None)
+            for r in records
+            if gateway.provider_config(r.name) is None
+        ]

@@ -28,6 +28,8 @@ function providerDialog(provider) {
       kind: field({ name: 'kind', label: t('admin.kind'), options: KINDS.map((k) => [k, kindLabel(k)]), value: provider?.kind || 'openai' }),
       name: field({ name: 'name', label: t('admin.provider_name'), max: 32, value: provider?.name || '', required: true, hint: t('admin.provider_name_hint') }),
       base_url: field({ name: 'base_url', label: t('admin.base_url'), type: 'url', max: 500, counter: false, value: provider?.base_url || '', placeholder: 'https://…', span: true }),
+      // YandexGPT only: its key works inside one Yandex Cloud folder, sent with every request.
+      folder_id: field({ name: 'folder_id', label: t('admin.folder_id'), max: 64, counter: false, value: provider?.folder_id || '', required: true, placeholder: 'b1g…', hint: t('admin.folder_id_hint'), span: true }),
       api_key: field({
         name: 'api_key',
         label: t('admin.api_key'),
@@ -38,6 +40,13 @@ function providerDialog(provider) {
       }),
     };
     if (provider) fields.name.input.readOnly = true;
+    const isYandex = () => fields.kind.input.value === 'yandex';
+    const showFolder = () => {
+      fields.folder_id.hidden = !isYandex();
+      if (!isYandex()) fields.folder_id.setError('');
+    };
+    fields.kind.input.addEventListener('change', showFolder);
+    showFolder();
     const remove = provider?.has_key && h('label', { class: 'check span-2' }, h('input', { type: 'checkbox', name: 'remove_key' }), h('span', { text: t('admin.api_key_remove') }));
     const enabled = h('label', { class: 'check span-2' }, h('input', { type: 'checkbox', name: 'enabled', checked: provider ? provider.enabled : true }), h('span', { text: t('admin.enabled') }));
     const banner = formBanner();
@@ -46,7 +55,7 @@ function providerDialog(provider) {
       'form',
       { class: 'stack', novalidate: true },
       h('h2', { text: provider ? t('admin.edit_provider', { name: provider.name }) : t('admin.add_provider') }),
-      h('div', { class: 'form-grid' }, fields.kind, fields.name, fields.base_url, fields.api_key, remove, enabled),
+      h('div', { class: 'form-grid' }, fields.kind, fields.name, fields.base_url, fields.folder_id, fields.api_key, remove, enabled),
       banner,
       h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-ghost', type: 'button', text: t('common.cancel'), onclick: () => close(false) }), button),
     );
@@ -58,7 +67,14 @@ function providerDialog(provider) {
         fields.name.input.focus();
         return;
       }
+      const folder = fields.folder_id.input.value.trim();
+      if (isYandex() && !folder) {
+        fields.folder_id.setError(t('admin.folder_id_required'));
+        fields.folder_id.input.focus();
+        return;
+      }
       const body = { kind: fields.kind.input.value, base_url: fields.base_url.input.value.trim() || null, enabled: form.elements.enabled.checked };
+      if (isYandex()) body.folder_id = folder;
       const key = fields.api_key.input.value;
       if (key) body.api_key = key;
       else if (form.elements.remove_key?.checked) body.api_key = null;
