@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from hearth.characters.generation import generate_draft
+from hearth.chats.prompt import CONTINUE_INSTRUCTION
 from hearth.chats.usage import Spend
 from hearth.llm.adapters.demo import DemoProvider, compose_reply
 from hearth.llm.gateway import LLMGateway
@@ -112,3 +113,91 @@ async def test_the_demo_draft_is_in_russian_when_asked() -> None:
 
     assert draft.name == "Фома"
     assert "{{user}}" in draft.scenario and "встречает" in draft.scenario
+
+
+def test_demo_answers_spanish_in_spanish() -> None:
+    chat = [ChatMessage("assistant", "Hola"), ChatMessage("user", "Hola, ¿qué tal la noche?")]
+    reply = compose_reply(chat, {"character_name": "Mira", "user_name": "Sam"})
+    spanish = ("sonríe", "se acerca", "ladea", "ríe", "Cuéntame", "¿Qué", "Eso me", "Esperaba")
+    assert any(word in reply for word in spanish), reply
+    assert "you say" not in reply and "I heard you" not in reply
+
+
+async def test_the_demo_draft_is_in_spanish_when_asked() -> None:
+    story = "La vieja farera Marisol enciende la luz cada noche. Marisol nunca duerme."
+    draft = await generate_draft(LLMGateway(llm_settings()), story, "es", Spend())
+
+    assert draft.name == "Marisol"
+    assert "{{user}}" in draft.scenario and "conoce a" in draft.scenario
+    assert "hola" in draft.greeting.lower()
+
+
+def test_each_variant_of_a_reply_reads_differently() -> None:
+    chat = [ChatMessage("assistant", "a"), ChatMessage("user", "Is the storm coming tonight?")]
+    variants = [compose_reply(chat, HINTS, seed=3, variant=v) for v in range(6)]
+    assert len(set(variants)) == 6
+
+
+async def test_asked_again_for_the_same_conversation_the_demo_gives_another_reply() -> None:
+    """A regenerated reply's prompt is the one the replaced alternative had."""
+    demo = DemoProvider(delay_seconds=0)
+    chat = [ChatMessage("assistant", "Welcome"), ChatMessage("user", "Tell me a story")]
+    params = GenerationParams(hints=HINTS)
+    replies = [(await demo.complete(chat, model="demo", params=params)).text for _ in range(3)]
+    assert len(set(replies)) == 3
+    # Another conversation starts from its own first variant.
+    other = [*chat, ChatMessage("assistant", replies[0]), ChatMessage("user", "And then?")]
+    fresh = await DemoProvider(delay_seconds=0).complete(other, model="demo", params=params)
+    assert (await demo.complete(other, model="demo", params=params)).text == fresh.text
+
+
+def continue_prompt(chat: list[ChatMessage], written: str) -> list[ChatMessage]:
+    instruction = CONTINUE_INSTRUCTION.replace("{{char}}", "Mira")
+    return [*chat, ChatMessage("assistant", written), ChatMessage("system", instruction)]
+
+
+async def test_continue_finishes_a_reply_that_was_cut_short() -> None:
+    demo = DemoProvider(delay_seconds=0)
+    chat = [ChatMessage("assistant", "Welcome"), ChatMessage("user", "Is the storm coming?")]
+    whole = compose_reply(chat, HINTS)
+    cut = await demo.complete(
+        chat, model="demo", params=GenerationParams(max_tokens=6, hints=HINTS)
+    )
+    assert cut.finish_reason == "length" and whole.startswith(cut.text) and cut.text != whole
+
+    rest = await demo.complete(
+        continue_prompt(chat, cut.text), model="demo", params=GenerationParams(hints=HINTS)
+    )
+
+    assert cut.text + rest.text == whole
+
+
+async def test_continue_after_a_whole_reply_adds_a_new_sentence_without_repeating() -> None:
+    demo = DemoProvider(delay_seconds=0)
+    chat = [ChatMessage("assistant", "Welcome"), ChatMessage("user", "¿Viene la tormenta?")]
+    hints = {"character_name": "Mira", "user_name": "Sam"}
+    written = compose_reply(chat, hints)
+
+    more = (
+        await demo.complete(
+            continue_prompt(chat, written), model="demo", params=GenerationParams(hints=hints)
+        )
+    ).text
+
+    assert more.startswith(" *Mira ")  # the chat appends it to the text as it stands
+    assert written not in more and more.strip() not in written
+    said = {part.strip() for part in written.split("*") if part.strip()}
+    assert not any(part in more for part in said)
+    assert any(word in more for word in ("sonríe", "se acerca", "ladea", "ríe"))
+
+
+async def test_continue_of_a_reply_stopped_mid_sentence_trails_off_first() -> None:
+    demo = DemoProvider(delay_seconds=0)
+    chat = [ChatMessage("assistant", "Welcome"), ChatMessage("user", "Hello")]
+    more = await demo.complete(
+        continue_prompt(chat, "I was thinking about the"),
+        model="demo",
+        params=GenerationParams(hints=HINTS),
+    )
+    assert more.text.startswith("… *Mira ")
+    assert "I was thinking about the" not in more.text

@@ -8,9 +8,10 @@ import json
 import re
 from collections import Counter
 
-_CYRILLIC = re.compile(r"[а-яё]", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+")
-_NAME_RUN = re.compile(r"\b[A-ZА-ЯЁ][a-zа-яё'-]+(?:[ ][A-ZА-ЯЁ][a-zа-яё'-]+){0,2}")
+_NAME_RUN = re.compile(
+    r"\b[A-ZА-ЯЁÁÉÍÓÚÑ][a-zа-яёáéíóúñü'-]+(?:[ ][A-ZА-ЯЁÁÉÍÓÚÑ][a-zа-яёáéíóúñü'-]+){0,2}"
+)
 # Words that start sentences more often than they name anyone.
 _NOT_NAMES = {
     "The",
@@ -51,6 +52,25 @@ _NOT_NAMES = {
     "Теперь",
     "Кто",
     "Что",
+    "El",
+    "La",
+    "Los",
+    "Las",
+    "Un",
+    "Una",
+    "Ella",
+    "Ellos",
+    "Cuando",
+    "Pero",
+    "Cada",
+    "Después",
+    "Antes",
+    "Ahora",
+    "Nadie",
+    "Quién",
+    "Qué",
+    "Había",
+    "Hace",
 }
 _TEXT = {
     "en": {
@@ -66,6 +86,13 @@ _TEXT = {
         "scenario": "{{user}} встречает {{char}} там, где начинается история.",
         "greeting": "*{{char}} поднимает взгляд.* О, привет, {{user}}. Не ждали сегодня гостей.",
     },
+    "es": {
+        "stranger": "Desconocido",
+        "personality": "curioso, cálido, algo reservado",
+        "scenario": "{{user}} conoce a {{char}} donde empieza la historia.",
+        "greeting": "*{{char}} levanta la vista al verte llegar.* Oh, hola, {{user}}. "
+        "No esperaba a nadie hoy.",
+    },
 }
 
 
@@ -80,9 +107,10 @@ def _name(story: str, fallback: str) -> str:
     return counts.most_common(1)[0][0] if counts else fallback
 
 
-def draft_character(story: str, russian: bool) -> str:
-    """A character draft as JSON text (the shape hearth.characters.generation asks for)."""
-    text = _TEXT["ru" if russian or _CYRILLIC.search(story) else "en"]
+def draft_character(story: str, language: str) -> str:
+    """A character draft as JSON text (the shape hearth.characters.generation asks for), in
+    `language` (en, ru or es)."""
+    text = _TEXT.get(language, _TEXT["en"])
     sentences = [s.strip() for s in _SENTENCE.split(story.strip()) if s.strip()]
     name = _name(story, text["stranger"])
     opening = " ".join(sentences[:3])[:1000]

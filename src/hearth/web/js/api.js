@@ -1,5 +1,5 @@
 // The one API client: bearer auth, silent refresh with rotation, localised errors, SSE over fetch.
-import { formatClock, formatRelative, has, language, t } from './i18n.js';
+import { formatClock, formatNumber, formatRelative, has, language, t } from './i18n.js';
 import { loadTokens, saveTokens, setState } from './store.js';
 
 const BASE = '/api/v1';
@@ -18,20 +18,44 @@ export class ApiError extends Error {
     const out = {};
     if (Array.isArray(this.details)) {
       for (const item of this.details) {
-        if (item && item.field && !(item.field in out)) out[item.field] = fieldMessage(this.code, item);
+        if (item && item.field && !(item.field in out)) out[item.field] = fieldMessage(this, item);
       }
     }
     return out;
   }
 }
 
-// The server words field errors in English; other languages get the code's translation,
-// else the kind of error with its bounds ({"type": "less_than_equal", "ctx": {"le": 100}}).
-function fieldMessage(code, item) {
+// A field's own check (an email's form, a username's letters) reaches us as a bare
+// `value_error` whose only words are the server's English: what the field wants says it.
+const FIELD_CHECKS = {
+  email: () => t('validation.email'),
+  username: () => t('auth.username_hint'),
+  birthdate: () => t('validation.birthdate'),
+};
+
+// The server words field errors in English; other languages read the error's machine parts:
+// the code, else the kind of error with its bounds ({"type": "less_than_equal", "ctx":
+// {"le": 100}}), else the field's own check. Only what none of them names shows the
+// server's text.
+function fieldMessage(error, item) {
   if (language() === 'en' && item.message) return item.message;
-  if (code !== 'validation_error' && has(`errors.${code}`)) return t(`errors.${code}`);
-  if (item.type && has(`validation.${item.type}`)) return t(`validation.${item.type}`, item.ctx);
-  return t('validation.invalid');
+  const { code } = error;
+  if (code !== 'validation_error') {
+    if (has(`errors.${code}`)) return t(`errors.${code}`);
+    if (/_(taken|exists)$/.test(code)) return t('validation.taken');
+  }
+  if (item.type && has(`validation.${item.type}`)) return t(`validation.${item.type}`, bounds(item.ctx));
+  const name = String(item.field).split('.').pop();
+  if (item.type === 'value_error' && FIELD_CHECKS[name]) return FIELD_CHECKS[name]();
+  // The top message is the server's translation of a code it knows; a field's is English.
+  if (code !== 'validation_error' && error.message) return error.message;
+  return item.message || t('validation.invalid');
+}
+
+/** Limits as the UI's language writes numbers ("32 000", not "32000"). */
+function bounds(ctx) {
+  if (!ctx) return ctx;
+  return Object.fromEntries(Object.entries(ctx).map(([key, value]) => [key, typeof value === 'number' ? formatNumber(value, { maximumFractionDigits: 20 }) : value]));
 }
 
 /** A message for people: the UI's translation of the code, else the server's (localised) text. */

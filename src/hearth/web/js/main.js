@@ -3,7 +3,8 @@ import { patch, setSignedOutHandler } from './api.js';
 import { detectLanguage, setLanguage, t } from './i18n.js';
 import { applyTheme, getState, isSignedIn, setState, subscribe } from './store.js';
 import { loadUser, signOut } from './session.js';
-import { onRoute, render, route, setGuard, setNotFound, start } from './router.js';
+import { onRoute, render, route, setGuard, setLeaveCheck, setNotFound, start } from './router.js';
+import { closeAllDialogs, confirmDialog, hasEditedDialog } from './components/dialog.js';
 import { configureHeader, goSignIn, renderHeader } from './components/header.js';
 import { toast } from './components/toast.js';
 
@@ -44,6 +45,16 @@ setGuard((options, { path }) => {
   return null;
 });
 
+// A dialog belongs to the page under it: leaving the page closes it, and one holding what
+// the person typed asks first (Back is easy to press, a story pasted into a dialog is not).
+setLeaveCheck(() => {
+  if (!hasEditedDialog()) return true;
+  return confirmDialog({ title: t('dialog.discard_title'), text: t('dialog.discard_text'), confirm: t('dialog.discard'), cancel: t('dialog.keep'), danger: true }).then((discard) => {
+    if (discard) closeAllDialogs();
+    return discard;
+  });
+});
+
 setSignedOutHandler(() => {
   toast(t('auth.session_ended'), { type: 'error' });
   goSignIn();
@@ -74,6 +85,7 @@ async function boot() {
   renderHeader();
   let first = true;
   onRoute(() => {
+    closeAllDialogs(); // whatever way the page changed (a redirect, a sign-out, a link)
     renderHeader();
     window.scrollTo(0, 0);
     // Screen readers and keyboards start on the new page, not on the link that led there.

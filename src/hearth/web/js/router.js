@@ -46,6 +46,40 @@ export function onRoute(fn) {
   return () => listeners.delete(fn);
 }
 
+let leaveCheck = () => true;
+/**
+ * leaveCheck() is asked before a route change the person made (Back, a link): true goes on,
+ * a promise of a boolean keeps the page on show until it says (false: the page stays).
+ */
+export function setLeaveCheck(fn) {
+  leaveCheck = fn;
+}
+
+let shownHash = null; // the address of the page on show
+let asking = false;
+async function onHashChange() {
+  // The address moved already (Back does not ask): while the person decides, their page's
+  // own address goes back, as a new entry just past the one they were going to.
+  const stay = () => history.pushState(null, '', shownHash || '#/');
+  if (asking) {
+    stay(); // Back again while asked: the question is still on screen
+    return;
+  }
+  const check = leaveCheck();
+  if (check === true) {
+    render();
+    return;
+  }
+  stay();
+  asking = true;
+  try {
+    // From that new entry, one step back is where they were going, whichever way they went.
+    if (await check) history.back();
+  } finally {
+    asking = false;
+  }
+}
+
 let guard = () => null;
 /** guard(routeOptions, location) may return a path to redirect to (e.g. sign-in). */
 export function setGuard(fn) {
@@ -54,6 +88,7 @@ export function setGuard(fn) {
 
 let renderToken = 0;
 export async function render() {
+  shownHash = location.hash;
   const { path, query } = parseHash();
   let match = null;
   for (const r of routes) {
@@ -90,6 +125,6 @@ export async function render() {
 
 export function start(element) {
   outlet = element;
-  window.addEventListener('hashchange', () => render());
+  window.addEventListener('hashchange', onHashChange);
   return render();
 }

@@ -1,4 +1,5 @@
 // Modal dialogs: focus moves in, Tab stays in, Escape and the backdrop close, focus returns.
+// A dialog belongs to the page under it: a route change closes it (see closeAllDialogs).
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 
@@ -11,18 +12,27 @@ export function openDialog(build, { wide = false, label = '' } = {}) {
   const result = new Promise((r) => {
     resolve = r;
   });
-  const close = (value) => {
+  const entry = { edited: false, close: null };
+  const close = (value, { restoreFocus = true } = {}) => {
+    const at = open.indexOf(entry);
+    if (at < 0) return; // closed already (a route change, then the dialog's own button)
+    open.splice(at, 1);
     backdrop.remove();
     document.removeEventListener('keydown', onKey, true);
-    const at = open.indexOf(onKey);
-    if (at >= 0) open.splice(at, 1);
-    if (previous && previous.focus) previous.focus();
+    if (restoreFocus && previous && previous.focus) previous.focus();
     resolve(value);
   };
+  entry.close = close;
   const dialog = h('div', { class: `dialog${wide ? ' dialog-wide' : ''}`, role: 'dialog', 'aria-modal': 'true', 'aria-label': label });
   const backdrop = h('div', { class: 'dialog-backdrop', onmousedown: (e) => e.target === backdrop && close(undefined) }, dialog);
+  // What the person typed or picked, not what the dialog filled in itself (those fire no event).
+  const touched = (event) => {
+    if (event.isTrusted && event.target.matches('input, textarea, select, [contenteditable]')) entry.edited = true;
+  };
+  dialog.addEventListener('input', touched);
+  dialog.addEventListener('change', touched);
   const onKey = (event) => {
-    if (open[open.length - 1] !== onKey) return;
+    if (open[open.length - 1] !== entry) return;
     if (event.key === 'Escape') {
       event.stopPropagation();
       close(undefined);
@@ -42,14 +52,24 @@ export function openDialog(build, { wide = false, label = '' } = {}) {
   };
   build(dialog, close);
   document.body.append(backdrop);
-  open.push(onKey);
+  open.push(entry);
   document.addEventListener('keydown', onKey, true);
   const autofocus = dialog.querySelector('[autofocus], input, textarea, select, button.btn-primary, button');
   if (autofocus) autofocus.focus();
   return result;
 }
 
-export function confirmDialog({ title, text = '', confirm = t('common.confirm'), danger = false }) {
+/** True while an open dialog holds input the person typed and has not sent. */
+export function hasEditedDialog() {
+  return open.some((entry) => entry.edited);
+}
+
+/** Close every dialog, as cancelled (the page they belong to is going away). */
+export function closeAllDialogs() {
+  for (const entry of [...open].reverse()) entry.close(undefined, { restoreFocus: false });
+}
+
+export function confirmDialog({ title, text = '', confirm = t('common.confirm'), cancel = t('common.cancel'), danger = false }) {
   return openDialog((dialog, close) => {
     dialog.append(
       h('h2', { text: title }),
@@ -57,7 +77,7 @@ export function confirmDialog({ title, text = '', confirm = t('common.confirm'),
       h(
         'div',
         { class: 'form-actions' },
-        h('button', { class: 'btn btn-ghost', type: 'button', text: t('common.cancel'), onclick: () => close(false) }),
+        h('button', { class: 'btn btn-ghost', type: 'button', text: cancel, onclick: () => close(false) }),
         h('button', { class: `btn ${danger ? 'btn-danger' : 'btn-primary'}`, type: 'button', text: confirm, onclick: () => close(true) }),
       ),
     );
