@@ -7,6 +7,7 @@ import asyncio
 import json
 import threading
 import uuid
+from itertools import accumulate, pairwise
 from typing import Any
 
 import httpx
@@ -74,8 +75,9 @@ async def test_disconnect_then_reattach_gets_the_full_text_exactly_once(
     ) as response:
         rest = await read_events(response)
 
-    ids = [e.id for e in seen + rest]
-    assert ids == list(range(ids[0], ids[0] + len(ids)))  # no gap, no duplicate
+    events = seen + rest
+    for before, event in pairwise(events):  # no gap, no duplicate
+        assert event.id == before.id + (len(event.data["text"]) if event.event == "delta" else 1)
     assert deltas_text(seen + rest) == "".join(TOKENS)
     assert rest[-1].event == "done"
     assert rest[-1].data["content"] == "".join(TOKENS)
@@ -236,7 +238,7 @@ async def test_prompt_of_a_reply_is_recorded_while_it_streams(
     assert inspected["messages"][-1]["content"] == "Tell me a story"
 
 
-async def test_reattach_after_the_hub_forgot_replays_done_from_the_database(
+async def test_reattach_after_the_hub_forgot_sends_what_is_missing_from_the_database(
     live_client: httpx.AsyncClient, app: FastAPI, fake_llm: FakeOpenAI
 ) -> None:
     me = await create_account(live_client)
@@ -249,13 +251,89 @@ async def test_reattach_after_the_hub_forgot_replays_done_from_the_database(
 
     response = await live_client.get(
         f"/chats/{chat['id']}/messages/{message_id}/stream",
-        headers={**me.headers, "Last-Event-ID": "2"},
+        headers={**me.headers, "Last-Event-ID": str(events[2].id)},  # "All" seen
     )
 
     replay = parse_sse(response.text)
-    assert [e.event for e in replay] == ["done"]
-    assert replay[0].id == 3
-    assert replay[0].data["content"] == "All done"
+    assert [(e.id, e.event) for e in replay] == [(e.id, e.event) for e in events[3:]]
+    assert deltas_text(replay) == " done"
+    assert replay[-1].data["content"] == "All done"
+
+
+async def test_reattach_through_a_worker_without_the_stream_resumes_after_the_last_event_id(
+    live_client: httpx.AsyncClient,
+    app: FastAPI,
+    fake_llm: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Several workers without Redis: the one re-attached to follows the stored text, and
+    sends only what the client has not seen, with the ids the running worker gave."""
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    fake_llm.script(Reply(tokens=TOKENS, delay=0.05))
+    async with await open_send(live_client, me.headers, chat["id"]) as response:
+        seen = await read_events(response, count=5)  # user_message, start, 3 deltas
+    message_id = seen[1].data["message_id"]
+    hub = app.state.chat_engine.hub
+
+    async def held_by_another_worker(key: str) -> bool:
+        return False
+
+    monkeypatch.setattr(hub, "knows", held_by_another_worker)
+    async with live_client.stream(
+        "GET",
+        f"/chats/{chat['id']}/messages/{message_id}/stream",
+        headers={**me.headers, "Last-Event-ID": str(seen[-1].id)},
+    ) as response:
+        rest = await read_events(response)
+
+    assert deltas_text(seen) + deltas_text(rest) == "".join(TOKENS)
+    ran = [e async for e in hub.subscribe(message_id)]  # the running worker's own events
+    assert rest[-1].event == "done"
+    assert (rest[-1].id, rest[-2].id) == (ran[-1].id, ran[-2].id)
+    assert all(e.id > seen[-1].id for e in rest)
+
+
+@pytest.mark.parametrize(
+    ("last_event_id", "expected"),
+    [
+        (None, [(1000, "start", None), (1012, "delta", " upon a time"), (1013, "done", None)]),
+        ("1005", [(1012, "delta", " a time"), (1013, "done", None)]),  # has "Once upon"
+        ("1012", [(1013, "done", None)]),
+        ("1013", []),
+    ],
+)
+async def test_a_stored_continued_reply_replays_from_the_client_s_place_in_its_text(
+    live_client: httpx.AsyncClient,
+    app: FastAPI,
+    last_event_id: str | None,
+    expected: list[tuple[int, str, str | None]],
+) -> None:
+    """A continue of "Once" that wrote " upon a time", its `start` numbered 1000."""
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    message_id = uuid7()
+    async with app.state.db.sessionmaker() as session:
+        session.add(
+            Message(
+                id=message_id,
+                chat_id=uuid.UUID(chat["id"]),
+                role="assistant",
+                content="Once upon a time",
+                swipes=["Once upon a time"],
+                stream_start=1000,
+                stream_from=len("Once"),
+            )
+        )
+        await session.commit()
+    headers = {**me.headers, **({"Last-Event-ID": last_event_id} if last_event_id else {})}
+
+    response = await live_client.get(
+        f"/chats/{chat['id']}/messages/{message_id}/stream", headers=headers
+    )
+
+    replay = parse_sse(response.text)
+    assert [(e.id, e.event, e.data.get("text")) for e in replay] == expected
 
 
 async def test_sse_response_headers(live_client: httpx.AsyncClient, fake_llm: FakeOpenAI) -> None:
@@ -290,6 +368,8 @@ async def test_reattach_to_another_workers_reply_follows_the_stored_text(
                 swipes=["Once"],
                 model="demo/demo",
                 worker_id="another-worker",
+                stream_start=1000,
+                stream_from=0,
             )
         )
         await session.commit()
@@ -316,4 +396,6 @@ async def test_reattach_to_another_workers_reply_follows_the_stored_text(
     assert events[-1].event == "done"
     assert events[-1].data["content"] == "Once upon a time"
     assert deltas_text(events) == "Once upon a time"
-    assert [e.id for e in events] == sorted({e.id for e in events})  # increasing, no repeats
+    # From its `start` on, each delta numbered by where its text ends, then the end.
+    ends = accumulate(len(e.data["text"]) for e in events if e.event == "delta")
+    assert [e.id for e in events] == [1000, *(1000 + end for end in ends), 1017]

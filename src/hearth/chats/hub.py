@@ -1,12 +1,17 @@
 """The stream hub: the events of each generation, replayable from any event id.
 
 A generation publishes `user_message`, `start`, `delta`…, then one terminal `done` or
-`error`. Each event gets the next integer id of its generation, so a client that lost its
-connection re-attaches with `Last-Event-ID` and receives exactly the events it missed. A
-generation's first id is the wall clock in microseconds (`clock_ids`): a later generation of
-the same message (a new swipe, a continue), in whichever worker, numbers its events above
-every id of an earlier one, so a `Last-Event-ID` kept from that earlier one replays the new
-generation from its start instead of from somewhere in its middle.
+`error`. Ids increase within a generation: a delta's id is the previous id plus the length
+of its text, every other event's the previous id plus one. So a client that lost its
+connection re-attaches with `Last-Event-ID` and receives exactly the events it missed; and
+an id tells how much of the reply's text the client holds, which lets a worker that does
+not hold the stream (another process, without Redis) resume it from the stored text (the
+message keeps its generation's `start` id).
+
+A generation's first id is the wall clock in microseconds (`clock_ids`), above every id of
+an earlier generation of the message (see `hearth.chats.turns.stream_start`): a
+`Last-Event-ID` kept from that earlier one replays the new generation from its start
+instead of from somewhere in its middle.
 
 `MemoryHub` keeps a bounded buffer per generation in this process. `RedisHub` also writes
 every event to a Redis Stream (XADD with MAXLEN and an expiry), so a client re-attaching
@@ -22,10 +27,11 @@ import contextlib
 import json
 import logging
 import time
+from array import array
+from bisect import bisect_right
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any, Protocol
 
 from hearth.core.errors import outage
@@ -41,9 +47,17 @@ MAX_EVENT_ID = 2**53
 
 
 def clock_ids() -> int:
-    """The first id of a generation starting now. No generation publishes an event per
-    microsecond, so the next one, started after this one ended, begins above its last id."""
+    """The first id of a generation starting now."""
     return time.time_ns() // 1_000
+
+
+def id_step(event: str, data: dict[str, Any]) -> int:
+    """How far an event moves its generation's ids: a delta by its text's length."""
+    if event == "delta":
+        text = data.get("text")
+        if isinstance(text, str) and text:
+            return len(text)
+    return 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +72,9 @@ class HubEvent:
 
 
 class StreamHub(Protocol):
-    async def open(self, key: str) -> None:
-        """Start a fresh stream for `key` (a new generation of that message)."""
+    async def open(self, key: str, first_id: int | None = None) -> None:
+        """Start a fresh stream for `key` (a new generation of that message), its first
+        event numbered `first_id` (by default the clock's)."""
 
     async def publish(self, key: str, event: str, data: dict[str, Any]) -> int:
         """Append an event; returns its id. A terminal event closes the stream."""
@@ -86,25 +101,21 @@ class StreamHub(Protocol):
 @dataclass
 class _Stream:
     max_events: int
-    next_id: int
+    last_id: int
     events: deque[HubEvent] = field(init=False)
     closed: bool = False
     # One future per waiting subscriber, resolved together by the next change.
     waiters: list[asyncio.Future[None]] = field(default_factory=list)
-    # A finished stream's deltas, as bare texts with ids from `texts_from` on (`_compact`).
+    # A finished stream's deltas, as bare texts and their ids (`_compact`).
     texts: tuple[str, ...] = ()
-    texts_from: int = 0
+    text_ids: array[int] = field(default_factory=lambda: array("q"))
 
     def __post_init__(self) -> None:
         self.events = deque(maxlen=self.max_events)
 
-    @property
-    def last_id(self) -> int:
-        return self.next_id - 1
-
     def append(self, event: str, data: dict[str, Any]) -> HubEvent:
-        item = HubEvent(self.next_id, event, data)
-        self.next_id += 1
+        self.last_id += id_step(event, data)
+        item = HubEvent(self.last_id, event, data)
         self.events.append(item)
         if item.terminal:
             self.closed = True
@@ -113,18 +124,24 @@ class _Stream:
         return item
 
     def _compact(self) -> None:
-        """Keep a finished reply's deltas as one tuple of strings, not an event and a dict
-        each: a busy server retains every reply for minutes, and a 60-token one took 17.6 kB
-        and 71 objects for the garbage collector to scan; compacted, 3.2 kB and 11."""
-        deltas = [item for item in self.events if item.event == "delta"]
-        if not deltas or deltas[-1].id - deltas[0].id + 1 != len(deltas):
+        """Keep a finished reply's deltas as one tuple of strings and one array of ids, not
+        an event and a dict each: a busy server retains every reply for minutes, and a
+        60-token one took 17.6 kB and 71 objects for the garbage collector to scan;
+        compacted, 3.2 kB and 11."""
+        kinds = [item.event == "delta" for item in self.events]
+        if True not in kinds:
+            return
+        first = kinds.index(True)
+        count = kinds.count(True)
+        if not all(kinds[first : first + count]):
             return  # not one run of deltas: keep the events as they are
+        events = list(self.events)
+        deltas = events[first : first + count]
         if any(item.data.keys() != {"text"} for item in deltas):
             return
         self.texts = tuple(item.data["text"] for item in deltas)
-        self.texts_from = deltas[0].id
-        others = (item for item in self.events if item.event != "delta")
-        self.events = deque(others, maxlen=self.max_events)
+        self.text_ids = array("q", (item.id for item in deltas))
+        self.events = deque(events[:first] + events[first + count :], maxlen=self.max_events)
 
     def after(self, last: int) -> list[HubEvent]:
         events = self.events
@@ -134,18 +151,23 @@ class _Stream:
             return self._replay(last)
         # Taken from the right end: a live follower wants the newest few events, and
         # walking a long reply's buffer from the left made every wake cost O(length).
-        count = min(len(events), events[-1].id - last)
-        newest = list(islice(reversed(events), count))
+        newest: list[HubEvent] = []
+        for item in reversed(events):
+            if item.id <= last:
+                break
+            newest.append(item)
         newest.reverse()
         return newest
 
     def _replay(self, last: int) -> list[HubEvent]:
         """The events after `last` of a compacted stream, deltas rebuilt from their texts."""
-        first = max(last + 1, self.texts_from)
-        texts = self.texts[first - self.texts_from :]
-        deltas = [HubEvent(i, "delta", {"text": t}) for i, t in enumerate(texts, start=first)]
-        head = [item for item in self.events if last < item.id < self.texts_from]
-        tail = [item for item in self.events if item.id > max(last, self.texts_from)]
+        ids = self.text_ids
+        start = bisect_right(ids, last)
+        deltas = [
+            HubEvent(ids[i], "delta", {"text": self.texts[i]}) for i in range(start, len(ids))
+        ]
+        head = [item for item in self.events if last < item.id < ids[0]]
+        tail = [item for item in self.events if item.id > max(last, ids[-1])]
         return [*head, *deltas, *tail]
 
     def wait(self) -> asyncio.Future[None]:
@@ -185,11 +207,13 @@ class MemoryHub:
         self._tick_seconds: float | None = None
         self._ticker: asyncio.TimerHandle | None = None
 
-    async def open(self, key: str) -> None:
+    async def open(self, key: str, first_id: int | None = None) -> None:
         self._cancel_eviction(key)
         old = self._streams.get(key)
-        first = max(self.first_id(), old.next_id if old is not None else 0)
-        self._streams[key] = _Stream(self.max_events, first)
+        first = self.first_id() if first_id is None else first_id
+        if old is not None:
+            first = max(first, old.last_id + 1)
+        self._streams[key] = _Stream(self.max_events, first - 1)
         if old is not None and not old.closed:
             old.closed = True  # a superseded stream ends its subscribers
             old.wake()
@@ -206,7 +230,7 @@ class MemoryHub:
     async def publish(self, key: str, event: str, data: dict[str, Any]) -> int:
         stream = self._streams.get(key)
         if stream is None:
-            stream = self._streams[key] = _Stream(self.max_events, self.first_id())
+            stream = self._streams[key] = _Stream(self.max_events, self.first_id() - 1)
         item = stream.append(event, data)
         if item.terminal:
             self._schedule_eviction(key)
@@ -326,8 +350,8 @@ class RedisHub:
     def _key(self, key: str) -> str:
         return f"{self.prefix}{key}"
 
-    async def open(self, key: str) -> None:
-        await self.local.open(key)
+    async def open(self, key: str, first_id: int | None = None) -> None:
+        await self.local.open(key, first_id)
         self._write(self._key(key), None)
 
     async def publish(self, key: str, event: str, data: dict[str, Any]) -> int:

@@ -112,7 +112,7 @@ def _reply_of(terminal: HubEvent) -> dict[str, Any]:
 
 async def _launch(engine: ChatEngine, prepared: turns.PreparedGeneration) -> str:
     key = str(prepared.assistant.id)
-    await engine.hub.open(key)
+    await engine.hub.open(key, prepared.first_event_id)
     if prepared.user_message is not None:
         await engine.hub.publish(key, "user_message", message_json(prepared.user_message))
     await engine.hub.publish(key, "start", {"message_id": key, "model": prepared.job.model_id})
@@ -227,28 +227,35 @@ async def continue_reply(
 async def _poll_database(
     database: DatabaseDep, message_id: uuid.UUID, after: int
 ) -> AsyncIterator[HubEvent]:
-    """Re-attach without the hub (another worker, no Redis): follow the stored text."""
-    sent = 0
-    event_id = after
-    first = True
+    """The events after `after` of a reply, from its stored text (another worker writes it,
+    without Redis; or it ended and left the hub). The ids are the ones the hub gave: from
+    `stream_start`, a delta's is its end in the generated text (`hearth.chats.hub`), so
+    `after` says how much of it the client holds. That may be more than is stored yet (the
+    runner writes it every second or so): the rest is sent once stored."""
+    held: int | None = None  # of the message's text, what the client has
     while True:
         async with database.sessionmaker() as session:
             message = await session.get(Message, message_id)
         if message is None:
             return
-        event_id += 1
-        if first:
-            first = False
-            yield HubEvent(
-                event_id, "start", {"message_id": str(message_id), "model": message.model}
-            )
-            event_id += 1
-        if len(message.content) > sent:
-            yield HubEvent(event_id, "delta", {"text": message.content[sent:]})
-            sent = len(message.content)
-            event_id += 1
+        # Stored before stream ids were (an older version's reply): everything, once.
+        start = message.stream_start if message.stream_start is not None else after + 1
+        begun = message.stream_from or 0
+        text = message.content
+        if held is None:
+            if after < start:
+                started = {"message_id": str(message_id), "model": message.model}
+                yield HubEvent(start, "start", started)
+                held = begun  # a continued reply's text from before: the client has it
+            else:
+                held = begun + after - start
+        position = start + max(len(text) - begun, 0)  # the id of a delta ending the text
+        if len(text) > held:
+            yield HubEvent(position, "delta", {"text": text[held:]})
+            held = len(text)
         if message.status != "streaming":
-            yield _terminal_of(message, event_id)
+            if after <= position:
+                yield _terminal_of(message, position + 1)
             return
         await asyncio.sleep(POLL_SECONDS)
 
@@ -259,10 +266,6 @@ def _terminal_of(message: Message, event_id: int) -> HubEvent:
 
 async def _written_elsewhere(_message: Message) -> bool:
     return False
-
-
-async def _single(item: HubEvent) -> AsyncIterator[HubEvent]:
-    yield item
 
 
 @router.get("/{message_id}/stream", responses=STREAM_RESPONSES)
@@ -282,10 +285,7 @@ async def reattach(
     key = str(message.id)
     if await engine.hub.knows(key):
         return sse_response(engine.hub.follow(key, after, HEARTBEAT_SECONDS))
-    if message.status == "streaming":
-        return sse_response(batched(_poll_database(database, message.id, after)))
-    # Finished and gone from the hub: the stored message is the whole story.
-    return sse_response(batched(_single(_terminal_of(message, after + 1))))
+    return sse_response(batched(_poll_database(database, message.id, after)))
 
 
 @router.post("/{message_id}/stop")

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Float,
@@ -114,6 +115,11 @@ class Message(Base):
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Which process is generating it (see hearth.chats.recovery).
     worker_id: Mapped[str | None] = mapped_column(String(32))
+    # Its latest generation's `start` event id, and the length of its text then (what a
+    # continue began from): a client's Last-Event-ID says how much of the text it holds,
+    # for a worker that follows the reply from the database (hearth.chats.hub).
+    stream_start: Mapped[int | None] = mapped_column(BigInteger)
+    stream_from: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -33,6 +33,7 @@ from hearth.characters.models import Character
 from hearth.chats import service
 from hearth.chats import swipes as swipe_details
 from hearth.chats.errors import GenerationInProgress, InvalidChatOperation, TooManySwipes
+from hearth.chats.hub import clock_ids
 from hearth.chats.lorebook import ParsedLorebooks
 from hearth.chats.models import CHATS, MESSAGES, Chat, Message, PromptSnapshot
 from hearth.chats.prompt import (
@@ -82,6 +83,23 @@ class PreparedGeneration:
     job: GenerationJob
     assistant: Message
     user_message: Message | None = None
+
+    @property
+    def first_event_id(self) -> int:
+        """The id of the generation's first event: its `start`, or the `user_message`
+        just before it."""
+        start = self.assistant.stream_start or clock_ids()
+        return start - 1 if self.user_message is not None else start
+
+
+def stream_start(previous: Message | None = None) -> int:
+    """The `start` event id of a generation beginning now: the clock's, and in any case
+    above every id of the message's previous generation (its end's, as its text reads now)."""
+    now = clock_ids()
+    if previous is None or previous.stream_start is None:
+        return now
+    generated = len(previous.content) - (previous.stream_from or 0)
+    return max(now, previous.stream_start + max(generated, 0) + 3)
 
 
 async def open_turn(db: AsyncSession, user: User, chat: Chat, gateway: LLMGateway) -> Turn:
@@ -407,6 +425,8 @@ async def prepare_send(
             "swipes": None,
             "model": None,
             "worker_id": None,
+            "stream_start": None,
+            "stream_from": None,
         },
         reply,
     ]
@@ -436,6 +456,8 @@ def _reply_row(chat: Chat, reply_id: uuid.UUID, turn: Turn, worker_id: str) -> d
         "swipes": [""],
         "model": turn.model_id,
         "worker_id": worker_id,
+        "stream_start": stream_start(),
+        "stream_from": 0,
     }
 
 
@@ -514,6 +536,7 @@ async def prepare_rerun(
     # ends (they hold the chat's row first): read the message as the ones before left it.
     await service.reread_message(db, message)
     await _last_message_guard(db, chat, message)
+    message.stream_start = stream_start(message)
     base_text = ""
     if mode == "continue":
         base_text = message.content
@@ -541,6 +564,7 @@ async def prepare_rerun(
         message.rating = None  # a rating is of the swipe it was given to
         for name in swipe_details.DETAILS:
             setattr(message, name, None)  # the new swipe's come when its generation ends
+    message.stream_from = len(base_text)
     message.status = "streaming"
     message.error = None
     message.model = turn.model_id

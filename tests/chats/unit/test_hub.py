@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
+from itertools import accumulate
 from typing import Any
 
 import pytest
@@ -75,7 +76,7 @@ async def test_memory_hub_buffer_is_bounded() -> None:
 
 async def test_memory_hub_replay_after_an_id_of_a_long_bounded_stream() -> None:
     hub = MemoryHub(max_events=10, first_id=from_one)
-    await publish_run(hub, "m1", [str(n) for n in range(100)])  # ids 1..102, 93..102 kept
+    await publish_run(hub, "m1", ["x"] * 100)  # ids 1..102, 93..102 kept
 
     middle = await collect(hub.subscribe("m1", after=97))
     forgotten = await collect(hub.subscribe("m1", after=40))
@@ -93,16 +94,31 @@ async def test_memory_hub_finished_stream_replays_the_same_events_from_any_id() 
     for word in words:
         await hub.publish("m1", "delta", {"text": word})
     await hub.publish("m1", "done", {"content": "".join(words)})
+    ends = list(accumulate((len(word) for word in words), initial=2))[1:]
     expected = [
         (1, "user_message", {"id": "u1", "content": "Hi"}),
         (2, "start", {"message_id": "m1"}),
-        *((3 + n, "delta", {"text": word}) for n, word in enumerate(words)),
-        (33, "done", {"content": "".join(words)}),
+        *((end, "delta", {"text": word}) for end, word in zip(ends, words, strict=True)),
+        (ends[-1] + 1, "done", {"content": "".join(words)}),
     ]
 
-    for after in range(len(expected) + 1):
+    for seen in range(len(expected) + 1):
+        after = expected[seen - 1][0] if seen else 0
         replay = await collect(hub.subscribe("m1", after=after))
-        assert [(e.id, e.event, e.data) for e in replay] == expected[after:]
+        assert [(e.id, e.event, e.data) for e in replay] == expected[seen:]
+
+
+async def test_a_delta_moves_the_ids_by_the_length_of_its_text() -> None:
+    """So an id says how much of the reply a client holds (see `_poll_database`)."""
+    hub = MemoryHub(first_id=from_one)
+    await hub.open("m1")
+    ids = [
+        await hub.publish("m1", "start", {}),
+        await hub.publish("m1", "delta", {"text": "Hello"}),
+        await hub.publish("m1", "delta", {"text": ", мир"}),
+        await hub.publish("m1", "done", {}),
+    ]
+    assert ids == [1, 6, 11, 12]
 
 
 async def test_memory_hub_follower_waiting_at_the_end_gets_the_last_words_and_done() -> None:
@@ -256,7 +272,7 @@ async def test_redis_hub_ends_the_stream_of_a_reply_whose_worker_died(
     await other_worker.end_orphan("m6", "error", ended)  # a second sweep's: already ended
 
     events = await asyncio.wait_for(follower, 3)
-    assert [(e.id, e.event) for e in events] == [(1, "start"), (2, "delta"), (3, "error")]
+    assert [(e.id, e.event) for e in events] == [(1, "start"), (5, "delta"), (6, "error")]
     assert events[-1].data == ended
     assert await redis_client.xlen(f"{prefix}m6") == 3
     await redis_client.delete(f"{prefix}m6")
@@ -338,8 +354,8 @@ async def test_redis_hub_sends_what_many_replies_published_at_once_in_a_few_pipe
     for key in keys:
         replay = await collect(other_worker.subscribe(key))
         assert [(e.id, e.event, e.data) for e in replay] == [
-            (1, "delta", {"text": key}),
-            (2, "done", {}),
+            (len(key), "delta", {"text": key}),
+            (len(key) + 1, "done", {}),
         ]
     await redis_client.delete(*(f"{prefix}{key}" for key in keys))
 
