@@ -211,3 +211,47 @@ async def test_a_folder_id_that_could_break_a_header_is_refused(
 
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["field"] == "folder_id"
+
+
+async def test_check_all_lists_a_disabled_provider_as_not_contacted(
+    client: httpx.AsyncClient, admin: Account, fake_llm: FakeOpenAI
+) -> None:
+    await _add(client, admin, fake_llm.base_url)
+    disabled = await client.patch(
+        "/admin/providers/office", json={"enabled": False}, headers=admin.headers
+    )
+    assert disabled.status_code == 200, disabled.text
+    fake_llm.requests.clear()
+
+    checked = await client.post("/admin/providers/check", headers=admin.headers)
+
+    assert checked.status_code == 200, checked.text
+    office = [c for c in checked.json() if c["provider"] == "office"]
+    assert office == [
+        {
+            "provider": "office",
+            "model": "office/fake-model",
+            "ok": False,
+            "status": "disabled, not contacted",
+            "latency_ms": None,
+            "code": None,
+            "disabled": True,
+        }
+    ]
+    assert all(r.headers.get("authorization") != f"Bearer {SECRET}" for r in fake_llm.requests)
+
+
+async def test_checking_a_disabled_provider_says_so_without_calling_it(
+    client: httpx.AsyncClient, admin: Account, fake_llm: FakeOpenAI
+) -> None:
+    await _add(client, admin, fake_llm.base_url)
+    await client.patch("/admin/providers/office", json={"enabled": False}, headers=admin.headers)
+    fake_llm.requests.clear()
+
+    checked = await client.post("/admin/providers/office/check", headers=admin.headers)
+
+    assert checked.status_code == 200, checked.text
+    assert [(c["provider"], c["disabled"], c["ok"]) for c in checked.json()] == [
+        ("office", True, False)
+    ]
+    assert fake_llm.requests == []

@@ -41,6 +41,7 @@ def _checks(found: list[ProviderCheck]) -> list[ProviderCheckOut]:
             status=c.status,
             latency_ms=c.latency_ms,
             code=c.code,
+            disabled=c.disabled,
         )
         for c in found
     ]
@@ -125,16 +126,21 @@ async def remove_provider(
 
 
 @router.post("/providers/check")
-async def check_all_providers(request: Request, admin: AdminUser) -> list[ProviderCheckOut]:
-    """Ask every configured provider for one word; says plainly what failed."""
-    return _checks(await providers.run_checks(_gateway(request)))
+async def check_all_providers(
+    request: Request, admin: AdminUser, db: DbDep
+) -> list[ProviderCheckOut]:
+    """Ask every configured provider for one word; says plainly what failed. Disabled ones
+    are listed (`disabled: true`), not contacted."""
+    stored = await providers.stored_records(db)
+    return _checks(await providers.run_checks(_gateway(request), stored))
 
 
 @router.post("/providers/{name}/check")
 async def check_one_provider(
-    name: str, request: Request, admin: AdminUser
+    name: str, request: Request, admin: AdminUser, db: DbDep
 ) -> list[ProviderCheckOut]:
-    return _checks(await providers.run_checks(_gateway(request), name))
+    stored = await providers.stored_records(db)
+    return _checks(await providers.run_checks(_gateway(request), stored, name))
 
 
 @router.get("/models")

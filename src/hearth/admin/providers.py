@@ -16,7 +16,7 @@ from hearth.admin.models import RuntimeSetting
 from hearth.config import Settings
 from hearth.core.db import Database
 from hearth.core.errors import Conflict, NotFound, ValidationFailed
-from hearth.llm.check import ProviderCheck, check_provider, check_providers
+from hearth.llm.check import ProviderCheck, check_provider, check_providers, disabled_checks
 from hearth.llm.gateway import LLMGateway
 from hearth.llm.models import LLMProviderRecord
 from hearth.llm.secret_box import SecretBox
@@ -195,12 +195,20 @@ async def remove(
     await audit.record(db, actor, "provider.delete", "provider", name, before=before, after=None)
 
 
-async def run_checks(gateway: LLMGateway, name: str | None = None) -> list[ProviderCheck]:
+async def run_checks(
+    gateway: LLMGateway, stored: list[LLMProviderRecord], name: str | None = None
+) -> list[ProviderCheck]:
+    """Probe the providers the gateway serves; stored ones an administrator disabled are
+    listed as such and not contacted (as `hearth llm check` does)."""
+    disabled = disabled_checks(gateway, stored)
     if name is None:
-        return await check_providers(gateway, wait_seconds=CHECK_SECONDS)
-    if gateway.provider_config(name) is None:
+        return [*await check_providers(gateway, wait_seconds=CHECK_SECONDS), *disabled]
+    if gateway.provider_config(name) is not None:
+        return [await check_provider(gateway, name, wait_seconds=CHECK_SECONDS)]
+    found = [c for c in disabled if c.provider == name]
+    if not found:
         raise NotFound("No such provider.", code="provider_not_found")
-    return [await check_provider(gateway, name, wait_seconds=CHECK_SECONDS)]
+    return found
 
 
 def current_models(gateway: LLMGateway) -> dict[str, Any]:

@@ -217,6 +217,8 @@ class ProviderCheckOut(BaseModel):
     status: str
     latency_ms: int | None
     code: str | None
+    # Stored but switched off by an administrator: listed, never contacted.
+    disabled: bool = False
 
 
 class ModelsIn(BaseModel):

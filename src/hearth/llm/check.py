@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hearth.llm.errors import LLMError
 from hearth.llm.gateway import LLMGateway
+from hearth.llm.models import LLMProviderRecord
 from hearth.llm.sdk_import import prepare_provider
 from hearth.llm.types import ChatMessage, GenerationParams
 
@@ -48,11 +50,20 @@ class ProviderCheck:
         return not self.ok and not self.disabled
 
 
-def disabled_check(name: str, default_model: str | None = None) -> ProviderCheck:
-    """The row of a provider an administrator disabled: listed so nobody wonders where it
-    went, never contacted."""
-    model = f"{name}/{default_model}" if default_model else "-"
-    return ProviderCheck(name, model, False, DISABLED_STATUS, None, disabled=True)
+def disabled_checks(
+    gateway: LLMGateway, records: Iterable[LLMProviderRecord]
+) -> list[ProviderCheck]:
+    """A row for each stored provider an administrator disabled, listed so nobody wonders
+    where it went, never contacted. One named like a provider the gateway serves (from the
+    environment) is left out: that one serves, and is checked."""
+    rows = []
+    for record in records:
+        if record.enabled or gateway.provider_config(record.name) is not None:
+            continue
+        default_model = (record.extra or {}).get("default_model")
+        model = f"{record.name}/{default_model}" if default_model else "-"
+        rows.append(ProviderCheck(record.name, model, False, DISABLED_STATUS, None, disabled=True))
+    return rows
 
 
 async def _prepare(gateway: LLMGateway, name: str) -> None:

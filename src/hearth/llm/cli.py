@@ -81,7 +81,7 @@ async def _gateway() -> tuple[LLMGateway, list[ProviderCheck]]:
 async def _disabled(database: Database, gateway: LLMGateway) -> list[ProviderCheck]:
     from sqlalchemy import select
 
-    from hearth.llm.check import disabled_check
+    from hearth.llm.check import disabled_checks
     from hearth.llm.models import LLMProviderRecord
 
     async with database.sessionmaker() as session:
@@ -90,10 +90,4 @@ async def _disabled(database: Database, gateway: LLMGateway) -> list[ProviderChe
             .where(LLMProviderRecord.enabled.is_(False))
             .order_by(LLMProviderRecord.name)
         )
-        # A disabled stored provider named like an env one leaves the env one serving (and
-        # checked above): only names nothing serves are listed as disabled.
-        return [
-            disabled_check(r.name, str((r.extra or {}).get("default_model") or "") or None)
-            for r in records
-            if gateway.provider_config(r.name) is None
-        ]
+        return disabled_checks(gateway, records)

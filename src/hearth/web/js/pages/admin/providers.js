@@ -98,7 +98,15 @@ function providerDialog(provider) {
 function checkTable(found) {
   return table(
     [t('admin.provider'), t('chat.model'), t('admin.status'), t('admin.latency')],
-    found.map((c) => h('tr', {}, h('td', { text: c.provider }), h('td', { text: c.model }), h('td', {}, statusBadge(c.ok, c.status, c.status)), h('td', { text: c.latency_ms === null ? '—' : `${c.latency_ms} ms` }))),
+    found.map((c) => h(
+      'tr',
+      { 'data-provider': c.provider },
+      h('td', { text: c.provider }),
+      h('td', { text: c.model }),
+      // A disabled provider has not failed: it was not called.
+      h('td', {}, c.disabled ? h('span', { class: 'badge check-disabled', text: t('admin.check_disabled') }) : statusBadge(c.ok, c.status, c.status)),
+      h('td', { text: c.latency_ms === null ? '—' : `${c.latency_ms} ms` }),
+    )),
   );
 }
 
