@@ -126,6 +126,34 @@ async def test_last_event_id_of_an_earlier_generation_replays_the_new_one_whole(
     assert replay[0].id > first[-1].id
 
 
+async def test_a_regenerate_on_a_worker_whose_clock_is_behind_numbers_above_the_last_reply(
+    live_client: httpx.AsyncClient,
+    app: FastAPI,
+    fake_llm: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Workers' clocks need not agree: the stored start of the earlier generation bounds
+    the next one's ids from below."""
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    fake_llm.script(Reply(tokens=["First", " take"]), Reply(tokens=["Second"]))
+    first = await send_sse(live_client, me, chat["id"])
+    message_id = first[1].data["message_id"]
+    app.state.chat_engine.hub._evict(message_id)  # the regenerate runs on another worker
+    monkeypatch.setattr("hearth.chats.turns.clock_ids", lambda: 1_000)  # years behind
+
+    regenerated = parse_sse(
+        (
+            await live_client.post(
+                f"/chats/{chat['id']}/messages/{message_id}/regenerate", headers=me.headers
+            )
+        ).text
+    )
+
+    assert regenerated[0].event == "start"
+    assert regenerated[0].id > first[-1].id
+
+
 async def test_stop_keeps_what_was_written_as_stopped(
     live_client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:
