@@ -5,16 +5,21 @@ from __future__ import annotations
 import base64
 import io
 import json
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
+from sqlalchemy import update
 
 from hearth.characters.cards.rawjson import raw_member
+from hearth.characters.models import Character
+from hearth.chats.lorebook import Lorebook as EngineLorebook
 from tests.characters.helpers import adult, create_character
 from tests.factories import Account, create_account
 
@@ -693,3 +698,204 @@ async def test_a_card_entry_with_an_impossible_probability_is_422_and_nothing_is
     assert "probability" in response.json()["error"]["message"]
     mine = (await client.get("/me/characters", headers=user.headers)).json()
     assert mine["items"] == []
+
+
+# -- SillyTavern's other places, per-entry scan depth, inclusion groups --------------------
+
+
+async def test_a_sillytavern_world_entrys_places_scan_depth_and_group_are_imported(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_account(client)
+    group = {"group": "mood", "groupOverride": True, "groupWeight": 30, "useGroupScoring": True}
+    world = {
+        "entries": {
+            str(n): {"uid": n, "key": ["k"], "content": f"E{n}", "position": position}
+            for n, position in enumerate([2, 3, 5, 6, 7])
+        }
+    }
+    world["entries"]["0"] |= {"scanDepth": 7, **group}
+    card = {"spec": "chara_card_v2", "data": {"name": "World", "character_book": world}}
+    character = await _imported(client, user, json.dumps(card).encode())
+    entries = character["lorebook"]["entries"]
+    assert [e["position"] for e in entries] == [
+        "before_author_note",
+        "after_author_note",
+        "before_examples",
+        "after_examples",
+        "after_char",  # a place Hearth does not have: later than the character
+    ]
+    first = entries[0]
+    assert (first["scan_depth"], first["group"], first["group_override"]) == (7, "mood", True)
+    assert (first["group_weight"], first["use_group_scoring"]) == (30, True)
+    assert (entries[1]["scan_depth"], entries[1]["group"], entries[1]["group_weight"]) == (
+        None,
+        "",
+        100,
+    )
+
+
+async def test_a_sillytavern_cards_places_scan_depth_and_group_go_back_as_it_wrote_them(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_account(client)
+    extensions = {
+        "position": 3,
+        "scan_depth": 2,
+        "group": "mood, weather",
+        "group_override": False,
+        "group_weight": 40,
+        "use_group_scoring": False,
+        "selectiveLogic": 0,
+    }
+    # As SillyTavern writes an entry of one of its other places: `after_char` in the card.
+    entry = {"keys": ["a"], "content": "A", "position": "after_char", "extensions": extensions}
+    card = {"spec": "chara_card_v2", "data": {"name": "ST", "character_book": {"entries": [entry]}}}
+    character = await _imported(client, user, json.dumps(card).encode())
+    imported = character["lorebook"]["entries"][0]
+    assert (imported["position"], imported["scan_depth"], imported["group"]) == (
+        "after_author_note",
+        2,
+        "mood, weather",
+    )
+    assert (imported["group_weight"], imported["use_group_scoring"]) == (40, False)
+
+    exported = json.loads(
+        (await client.get(f"/characters/{character['id']}/card", headers=user.headers)).text
+    )
+    written = exported["data"]["character_book"]["entries"][0]
+    assert written["position"] == "after_char" and written["extensions"] == extensions
+    again = await _imported(client, user, json.dumps(exported).encode())
+    assert again["lorebook"] == character["lorebook"]
+
+
+async def test_places_scan_depth_and_groups_made_in_hearth_export_for_sillytavern_and_back(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await create_account(client)
+    entries = [
+        {"keys": ["a"], "content": "A", "position": "before_author_note", "scan_depth": 0},
+        {"keys": ["b"], "content": "B", "position": "after_examples", "group": "g"},
+        {"keys": ["c"], "content": "C", "group": "g", "group_override": True, "group_weight": 5},
+        {"keys": ["d"], "content": "D", "position": "after_char", "use_group_scoring": False},
+    ]
+    original = await create_character(client, owner, lorebook={"entries": entries})
+    response = await client.get(
+        f"/characters/{original['id']}/card", params={"spec": "v3"}, headers=owner.headers
+    )
+    written = json.loads(response.text)["data"]["character_book"]["entries"]
+    assert [e["position"] for e in written] == [
+        "after_char",
+        "after_char",
+        "before_char",
+        "after_char",
+    ]
+    assert [e["extensions"] for e in written] == [
+        {"scan_depth": 0, "position": 2},
+        {"group": "g", "position": 6},
+        {"group": "g", "group_override": True, "group_weight": 5},
+        {"use_group_scoring": False},
+    ]
+    copy = await _imported(client, owner, response.content)
+    assert copy["lorebook"] == original["lorebook"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("scan_depth", 5000),
+        ("scan_depth", -1),
+        ("group_weight", -1),
+        ("group", 12),
+        ("group", "g" * 201),
+        ("position", "by_the_fire"),
+        ("group_override", "sometimes"),
+    ],
+)
+async def test_new_entry_settings_out_of_range_are_422_with_the_field_named(
+    client: httpx.AsyncClient, field: str, value: object
+) -> None:
+    owner = await create_account(client)
+    entry = {"keys": ["a"], "content": "A", field: value}
+    response = await client.post(
+        "/characters",
+        json={"name": "Bad", "lorebook": {"entries": [entry]}},
+        headers=owner.headers,
+    )
+    assert response.status_code == 422, response.text
+    details = response.json()["error"]["details"]
+    assert any(d["field"].endswith(f"entries.0.{field}") for d in details), details
+
+
+async def test_a_card_entry_with_an_impossible_scan_depth_is_422(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_account(client)
+    entry = {"keys": ["a"], "content": "A", "extensions": {"scan_depth": 99_999}}
+    card = {"spec": "chara_card_v2", "data": {"name": "X", "character_book": {"entries": [entry]}}}
+    response = await _import(client, user, json.dumps(card).encode())
+    assert response.status_code == 422, response.text
+    assert "scan_depth" in response.json()["error"]["message"]
+
+
+async def test_sillytavern_settings_stored_only_in_extensions_are_shown_as_the_chat_uses_them(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    owner = await create_account(client)
+    character = await create_character(client, owner, name="Old")
+    # As Hearth stored a card SillyTavern wrote, before it had these fields.
+    old_entry = {
+        "keys": ["a"],
+        "content": "A",
+        "position": "after_char",
+        "insertion_order": 100,
+        "extensions": {
+            "position": 4,
+            "depth": 2,
+            "role": 1,
+            "probability": 40,
+            "useProbability": True,
+            "scan_depth": 3,
+            "group": "g",
+            "group_weight": 9,
+        },
+    }
+    by_note = {
+        "keys": ["b"],
+        "content": "B",
+        "position": "after_char",
+        "extensions": {"position": 2, "probability": "junk", "scan_depth": 5000},
+    }
+    stored = {"entries": [old_entry, by_note]}
+    async with app.state.db.sessionmaker() as session:
+        await session.execute(
+            update(Character)
+            .where(Character.id == uuid.UUID(character["id"]))
+            .values(lorebook=stored)
+        )
+        await session.commit()
+
+    shown = (await client.get(f"/characters/{character['id']}", headers=owner.headers)).json()
+    entries = shown["lorebook"]["entries"]
+    engine = EngineLorebook.from_card(stored)
+    assert engine is not None
+    first, second = engine.entries
+    assert (entries[0]["depth"], entries[0]["role"], entries[0]["probability"]) == (2, "user", 40)
+    assert (entries[0]["scan_depth"], entries[0]["group"], entries[0]["group_weight"]) == (
+        3,
+        "g",
+        9,
+    )
+    assert (first.depth, first.role, first.probability, first.scan_depth) == (2, "user", 40, 3)
+    assert (first.groups, first.group_weight) == (("g",), 9)
+    # Out of range is brought into it (as SillyTavern reads a scan depth); not a number is
+    # left in the extensions, unused.
+    assert (entries[1]["position"], entries[1]["probability"]) == ("before_author_note", 100)
+    assert entries[1]["scan_depth"] == 1000
+    assert (second.position, second.probability, second.scan_depth) == (
+        "before_author_note",
+        100,
+        1000,
+    )
+    card = await client.get(f"/characters/{character['id']}/card", headers=owner.headers)
+    assert card.status_code == 200

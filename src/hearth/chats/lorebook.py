@@ -13,6 +13,14 @@ regex; any other key is text, as in SillyTavern (which sets `use_regex` on every
 exports). Regex keys come from card authors, so they are length-limited and run with a
 timeout (the `regex` engine), and all the matching of one prompt has a time budget: a card's
 lorebook never stops the server.
+
+An entry with a `scan_depth` of its own is matched against that many of the newest messages
+instead of the book's. Of the entries of one inclusion `group` triggered in one step, only
+one goes in (as in SillyTavern, before the probability rolls): the `group_override` one
+(the highest `insertion_order` of them), else one drawn at random weighted by
+`group_weight`; with `use_group_scoring`, those matching fewer keys than the best of their
+group are out first. A group that already has an entry in (by an earlier recursion step)
+takes no other.
 """
 
 from __future__ import annotations
@@ -29,18 +37,23 @@ from typing import Any, Literal
 
 import regex
 
+from hearth.characters.lorebook import DEFAULT_GROUP_WEIGHT, Position, settings_from_extensions
 from hearth.chats.regex_size import expanded_size
 
 log = logging.getLogger(__name__)
 
-Position = Literal["before_char", "after_char"]
+POSITIONS: tuple[Position, ...] = (
+    "before_char",
+    "after_char",
+    "before_author_note",
+    "after_author_note",
+    "before_examples",
+    "after_examples",
+)
 Role = Literal["system", "user", "assistant"]
 # SillyTavern numbers the roles of an entry inserted into the chat.
 ROLES: tuple[Role, ...] = ("system", "user", "assistant")
-DEFAULT_DEPTH = 4
 MAX_DEPTH = 1000
-# SillyTavern's number for "at depth in the chat" among an entry's positions.
-AT_DEPTH_POSITION = 4
 DEFAULT_SCAN_DEPTH = 4
 DEFAULT_TOKEN_BUDGET = 512
 # As many as the lorebook schema accepts; the scan's time budget bounds the cost.
@@ -81,6 +94,14 @@ class LoreEntry:
     # CCv3 decorators (`@@activate`, `@@dont_activate`) read off the content's first lines.
     always_activate: bool = False
     never_activate: bool = False
+    # None: the book's `scan_depth`.
+    scan_depth: int | None = None
+    # The inclusion groups the entry belongs to (SillyTavern writes them comma-separated).
+    groups: tuple[str, ...] = ()
+    group_override: bool = False
+    group_weight: int = DEFAULT_GROUP_WEIGHT
+    # None: the book's default (off: a card's book has no setting of its own).
+    use_group_scoring: bool | None = None
 
     @property
     def rolled(self) -> bool:
@@ -167,16 +188,6 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(k).strip() for k in value if str(k).strip())
 
 
-def _first(raw: Mapping[str, Any], extensions: Mapping[str, Any], *names: str) -> Any:
-    """The first of these fields the entry sets, then the same in its extensions (where a
-    card SillyTavern wrote keeps them)."""
-    for source in (raw, extensions):
-        for name in names:
-            if source.get(name) is not None:
-                return source[name]
-    return None
-
-
 def role_of(value: Any) -> Role | None:
     """A role written as Hearth does (`"user"`) or as SillyTavern does (1); None if neither."""
     if isinstance(value, str) and value in ROLES:
@@ -186,23 +197,29 @@ def role_of(value: Any) -> Role | None:
     return None
 
 
-def _depth(raw: Mapping[str, Any], extensions: Mapping[str, Any]) -> int | None:
-    if "depth" in raw:  # as Hearth stores it: None unless the entry goes into the chat
-        value = raw["depth"]
-        return None if value is None else _int(value, DEFAULT_DEPTH, 0, MAX_DEPTH)
-    # Stored before Hearth had the field: what SillyTavern wrote in the card.
-    if extensions.get("position") == AT_DEPTH_POSITION:
-        return _int(extensions.get("depth"), DEFAULT_DEPTH, 0, MAX_DEPTH)
-    return None
+def _bool_or_none(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _int_or_none(value: Any, high: int) -> int | None:
+    return None if value is None else _int(value, 0, 0, high)
+
+
+def _groups(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, str):
+        return ()
+    return tuple(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
 
 
 def _entry(raw: Mapping[str, Any]) -> LoreEntry:
     found = raw.get("extensions")
     extensions: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    if extensions:
+        # A setting stored before Hearth had its field is in the extensions, where the card
+        # SillyTavern wrote kept it: read as the API shows it.
+        raw = settings_from_extensions(raw)
     position = raw.get("position")
     use_regex = raw.get("use_regex", extensions.get("use_regex", False))
-    whole_words = _first(raw, extensions, "match_whole_words", "matchWholeWords")
-    use_probability = _first(raw, extensions, "use_probability", "useProbability")
     decorators, content = parse_decorators(str(raw.get("content") or ""))
     entry = LoreEntry(
         keys=_strings(raw.get("keys") or raw.get("key")),
@@ -216,13 +233,18 @@ def _entry(raw: Mapping[str, Any]) -> LoreEntry:
         use_regex=bool(use_regex),
         insertion_order=_int(raw.get("insertion_order"), 100, -(10**9), 10**9),
         priority=_int(raw.get("priority"), 10, -(10**9), 10**9),
-        position="after_char" if position == "after_char" else "before_char",
+        position=position if position in POSITIONS else "before_char",
         name=str(raw.get("name") or raw.get("comment") or ""),
-        probability=_int(_first(raw, extensions, "probability"), 100, 0, 100),
-        use_probability=True if use_probability is None else bool(use_probability),
-        match_whole_words=whole_words if isinstance(whole_words, bool) else None,
-        depth=_depth(raw, extensions),
-        role=role_of(_first(raw, extensions, "role")) or "system",
+        probability=_int(raw.get("probability"), 100, 0, 100),
+        use_probability=raw.get("use_probability") is not False,
+        match_whole_words=_bool_or_none(raw.get("match_whole_words")),
+        depth=_int_or_none(raw.get("depth"), MAX_DEPTH),
+        role=role_of(raw.get("role")) or "system",
+        scan_depth=_int_or_none(raw.get("scan_depth"), MAX_SCAN_DEPTH),
+        groups=_groups(raw.get("group")),
+        group_override=raw.get("group_override") is True,
+        group_weight=_int(raw.get("group_weight"), DEFAULT_GROUP_WEIGHT, 0, 10**9),
+        use_group_scoring=_bool_or_none(raw.get("use_group_scoring")),
     )
     return _with_decorators(entry, decorators)
 
@@ -369,6 +391,22 @@ class _Scan:
             return False  # not reached in time: not "no secondary key matched"
         return hit if logic in (AND_ANY, AND_ALL) else not hit
 
+    def score(self, entry: LoreEntry, text: str, folded: str) -> int:
+        """How many of the entry's keys match, as SillyTavern's group scoring counts them:
+        the primary keys, and the secondary ones when they must match (any, or all)."""
+        primary = self._count(entry.keys, entry, text, folded)
+        if not primary or not entry.secondary_keys:
+            return primary
+        secondary = self._count(entry.secondary_keys, entry, text, folded)
+        if entry.selective_logic == AND_ANY:
+            return primary + secondary
+        if entry.selective_logic == AND_ALL and secondary == len(entry.secondary_keys):
+            return primary + secondary
+        return primary
+
+    def _count(self, keys: tuple[str, ...], entry: LoreEntry, text: str, folded: str) -> int:
+        return sum(self._any_key((key,), entry, text, folded) for key in keys)
+
     def _any_key(self, keys: tuple[str, ...], entry: LoreEntry, text: str, folded: str) -> bool:
         return self._keys_match(keys, entry, text, folded, every=False)
 
@@ -409,6 +447,54 @@ def _whole_word(key: str) -> regex.Pattern[str]:
     return regex.compile(rf"(?<!\w){regex.escape(key)}(?!\w)")
 
 
+def _one_per_group(
+    new: list[LoreEntry],
+    chosen: Sequence[LoreEntry],
+    roll: Callable[[], float],
+    score: Callable[[LoreEntry], int],
+) -> list[LoreEntry]:
+    """`new` (entries triggered in one step) with one entry at most of each inclusion group,
+    and none of a group `chosen` (the earlier steps) already has one in."""
+    names = dict.fromkeys(name for entry in new for name in entry.groups)
+    if not names:
+        return new
+    taken = {name for entry in chosen for name in entry.groups}
+    kept = list(new)
+    for name in names:
+        members = [entry for entry in kept if name in entry.groups]
+        winner = None if name in taken else _group_winner(members, roll, score)
+        losers = {id(entry) for entry in members if entry is not winner}
+        kept = [entry for entry in kept if id(entry) not in losers]
+    return kept
+
+
+def _group_winner(
+    members: list[LoreEntry], roll: Callable[[], float], score: Callable[[LoreEntry], int]
+) -> LoreEntry:
+    if len(members) == 1:
+        return members[0]
+    if any(entry.use_group_scoring for entry in members):
+        # Those that score count only against the group's best; the others stay in the draw.
+        scores = [score(entry) for entry in members]
+        best = max(scores)
+        members = [
+            entry
+            for entry, points in zip(members, scores, strict=True)
+            if points == best or not entry.use_group_scoring
+        ]
+    overrides = [entry for entry in members if entry.group_override]
+    if overrides:
+        # SillyTavern's order: the highest `insertion_order` first, the book's order on ties.
+        return max(overrides, key=lambda entry: entry.insertion_order)
+    point = roll() * sum(entry.group_weight for entry in members)
+    reached = 0
+    for entry in members:
+        reached += entry.group_weight
+        if point <= reached:
+            return entry
+    return members[-1]  # only by a float's rounding
+
+
 def select_entries(
     book: Lorebook,
     recent_texts: Sequence[str],
@@ -420,10 +506,20 @@ def select_entries(
 ) -> list[LoreEntry]:
     """Entries to insert, in insertion order. `recent_texts` is newest last. Keys are
     matched for `budget` seconds at most; entries not reached by then are not triggered.
-    `render_key` fills in a key's macros before it is matched; `rng` rolls the entries that
-    have a probability (a seeded one makes the selection repeatable)."""
-    depth = book.scan_depth
-    scanned = "\n".join(recent_texts[-depth:]) if depth > 0 else ""
+    `render_key` fills in a key's macros before it is matched; `rng` draws the inclusion
+    groups' entries and rolls the entries that have a probability (a seeded one makes the
+    selection repeatable)."""
+    chat: dict[int, tuple[str, str]] = {}
+
+    def chat_text(entry: LoreEntry) -> tuple[str, str]:
+        """The newest messages the entry is matched against, and the same folded."""
+        depth = book.scan_depth if entry.scan_depth is None else entry.scan_depth
+        found = chat.get(depth)
+        if found is None:
+            text = "\n".join(recent_texts[-depth:]) if depth > 0 else ""
+            found = chat[depth] = (text, text.casefold())
+        return found
+
     # `@@activate` wins over `@@dont_activate`, which wins over `constant` (SillyTavern's order).
     enabled = [
         e
@@ -445,25 +541,22 @@ def select_entries(
                 kept.append(entry)
         return kept
 
-    folded = scanned.casefold()
-    chosen = passing(
-        [
-            e
-            for e in enabled
-            if e.constant or e.always_activate or scan.triggered(e, scanned, folded)
-        ]
-    )
+    triggered = [
+        e for e in enabled if e.constant or e.always_activate or scan.triggered(e, *chat_text(e))
+    ]
+    chosen = passing(_one_per_group(triggered, [], roll, lambda e: scan.score(e, *chat_text(e))))
     if book.recursive_scanning:
         fresh = list(chosen)
         for _ in range(MAX_RECURSION):
             text = "\n".join(e.content for e in fresh)
             folded = text.casefold()
+            triggered = [
+                e
+                for e in enabled
+                if e not in chosen and id(e) not in failed and scan.triggered(e, text, folded)
+            ]
             fresh = passing(
-                [
-                    e
-                    for e in enabled
-                    if e not in chosen and id(e) not in failed and scan.triggered(e, text, folded)
-                ]
+                _one_per_group(triggered, chosen, roll, lambda e: scan.score(e, text, folded))  # noqa: B023
             )
             if not fresh:
                 break

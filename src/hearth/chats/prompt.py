@@ -10,6 +10,12 @@ example dialogue, the history window (with the lorebook entries that go at a dep
 author's note at theirs), the post-history instructions. When space runs out, the example
 dialogue goes first (its `<START>` blocks from the last), then the oldest history; the
 system part and the latest user message are never dropped.
+
+As in SillyTavern, lorebook entries placed by the author's note are joined into its text,
+above or below it, and go in when the note does (a chat without a note has one that is
+empty, at the default depth, every turn); entries placed by the example dialogue are
+example blocks of their own, before or after the card's (and dropped like them). The
+inspector counts them in the lorebook part.
 """
 
 from __future__ import annotations
@@ -226,6 +232,17 @@ def example_blocks(text: str) -> list[str]:
     return [f"<START>\n{block}" for block in blocks if block]
 
 
+def _lore_examples(
+    entries: Sequence[LoreEntry], position: str, render: Callable[[str], str]
+) -> list[str]:
+    return [
+        block
+        for entry in entries
+        if entry.depth is None and entry.position == position
+        for block in example_blocks(render(entry.content))
+    ]
+
+
 def _example_message(name: str, blocks: Sequence[str]) -> ChatMessage | None:
     if not blocks:
         return None
@@ -323,9 +340,11 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
         p for p in [render(main), rating, lore_before, *character_parts, lore_after, persona] if p
     )
     system = _message("system", system_text)
-    lore_tokens = estimate_tokens(lore_before) + estimate_tokens(lore_after)
+    system_lore_tokens = estimate_tokens(lore_before) + estimate_tokens(lore_after)
 
-    blocks = example_blocks(render(card.example_dialogue))
+    card_blocks = example_blocks(render(card.example_dialogue))
+    before_examples = _lore_examples(lore, "before_examples", render)
+    blocks = [*before_examples, *card_blocks, *_lore_examples(lore, "after_examples", render)]
 
     phi_template = card.post_history_instructions.strip()
     phi_text = render(
@@ -339,10 +358,19 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
     }[request.mode]
     instruction = _message("system", render(instruction_text)) if instruction_text else None
 
-    note = request.author_note
-    note_message = None
-    if note and note.text.strip() and note.frequency > 0 and request.turn % note.frequency == 0:
-        note_message = _message("system", render(note.text))
+    # A chat without a note has SillyTavern's default one, empty, for the lorebook's entries.
+    note = request.author_note or AuthorNote("")
+    note_message = note_alone = None
+    if note.frequency > 0 and request.turn % note.frequency == 0:
+        note_text = render(note.text)
+        note_alone = _message("system", note_text) if note_text else None
+        around_note = [
+            _lore_text(lore, "before_author_note", render),
+            note_text,
+            _lore_text(lore, "after_author_note", render),
+        ]
+        note_with_lore = "\n".join(text for text in around_note if text)
+        note_message = _message("system", note_with_lore) if note_with_lore else None
 
     # The tail through the latest user message is never dropped.
     pinned = 1 if history else 0
@@ -377,6 +405,9 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
                 example_message, kept_blocks = candidate, count
                 break
     example_cost = _tokens(example_message)
+    # The card's own blocks among those kept (the lorebook's come before and after them).
+    kept_card_blocks = blocks[len(before_examples) : kept_blocks][: len(card_blocks)]
+    card_example_cost = _tokens(_example_message(card.display_name, kept_card_blocks))
     room -= example_cost
     kept = pinned
     for cost in reversed(costs[: len(costs) - pinned]):
@@ -394,7 +425,7 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
     for depth, message in lore_in_chat:
         _inject(window, window_sources, depth, message)
     if note_message is not None:
-        _inject(window, window_sources, max(0, note.depth if note else 0), note_message)
+        _inject(window, window_sources, max(0, note.depth), note_message)
     window_sources = [None if s is _INJECTED else s for s in window_sources]
 
     head = [system]
@@ -404,12 +435,22 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
     messages = [*head, *window, *tail]
     sources = [*([None] * len(head)), *window_sources, *([None] * len(tail))]
 
+    # The lorebook's share of the note's and the examples' messages: what they cost with
+    # it, less what they would cost without it.
+    lore_tokens = (
+        system_lore_tokens
+        + sum(_tokens(m) for _, m in lore_in_chat)
+        + _tokens(note_message)
+        - _tokens(note_alone)
+        + example_cost
+        - card_example_cost
+    )
     parts = [
-        PromptPart("system", _tokens(system) - lore_tokens),
-        PromptPart("lorebook", lore_tokens + sum(_tokens(m) for _, m in lore_in_chat)),
-        PromptPart("example_dialogue", example_cost),
+        PromptPart("system", _tokens(system) - system_lore_tokens),
+        PromptPart("lorebook", lore_tokens),
+        PromptPart("example_dialogue", card_example_cost),
         PromptPart("history", history_tokens),
-        PromptPart("author_note", _tokens(note_message)),
+        PromptPart("author_note", _tokens(note_alone)),
         PromptPart("post_history_instructions", _tokens(post_history)),
         PromptPart("instruction", _tokens(instruction)),
     ]

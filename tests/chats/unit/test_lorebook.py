@@ -404,3 +404,139 @@ def test_depth_role_and_position_decorators_place_the_entry() -> None:
         (None, "system", "after_char", "After."),
         (None, "system", "before_char", "Ignored values."),
     ]
+
+
+# -- SillyTavern's per-entry scan depth and inclusion groups -------------------------------
+
+
+def test_an_entry_with_its_own_scan_depth_sees_only_that_many_newest_messages() -> None:
+    lore = book(
+        {"keys": ["dragon"], "content": "book's depth"},
+        {"keys": ["dragon"], "content": "last only", "scan_depth": 1},
+        {"keys": ["dragon"], "content": "five back", "scan_depth": 5},
+        scan_depth=2,
+    )
+    said = ["dragon", "hello", "a dragon!", "there", "bye"]
+    assert contents(select_entries(lore, said, tokens)) == ["five back"]
+    assert contents(select_entries(lore, said[:-1], tokens)) == ["book's depth", "five back"]
+    assert contents(select_entries(lore, ["dragon"], tokens)) == [
+        "book's depth",
+        "last only",
+        "five back",
+    ]
+
+
+def test_of_one_groups_triggered_entries_one_is_drawn_by_weight() -> None:
+    lore = book(
+        {"keys": ["mood"], "content": "happy", "group": "mood", "group_weight": 10},
+        {"keys": ["mood"], "content": "sad", "group": "mood", "group_weight": 30},
+        {"keys": ["mood"], "content": "outside any group"},
+    )
+    # The draw falls on the weights laid end to end: 0-10 happy, 10-40 sad.
+    assert contents(select_entries(lore, ["mood"], tokens, rng=FixedRolls(0.2))) == [  # type: ignore[arg-type]
+        "happy",
+        "outside any group",
+    ]
+    assert contents(select_entries(lore, ["mood"], tokens, rng=FixedRolls(0.3))) == [  # type: ignore[arg-type]
+        "sad",
+        "outside any group",
+    ]
+
+
+def test_a_group_override_entry_wins_its_group_without_a_draw() -> None:
+    lore = book(
+        {"keys": ["a"], "content": "heavy", "group": "g", "group_weight": 1000},
+        {"keys": ["a"], "content": "low order", "group": "g", "group_override": True},
+        {
+            "keys": ["a"],
+            "content": "high order",
+            "group": "g",
+            "group_override": True,
+            "insertion_order": 200,
+        },
+    )
+    assert contents(select_entries(lore, ["a"], tokens, rng=FixedRolls())) == ["high order"]  # type: ignore[arg-type]
+
+
+def test_an_entry_may_be_in_several_groups_named_with_commas() -> None:
+    lore = book(
+        {"keys": ["a"], "content": "both", "group": "x, y", "group_override": True},
+        {"keys": ["a"], "content": "x only", "group": "x"},
+        {"keys": ["a"], "content": "y only", "group": "y"},
+    )
+    assert contents(select_entries(lore, ["a"], tokens, rng=FixedRolls())) == ["both"]  # type: ignore[arg-type]
+
+
+def test_the_group_is_drawn_before_the_winner_rolls_its_probability() -> None:
+    lore = book(
+        {"keys": ["a"], "content": "rare", "group": "g", "probability": 10},
+        {"keys": ["a"], "content": "common", "group": "g"},
+    )
+    # The draw picks "rare" (0.1 of 200 is within its 100), whose roll (0.5) then fails.
+    assert select_entries(lore, ["a"], tokens, rng=FixedRolls(0.1, 0.5)) == []  # type: ignore[arg-type]
+
+
+def test_group_scoring_keeps_the_entries_matching_the_most_keys() -> None:
+    lore = book(
+        {"keys": ["sword"], "content": "one key", "group": "g", "use_group_scoring": True},
+        {
+            "keys": ["sword", "king"],
+            "content": "two keys",
+            "group": "g",
+            "use_group_scoring": True,
+            "group_weight": 1,
+        },
+    )
+    # Without scoring, the draw (0.9 of 101) would fall on "one key".
+    assert contents(select_entries(lore, ["the king's sword"], tokens, rng=FixedRolls(0.9))) == [  # type: ignore[arg-type]
+        "two keys"
+    ]
+
+
+def test_a_group_with_an_entry_in_takes_no_other_by_recursion() -> None:
+    lore = book(
+        {"keys": ["king"], "content": "The king has a sword.", "group": "g"},
+        {"keys": ["sword"], "content": "The sword is cursed.", "group": "g"},
+        {"keys": ["sword"], "content": "Swords are sharp."},
+        recursive_scanning=True,
+    )
+    assert contents(select_entries(lore, ["the king"], tokens, rng=FixedRolls())) == [  # type: ignore[arg-type]
+        "The king has a sword.",
+        "Swords are sharp.",
+    ]
+
+
+def test_new_places_scan_depth_and_groups_are_read_as_stored_or_from_a_sillytavern_card() -> None:
+    stored = {
+        "keys": ["a"],
+        "content": "stored",
+        "position": "after_examples",
+        "scan_depth": 3,
+        "group": "g",
+        "group_override": True,
+        "group_weight": 7,
+        "use_group_scoring": True,
+    }
+    # As Hearth stored an entry before it had these fields: SillyTavern's in extensions.
+    st = {
+        "keys": ["a"],
+        "content": "st",
+        "position": "after_char",
+        "extensions": {
+            "position": 2,
+            "scan_depth": 0,
+            "group": "g, h",
+            "group_override": False,
+            "group_weight": 50,
+            "use_group_scoring": False,
+        },
+    }
+    lore = book(stored, st)
+    read = [
+        (e.position, e.scan_depth, e.groups, e.group_override, e.group_weight, e.use_group_scoring)
+        for e in lore.entries
+    ]
+    assert read == [
+        ("after_examples", 3, ("g",), True, 7, True),
+        ("before_author_note", 0, ("g", "h"), False, 50, False),
+    ]

@@ -397,3 +397,103 @@ def test_example_dialogue_without_start_is_one_block() -> None:
     card = dataclasses.replace(CARD, example_dialogue="{{char}}: hi")
     prompt = assemble_prompt(request(character=card))
     assert prompt.messages[1].content == "Example of how Aria writes:\n<START>\nAria: hi"
+
+
+# -- SillyTavern's places by the author's note and the example dialogue --------------------
+
+
+def _with_lore(*entries: dict[str, Any], **fields: Any) -> CharacterSheet:
+    return dataclasses.replace(
+        CARD, lorebook=Lorebook.from_card({"entries": list(entries)}), **fields
+    )
+
+
+def test_entries_by_the_author_note_are_joined_into_it_at_its_depth() -> None:
+    card = _with_lore(
+        {"constant": True, "content": "BELOW", "position": "after_author_note"},
+        {"constant": True, "content": "ABOVE {{char}}", "position": "before_author_note"},
+    )
+    note = AuthorNote("[NOTE]", depth=1)
+    prompt = assemble_prompt(request(character=card, history=history(3), author_note=note))
+    sent = [(m.role, m.content) for m in prompt.messages]
+    assert sent[-2:] == [("system", "ABOVE Aria\n[NOTE]\nBELOW"), ("user", history(3)[-1].content)]
+    assert "ABOVE" not in prompt.messages[0].content
+
+
+def test_entries_by_the_author_note_go_in_at_the_default_depth_when_the_chat_has_none() -> None:
+    card = _with_lore({"constant": True, "content": "LORE", "position": "before_author_note"})
+    prompt = assemble_prompt(request(character=card, history=history(6)))
+    sent = [m.content for m in prompt.messages]
+    # Four chat messages from the end, as SillyTavern's empty default note.
+    assert sent[-5:] == ["LORE", *(h.content for h in history(6)[-4:])]
+
+
+def test_entries_by_the_author_note_stay_out_when_the_note_does_not_go_in() -> None:
+    card = _with_lore({"constant": True, "content": "LORE", "position": "after_author_note"})
+    note = AuthorNote("[NOTE]", depth=1, frequency=3)
+    prompt = assemble_prompt(request(character=card, history=history(3), author_note=note, turn=2))
+    assert all("LORE" not in m.content for m in prompt.messages)
+    parts = {p.name: p.tokens for p in prompt.parts}
+    assert parts["lorebook"] == parts["author_note"] == 0
+
+
+def test_entries_by_the_examples_are_example_blocks_before_and_after_the_cards() -> None:
+    card = _with_lore(
+        {"constant": True, "content": "{{char}}: after", "position": "after_examples"},
+        {"constant": True, "content": "<START>\n{{char}}: before", "position": "before_examples"},
+        example_dialogue="<START>\n{{char}}: card",
+    )
+    prompt = assemble_prompt(request(character=card))
+    assert prompt.messages[1].content == (
+        "Example of how Aria writes:\n"
+        "<START>\nAria: before\n<START>\nAria: card\n<START>\nAria: after"
+    )
+
+
+def test_entries_by_the_examples_make_an_example_message_without_the_cards() -> None:
+    card = _with_lore({"constant": True, "content": "{{char}}: lore", "position": "after_examples"})
+    prompt = assemble_prompt(request(character=card))
+    assert prompt.messages[1].content == "Example of how Aria writes:\n<START>\nAria: lore"
+    parts = {p.name: p.tokens for p in prompt.parts}
+    assert parts["example_dialogue"] == 0
+    assert parts["lorebook"] == estimate_prompt_tokens(prompt.messages[1:2]) - REPLY_PRIMING
+
+
+def test_lorebook_part_counts_its_share_of_the_note_and_the_examples() -> None:
+    entries = [
+        {"constant": True, "content": "lore " * 20, "position": position}
+        for position in ("before_author_note", "after_author_note", "before_examples")
+    ]
+    card = _with_lore(*entries, example_dialogue="{{char}}: " + "card " * 20)
+    note = AuthorNote("[NOTE]", depth=1)
+    plain = assemble_prompt(
+        request(
+            character=dataclasses.replace(CARD, example_dialogue=card.example_dialogue),
+            history=history(4),
+            author_note=note,
+        )
+    )
+    prompt = assemble_prompt(request(character=card, history=history(4), author_note=note))
+    parts = {p.name: p.tokens for p in prompt.parts}
+    plain_parts = {p.name: p.tokens for p in plain.parts}
+    assert prompt.total_tokens == estimate_prompt_tokens(prompt.messages)
+    assert sum(parts.values()) + REPLY_PRIMING == prompt.total_tokens
+    assert parts["author_note"] == plain_parts["author_note"]
+    assert parts["example_dialogue"] == plain_parts["example_dialogue"]
+    assert parts["lorebook"] == prompt.total_tokens - plain.total_tokens > 0
+
+
+def test_lorebook_example_blocks_after_the_cards_are_dropped_first() -> None:
+    card = _with_lore(
+        {"constant": True, "content": "{{char}}: " + "lore " * 30, "position": "after_examples"},
+        example_dialogue="{{char}}: card",
+    )
+    roomy = assemble_prompt(request(character=card, history=history(4)))
+    lore_share = {p.name: p.tokens for p in roomy.parts}["lorebook"]
+    tight = assemble_prompt(
+        request(character=card, history=history(4), context_length=roomy.total_tokens + 511 - 20)
+    )
+    assert lore_share > 20
+    assert tight.messages[1].content == "Example of how Aria writes:\n<START>\nAria: card"
+    assert tight.example_dialogue_dropped and tight.history_count == 4
+    assert {p.name: p.tokens for p in tight.parts}["lorebook"] == 0

@@ -16,7 +16,12 @@ from pydantic import ValidationError
 
 from hearth.characters.cards.rawjson import raw_member
 from hearth.characters.errors import InvalidCard
-from hearth.characters.lorebook import Lorebook, LorebookEntry
+from hearth.characters.lorebook import (
+    DEFAULT_GROUP_WEIGHT,
+    ST_POSITIONS,
+    Lorebook,
+    LorebookEntry,
+)
 from hearth.characters.schemas import MAX_TAG_LENGTH, MAX_TAGS, CharacterCreate
 
 MAX_EXTENSIONS_CHARS = 512 * 1024
@@ -107,12 +112,15 @@ def _keys(value: Any) -> list[str]:
     return []
 
 
-# SillyTavern world files number the places an entry goes: 0 before the character, 1 after
-# it, the others (around the author's note or the examples, at a depth in the chat) later
-# in the prompt than the character, which `after_char` is the nearest to.
+# SillyTavern numbers the places an entry goes (`ST_POSITIONS`; 4 is at a depth in the
+# chat). A number it added later is later in the prompt than the character, which
+# `after_char` is the nearest to.
 _WORLD_BEFORE_CHAR = 0
 _WORLD_AFTER_CHAR = 1
 _WORLD_AT_DEPTH = 4
+# The places a card's own `position` field can name (CCv2); SillyTavern says the others in
+# the entry's extensions.
+_CARD_POSITIONS = ("before_char", "after_char")
 _WORLD_DEFAULT_DEPTH = 4
 # SillyTavern numbers an at-depth entry's role.
 _ROLES = ("system", "user", "assistant")
@@ -120,13 +128,25 @@ _ROLES = ("system", "user", "assistant")
 _WORLD_EXTENSIONS = ("selectiveLogic",)
 
 
-def _position(value: Any) -> str:
-    if value in ("before_char", "after_char"):
-        return str(value)
-    number = None if isinstance(value, bool) else _int(value, None)
+def _number(value: Any) -> int | None:
+    return None if isinstance(value, bool) else _int(value, None)
+
+
+def _position(raw: dict[str, Any], extensions: dict[str, Any], world_file: bool) -> Any:
+    """Where the entry goes (when it has no depth): a world file numbers it; a card says
+    before or after the character, and SillyTavern's number in its extensions says which
+    other place, if any (SillyTavern reads that first)."""
+    value = raw.get("position")
+    if not world_file:
+        extra = ST_POSITIONS.get(_number(extensions.get("position")) or 0)
+        if extra not in (None, *_CARD_POSITIONS):
+            return extra
+        if isinstance(value, str) and value in ST_POSITIONS.values():
+            return value
+    number = _number(value)
     if number is None or number == _WORLD_BEFORE_CHAR:
         return "before_char"
-    return "after_char"
+    return ST_POSITIONS.get(number, "after_char")
 
 
 def _first_set(raw: dict[str, Any], extensions: dict[str, Any], *names: str) -> Any:
@@ -165,9 +185,16 @@ def _depth(raw: dict[str, Any], extensions: dict[str, Any], world_file: bool) ->
     return _int(_first_set(raw, extensions, "depth"), _WORLD_DEFAULT_DEPTH)
 
 
-def _whole_words(raw: dict[str, Any], extensions: dict[str, Any]) -> bool | None:
-    value = _first_set(raw, extensions, "match_whole_words", "matchWholeWords")
+def _flag_or_none(raw: dict[str, Any], extensions: dict[str, Any], *names: str) -> bool | None:
+    """A setting where null means the book's default."""
+    value = _first_set(raw, extensions, *names)
     return None if value is None else _bool(value, False)
+
+
+def _scan_depth(raw: dict[str, Any], extensions: dict[str, Any]) -> Any:
+    value = _first_set(raw, extensions, "scan_depth", "scanDepth")
+    # Out of range stays so, for the lorebook's validation to refuse with a clear error.
+    return None if value is None else _int(value, None)
 
 
 def _entry(raw: Any, index: int) -> dict[str, Any]:
@@ -203,16 +230,26 @@ def _entry(raw: Any, index: int) -> dict[str, Any]:
         "use_regex": _bool(raw.get("use_regex"), world_file),
         "insertion_order": _int(raw.get("insertion_order", raw.get("order")), 100),
         "priority": _int(raw.get("priority"), 10),
-        "position": _position(raw.get("position")),
         # SillyTavern's settings: a world file has them beside the others, a card in
         # `extensions`, a card Hearth wrote in both (Hearth's names first).
         "probability": _int(_first_set(raw, extensions, "probability"), 100),
         "use_probability": _bool(
             _first_set(raw, extensions, "use_probability", "useProbability"), True
         ),
-        "match_whole_words": _whole_words(raw, extensions),
+        "match_whole_words": _flag_or_none(raw, extensions, "match_whole_words", "matchWholeWords"),
         "depth": _depth(raw, extensions, world_file),
         "role": _role(_first_set(raw, extensions, "role")),
+        "position": _position(raw, extensions, world_file),
+        "scan_depth": _scan_depth(raw, extensions),
+        # Not text stays so, for the lorebook's validation to refuse.
+        "group": _first_set(raw, extensions, "group") or "",
+        "group_override": _bool(
+            _first_set(raw, extensions, "group_override", "groupOverride"), False
+        ),
+        "group_weight": _int(
+            _first_set(raw, extensions, "group_weight", "groupWeight"), DEFAULT_GROUP_WEIGHT
+        ),
+        "use_group_scoring": _flag_or_none(raw, extensions, "use_group_scoring", "useGroupScoring"),
         "name": raw.get("name") if isinstance(raw.get("name"), str) else "",
         "comment": raw.get("comment") if isinstance(raw.get("comment"), str) else "",
         "extensions": extensions,
@@ -262,26 +299,39 @@ def lorebook_to_card(lorebook: dict[str, Any]) -> dict[str, Any]:
         item = entry.model_dump(mode="json")
         if item["id"] is None:
             del item["id"]
+        if entry.position not in _CARD_POSITIONS:
+            # What SillyTavern writes there for its other places; the number is in extensions.
+            item["position"] = "after_char"
         item["extensions"] = _sillytavern_extensions(entry)
         card["entries"].append(item)
     return card
 
 
-def _sillytavern_settings(
-    probability: Any, use_probability: Any, whole_words: Any, depth: Any, role: Any
-) -> dict[str, tuple[Any, Any]]:
-    """Where SillyTavern reads these settings in a card entry's `extensions`: each key with
-    the value it must hold, and what SillyTavern assumes when the key is not there."""
+_ST_NUMBERS = {place: number for number, place in ST_POSITIONS.items()}
+
+
+def _sillytavern_settings(entry: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Where SillyTavern reads the entry's settings in a card entry's `extensions`: each key
+    with the value it must hold, and what SillyTavern assumes when the key is not there."""
     settings: dict[str, tuple[Any, Any]] = {
-        "probability": (probability, 100),
-        "useProbability": (use_probability, True),
-        "match_whole_words": (whole_words, None),
+        "probability": (entry["probability"], 100),
+        "useProbability": (entry["use_probability"], True),
+        "match_whole_words": (entry["match_whole_words"], None),
+        "scan_depth": (entry["scan_depth"], None),
+        "group": (entry["group"], ""),
+        "group_override": (entry["group_override"], False),
+        "group_weight": (entry["group_weight"], DEFAULT_GROUP_WEIGHT),
+        "use_group_scoring": (entry["use_group_scoring"], None),
     }
-    if depth is not None:
+    if entry["depth"] is not None:
         settings["position"] = (_WORLD_AT_DEPTH, None)
-        settings["depth"] = (depth, _WORLD_DEFAULT_DEPTH)
-        if role in _ROLES:
-            settings["role"] = (_ROLES.index(role), 0)
+        settings["depth"] = (entry["depth"], _WORLD_DEFAULT_DEPTH)
+        if entry["role"] in _ROLES:
+            settings["role"] = (_ROLES.index(entry["role"]), 0)
+    else:
+        # Without the key, SillyTavern takes 0 for a card's `before_char`, else 1.
+        number = _ST_NUMBERS[entry["position"]]
+        settings["position"] = (number, _WORLD_BEFORE_CHAR if number == 0 else _WORLD_AFTER_CHAR)
     return settings
 
 
@@ -290,14 +340,7 @@ def _without_lifted(entry: dict[str, Any]) -> dict[str, Any]:
     writes back: a card Hearth exported imports as the same entry. Settings at SillyTavern's
     defaults stay, as the card wrote them."""
     extensions = dict(entry["extensions"])
-    settings = _sillytavern_settings(
-        entry["probability"],
-        entry["use_probability"],
-        entry["match_whole_words"],
-        entry["depth"],
-        entry["role"],
-    )
-    for key, (value, default) in settings.items():
+    for key, (value, default) in _sillytavern_settings(entry).items():
         if value != default and key in extensions and extensions[key] == value:
             del extensions[key]
     return extensions
@@ -305,20 +348,11 @@ def _without_lifted(entry: dict[str, Any]) -> dict[str, Any]:
 
 def _sillytavern_extensions(entry: LorebookEntry) -> dict[str, Any]:
     """The entry's extensions, with what SillyTavern reads there for Hearth's settings
-    wherever it would otherwise read something else. An imported card's own settings stay
-    (such as position 2, by the author's note, which Hearth places after the character)."""
+    wherever it would otherwise read something else."""
     extensions = dict(entry.extensions)
-    settings = _sillytavern_settings(
-        entry.probability, entry.use_probability, entry.match_whole_words, entry.depth, entry.role
-    )
-    for key, (value, default) in settings.items():
+    for key, (value, default) in _sillytavern_settings(entry.model_dump()).items():
         if extensions.get(key, default) != value:
             extensions[key] = value
-    position = extensions.get("position")
-    if entry.depth is None and position is not None:
-        before = entry.position == "before_char"
-        if before != (position == _WORLD_BEFORE_CHAR) or position == _WORLD_AT_DEPTH:
-            extensions["position"] = _WORLD_BEFORE_CHAR if before else _WORLD_AFTER_CHAR
     return extensions
 
 
