@@ -1,5 +1,6 @@
-"""The lorebook entry editor's SillyTavern settings: placement (before / after the character,
-or in the chat at a depth as a role), trigger chance and whole-word keys."""
+"""The lorebook entry editor's SillyTavern settings: placement (by the character, the example
+dialogue or the author's note, or in the chat at a depth as a role), trigger chance,
+whole-word keys, the entry's own scan depth and its inclusion group."""
 
 from __future__ import annotations
 
@@ -22,6 +23,22 @@ async def sign_up(server: Server, username: str) -> dict[str, Any]:
         assert (await http.post("/auth/register", json=body)).status_code == 201
         login = {"login": username, "password": PASSWORD}
         return dict((await http.post("/auth/login", json=login)).json())
+
+
+async def character_with_lorebook(
+    server: Server, tokens: dict[str, Any], name: str, entries: list[dict[str, Any]]
+) -> str:
+    async with httpx.AsyncClient(base_url=server.api, timeout=10) as http:
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        body = {"name": name, "lorebook": {"entries": entries}}
+        created = await http.post("/characters", json=body, headers=headers)
+        assert created.status_code == 201, created.text
+        return str(created.json()["id"])
+
+
+async def save_character(page: Any) -> None:
+    await page.click("form.editor-sections button[type=submit]")
+    await page.wait_for_selector(".char-title")
 
 
 async def lorebook_of(server: Server, tokens: dict[str, Any], character_id: str) -> Any:
@@ -60,8 +77,7 @@ async def test_entry_at_depth_as_user_with_chance_and_whole_words_is_saved_and_s
     await entry.get_by_label("As", exact=True).select_option("user")
     await entry.get_by_label("Trigger chance, %").fill("50")
     await entry.get_by_label("Match whole words").check()
-    await page.click("form.editor-sections button[type=submit]")
-    await page.wait_for_selector(".char-title")
+    await save_character(page)
     character_id = page.url.rsplit("/", 1)[1]
 
     saved = (await lorebook_of(server, tokens, character_id))["entries"][0]
@@ -109,13 +125,26 @@ async def test_entry_whose_settings_were_not_touched_saves_back_as_loaded(
             "role": "system",
             "match_whole_words": False,
         },
+        {
+            "id": 9,
+            "keys": ["rain"],
+            "content": "It always rains on Tuesdays.",
+            "position": "before_examples",
+            "scan_depth": 0,
+            "group": "weather, mood",
+            "group_override": True,
+            "group_weight": 0,
+            "use_group_scoring": False,
+        },
+        {
+            "id": 10,
+            "keys": ["fog"],
+            "content": "Fog hides the harbour.",
+            "position": "after_author_note",
+            "use_group_scoring": True,
+        },
     ]
-    async with httpx.AsyncClient(base_url=server.api, timeout=10) as http:
-        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-        body = {"name": "Bellringer", "lorebook": {"entries": entries}}
-        created = await http.post("/characters", json=body, headers=headers)
-        assert created.status_code == 201, created.text
-    character_id = created.json()["id"]
+    character_id = await character_with_lorebook(server, tokens, "Bellringer", entries)
     before = await lorebook_of(server, tokens, character_id)
 
     log = BrowserLog()
@@ -133,15 +162,100 @@ async def test_entry_whose_settings_were_not_touched_saves_back_as_loaded(
     assert await second.get_by_label("Placement").input_value() == "depth"
     assert await second.get_by_label("Depth", exact=True).input_value() == "0"
     assert not await second.get_by_label("Match whole words").is_checked()
+    third, fourth = page.locator(".lore-entry").nth(2), page.locator(".lore-entry").nth(3)
+    assert await third.get_by_label("Placement").input_value() == "before_examples"
+    assert await third.get_by_label("Own scan depth").input_value() == "0"
+    assert await third.get_by_label("Inclusion group").input_value() == "weather, mood"
+    assert await third.get_by_label("Group weight").input_value() == "0"
+    assert await third.get_by_label("Group scoring").input_value() == "off"
+    assert await third.get_by_label("Takes priority in its group").is_checked()
+    assert await fourth.get_by_label("Placement").input_value() == "after_author_note"
+    # Nothing of its advanced part is set but scoring: folded away, the book's scan depth.
+    assert not await fourth.get_by_label("Own scan depth").is_visible()
+    await fourth.locator(".lore-advanced summary").click()
+    assert await fourth.get_by_label("Own scan depth").input_value() == ""
+    assert await fourth.get_by_label("Group scoring").input_value() == "on"
     # Touching a setting and putting it back is not a change either.
     for entry in (first, second):  # whole words unset, then off
         await entry.get_by_label("Match whole words").check()
         await entry.get_by_label("Match whole words").uncheck()
+    await fourth.get_by_label("Takes priority in its group").check()
+    await fourth.get_by_label("Takes priority in its group").uncheck()
+    await fourth.get_by_label("Inclusion group").fill("fog")
+    await fourth.get_by_label("Inclusion group").fill("")
+    await fourth.get_by_label("Own scan depth").fill("3")
+    await fourth.get_by_label("Own scan depth").fill("")
     await page.fill("input[name=tagline]", "Rings the bell.")
-    await page.click("form.editor-sections button[type=submit]")
-    await page.wait_for_selector(".char-title")
+    await save_character(page)
 
     assert await lorebook_of(server, tokens, character_id) == before
+    errors, failed = log.unexpected(("/api/v1/me/usage",))
+    assert errors == [] and failed == []
+    await context.close()
+
+
+async def test_entry_by_the_author_note_in_a_group_is_shown_and_its_changes_are_saved(
+    browser: Any, server: Server, artifacts: Path
+) -> None:
+    tokens = await sign_up(server, "loreweather")
+    entries = [
+        {
+            "id": 1,
+            "keys": ["storm"],
+            "content": "Storms come from the west.",
+            "position": "after_author_note",
+            "scan_depth": 2,
+            "group": "weather",
+        },
+        {"id": 2, "keys": ["sun"], "content": "The sun never sets here.", "scan_depth": 5},
+    ]
+    character_id = await character_with_lorebook(server, tokens, "Forecaster", entries)
+
+    log = BrowserLog()
+    context, page = await open_signed_in(browser, tokens, log=log)
+    await page.goto(f"{server.url}/#/characters/{character_id}/edit")
+    await page.wait_for_selector(".lore-entry")
+    storm, sun = page.locator(".lore-entry").nth(0), page.locator(".lore-entry").nth(1)
+    await storm.screenshot(path=str(artifacts / "lorebook-entry-in-group.png"))
+    placement = storm.get_by_label("Placement")
+    assert await placement.input_value() == "after_author_note"
+    selected = placement.locator("option:checked")
+    assert await selected.inner_text() == "After the author's note"
+    # Settings in force are not folded away.
+    assert await storm.get_by_label("Own scan depth").is_visible()
+    assert await storm.get_by_label("Own scan depth").input_value() == "2"
+    assert await storm.get_by_label("Inclusion group").input_value() == "weather"
+    assert await storm.get_by_label("Group weight").input_value() == "100"
+    assert await storm.get_by_label("Group scoring").input_value() == "book"
+    assert not await storm.get_by_label("Takes priority in its group").is_checked()
+
+    await placement.select_option(label="Before the example dialogue")
+    weight = storm.get_by_label("Group weight")
+    await weight.fill("1000001")
+    error = storm.locator(".field-error:not(:empty)")
+    assert await error.inner_text() == "A whole number from 0 to 1000000."
+    await weight.fill("5")
+    assert await error.count() == 0
+    await storm.get_by_label("Group scoring").select_option(label="On")
+    # Emptied, the entry's own scan depth gives way to the book's.
+    await sun.get_by_label("Own scan depth").fill("")
+    await save_character(page)
+
+    storm_saved, sun_saved = (await lorebook_of(server, tokens, character_id))["entries"]
+    assert storm_saved["position"] == "before_examples"
+    assert storm_saved["depth"] is None
+    assert (storm_saved["group_weight"], storm_saved["use_group_scoring"]) == (5, True)
+    assert (storm_saved["scan_depth"], storm_saved["group"]) == (2, "weather")
+    assert storm_saved["group_override"] is False
+    assert sun_saved["scan_depth"] is None
+
+    await page.goto(f"{server.url}/#/characters/{character_id}/edit")
+    storm = page.locator(".lore-entry").nth(0)
+    await storm.wait_for()
+    assert await storm.get_by_label("Placement").input_value() == "before_examples"
+    assert await storm.get_by_label("Group weight").input_value() == "5"
+    assert await storm.get_by_label("Group scoring").input_value() == "on"
+
     errors, failed = log.unexpected(("/api/v1/me/usage",))
     assert errors == [] and failed == []
     await context.close()

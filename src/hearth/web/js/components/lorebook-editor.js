@@ -7,8 +7,21 @@ import { icon } from './icons.js';
 
 const MAX_CONTENT = 20000;
 const MAX_DEPTH = 1000;
-// SillyTavern's depth for a new "in the chat" entry.
+const MAX_SCAN_DEPTH = 1000;
+const MAX_GROUP_WEIGHT = 1000000;
+// SillyTavern's defaults: the depth of a new "in the chat" entry, an entry's group weight.
 const DEFAULT_DEPTH = 4;
+const DEFAULT_GROUP_WEIGHT = 100;
+// The places an entry goes (the `position`s of the API, then "in the chat"), in prompt order.
+const placements = () => [
+  ['before_char', t('editor.lore_before_char')],
+  ['after_char', t('editor.lore_after_char')],
+  ['before_examples', t('editor.lore_before_examples')],
+  ['after_examples', t('editor.lore_after_examples')],
+  ['before_author_note', t('editor.lore_before_author_note')],
+  ['after_author_note', t('editor.lore_after_author_note')],
+  ['depth', t('editor.lore_at_depth')],
+];
 
 function splitKeys(text) {
   return text.split(',').map((k) => k.trim()).filter(Boolean);
@@ -18,18 +31,20 @@ function splitKeys(text) {
  * A whole number from `min` to `max` as a number; anything else as typed, so the server
  * refuses it with a clear error instead of the entry silently losing the setting.
  */
-function wholeNumber(input, min, max) {
+function wholeNumber(input, min, max, optional = false) {
+  // An optional number left empty is unset (null); `badInput` is text the browser could not read.
+  if (optional && input.value === '' && !input.validity.badInput) return null;
   const n = input.valueAsNumber;
   return Number.isInteger(n) && n >= min && n <= max ? n : input.value;
 }
 
-function numberInput({ id, value, min, max, label, onchange }) {
+function numberInput({ id, value, min, max, label, optional = false, onchange }) {
   const error = h('div', { class: 'field-error', role: 'alert' });
   const input = h('input', {
-    class: 'input lore-number', id, type: 'number', inputmode: 'numeric', min, max, step: 1, value: String(value),
+    class: 'input lore-number', id, type: 'number', inputmode: 'numeric', min, max, step: 1, value: String(value ?? ''),
     oninput: () => {
-      const parsed = wholeNumber(input, min, max);
-      const bad = typeof parsed !== 'number';
+      const parsed = wholeNumber(input, min, max, optional);
+      const bad = parsed !== null && typeof parsed !== 'number';
       error.textContent = bad ? t('editor.lore_number_range', { min, max }) : '';
       if (bad) input.setAttribute('aria-invalid', 'true');
       else input.removeAttribute('aria-invalid');
@@ -81,7 +96,7 @@ function entrySettings(entry) {
         }
       },
     },
-    [['before_char', t('editor.lore_before_char')], ['after_char', t('editor.lore_after_char')], ['depth', t('editor.lore_at_depth')]].map(([value, label]) =>
+    placements().map(([value, label]) =>
       h('option', { value, text: label, selected: atDepth ? value === 'depth' : value === (entry.position || 'before_char') })),
   );
 
@@ -105,18 +120,7 @@ function entrySettings(entry) {
     t('editor.lore_use_probability'),
   );
   // Unset (null: the lorebook's default, off) stays unset unless the user turns it on.
-  const loadedWholeWords = entry.match_whole_words;
-  const wholeWords = h(
-    'label',
-    { class: 'check small' },
-    h('input', {
-      type: 'checkbox', checked: loadedWholeWords === true,
-      onchange: (e) => {
-        entry.match_whole_words = e.target.checked ? true : (loadedWholeWords === true ? false : loadedWholeWords);
-      },
-    }),
-    h('span', { text: t('editor.lore_whole_words') }),
-  );
+  const wholeWords = flagCheck(entry, 'match_whole_words', t('editor.lore_whole_words'));
 
   return h(
     'div',
@@ -134,6 +138,86 @@ function entrySettings(entry) {
     h('div', { class: 'field-hint', text: t('editor.lore_probability_hint') }),
     wholeWords,
     h('div', { class: 'field-hint', text: t('editor.lore_whole_words_hint') }),
+    advancedSettings(entry),
+  );
+}
+
+/** A checkbox for a setting where unset (null or absent) means off: it stays unset unless turned on. */
+function flagCheck(entry, prop, label) {
+  const loaded = entry[prop];
+  return h(
+    'label',
+    { class: 'check small' },
+    h('input', {
+      type: 'checkbox', checked: loaded === true,
+      onchange: (e) => {
+        entry[prop] = e.target.checked ? true : (loaded === true ? false : loaded);
+      },
+    }),
+    h('span', { text: label }),
+  );
+}
+
+/**
+ * Own scan depth and inclusion group: rarely changed, so folded away, and open when the
+ * entry has one of them set (a setting in force should not be hidden).
+ */
+function advancedSettings(entry) {
+  const scanId = uid('scan');
+  const groupId = uid('group');
+  const weightId = uid('weight');
+  const scoringId = uid('scoring');
+
+  const scanDepth = numberInput({
+    id: scanId, value: entry.scan_depth, min: 0, max: MAX_SCAN_DEPTH, optional: true,
+    onchange: (v) => { entry.scan_depth = v; },
+  });
+  scanDepth.placeholder = t('editor.lore_scan_depth_book');
+  const loadedGroup = entry.group;
+  const group = h('input', {
+    class: 'input', id: groupId, value: loadedGroup || '', maxlength: 200,
+    oninput: () => {
+      // Emptied again: back to what was loaded (absent stays absent).
+      entry.group = group.value === (loadedGroup || '') ? loadedGroup : group.value;
+    },
+  });
+  const weight = numberInput({
+    id: weightId, value: entry.group_weight ?? DEFAULT_GROUP_WEIGHT, min: 0, max: MAX_GROUP_WEIGHT,
+    onchange: (v) => { entry.group_weight = v; },
+  });
+  // A tri-state: null is the lorebook's default.
+  const scoringOf = (v) => (v === true ? 'on' : v === false ? 'off' : 'book');
+  const scoring = h(
+    'select',
+    {
+      class: 'select select-sm', id: scoringId,
+      onchange: () => { entry.use_group_scoring = { on: true, off: false, book: null }[scoring.value]; },
+    },
+    [['book', t('editor.lore_group_scoring_book')], ['on', t('editor.lore_group_scoring_on')], ['off', t('editor.lore_group_scoring_off')]].map(([value, label]) =>
+      h('option', { value, text: label, selected: scoringOf(entry.use_group_scoring) === value })),
+  );
+  const inForce = (entry.scan_depth !== null && entry.scan_depth !== undefined) || Boolean(entry.group);
+
+  return h(
+    'details',
+    { class: 'lore-advanced', open: inForce },
+    h('summary', { text: t('editor.lore_advanced') }),
+    h(
+      'div',
+      { class: 'lore-settings' },
+      h('div', { class: 'field' }, h('label', { class: 'field-label', for: scanId, text: t('editor.lore_scan_depth') }), scanDepth, scanDepth.error, h('div', { class: 'field-hint', text: t('editor.lore_scan_depth_hint') })),
+      h('div', { class: 'field' }, h('label', { class: 'field-label', for: groupId, text: t('editor.lore_group') }), group, h('div', { class: 'field-hint', text: t('editor.lore_group_hint') })),
+      h(
+        'div',
+        { class: 'row-wrap lore-group' },
+        h('div', { class: 'field' }, h('label', { class: 'field-label', for: weightId, text: t('editor.lore_group_weight') }), weight),
+        h('div', { class: 'field' }, h('label', { class: 'field-label', for: scoringId, text: t('editor.lore_group_scoring') }), scoring),
+      ),
+      weight.error,
+      h('div', { class: 'field-hint', text: t('editor.lore_group_weight_hint') }),
+      flagCheck(entry, 'group_override', t('editor.lore_group_override')),
+      h('div', { class: 'field-hint', text: t('editor.lore_group_override_hint') }),
+    ),
   );
 }
 
