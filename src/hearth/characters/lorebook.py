@@ -6,8 +6,8 @@ always in. Triggered entries are sorted by `insertion_order` (lower goes higher 
 prompt) and, when over `token_budget`, those with the lowest `priority` are dropped first.
 `position` places an entry before or after the character definition. With
 `recursive_scanning`, the content of triggered entries may trigger others. With
-`use_regex`, keys written `/pattern/flags` are regexes and the others plain text (as in
-SillyTavern); keys may hold `{{char}}`/`{{user}}`. SillyTavern's
+or without `use_regex`, keys written `/pattern/flags` are regexes and the others plain text
+(as in SillyTavern); keys may hold `{{char}}`/`{{user}}`. SillyTavern's
 `extensions.selectiveLogic` is honoured.
 
 SillyTavern's entry settings, as optional fields: `probability` (0-100, with
@@ -24,9 +24,16 @@ book's); inclusion groups (`group`, names split by commas: of the triggered entr
 group, one goes in: a `group_override` one, else one drawn by `group_weight`; with
 `use_group_scoring`, only those matching the most keys take part).
 
+SillyTavern's recursion settings `prevent_recursion` (the entry's content triggers no other
+entry), `exclude_recursion` (only the chat triggers the entry) and `delay_until_recursion`
+(only a recursion step does), and `delay` (the entry is out until the chat has that many
+messages). Its `sticky` and `cooldown` need a state kept from turn to turn: they stay in the
+extensions, unused.
+
 Characters stored before Hearth had a field keep SillyTavern's setting only in the entry's
 `extensions`: an entry without the field takes it from there (as the chat engine does), so
-what the API shows is what the engine uses.
+what the API shows is what the engine uses. SillyTavern's number for the place
+(`extensions.position`) is read before the entry's own `position`, as SillyTavern does.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ MAX_ENTRY_CONTENT = 20_000
 MAX_DEPTH = 1000
 MAX_SCAN_DEPTH = 1000
 MAX_GROUP_WEIGHT = 1_000_000
+MAX_DELAY = 1_000_000
 DEFAULT_GROUP_WEIGHT = 100
 
 Position = Literal[
@@ -65,6 +73,8 @@ ST_POSITIONS: dict[int, Position] = {
 }
 ST_AT_DEPTH = 4
 ST_DEFAULT_DEPTH = 4
+# The places a card's own `position` field can say.
+_CARD_PLACES = ("before_char", "after_char")
 # The places Hearth once read as `after_char`.
 _NEWER_PLACES = ("before_author_note", "after_author_note", "before_examples", "after_examples")
 ST_ROLES = ("system", "user", "assistant")
@@ -98,6 +108,14 @@ class LorebookEntry(BaseModel):
     group_weight: int = Field(default=DEFAULT_GROUP_WEIGHT, ge=0, le=MAX_GROUP_WEIGHT)
     # None: the book's default (off: a card's book has no setting of its own).
     use_group_scoring: bool | None = None
+    # SillyTavern's recursion settings: the entry's content triggers no other entry; the
+    # entry is triggered only by the chat, not by other entries' content; the entry is
+    # triggered only by a recursion step, not by the chat alone.
+    prevent_recursion: bool = False
+    exclude_recursion: bool = False
+    delay_until_recursion: bool = False
+    # Not before the chat has this many messages (SillyTavern's `delay`); null or 0: none.
+    delay: int | None = Field(default=None, ge=0, le=MAX_DELAY)
     name: str = Field(default="", max_length=200)
     comment: str = Field(default="", max_length=2000)
     extensions: JsonObject = Field(default_factory=dict)
@@ -160,14 +178,36 @@ def settings_from_extensions(data: Mapping[str, Any]) -> dict[str, Any]:
     lift("group_override", flag("group_override", "groupOverride"))
     lift("group_weight", _whole(first("group_weight", "groupWeight"), 0, MAX_GROUP_WEIGHT))
     lift("use_group_scoring", flag("use_group_scoring", "useGroupScoring"))
-    # Hearth read these places as "after the character" (where SillyTavern's card says
-    # `after_char` too) before it had them: the number in the extensions is the place.
+    lift("prevent_recursion", flag("prevent_recursion", "preventRecursion"))
+    lift("exclude_recursion", flag("exclude_recursion", "excludeRecursion"))
+    lift(
+        "delay_until_recursion",
+        _recursion_delay(first("delay_until_recursion", "delayUntilRecursion")),
+    )
+    lift("delay", _whole(first("delay"), 0, MAX_DELAY))
     place = None if number is None else ST_POSITIONS.get(number)
-    if place in _NEWER_PLACES and entry.get("position", "after_char") == "after_char":
+    current = entry.get("position")
+    # SillyTavern reads the number in the extensions before the card's `before_char` /
+    # `after_char` (which it writes only as "0 or not 0"): where they disagree, the number
+    # is the place. Hearth read these other places as "after the character" before it had
+    # them. Either way the field takes the place and the number goes (an export writes it
+    # back), so that a later change of the field in Hearth's editor is not overruled.
+    if (place in _CARD_PLACES and current in (None, *_CARD_PLACES)) or (
+        place in _NEWER_PLACES and current in (None, "after_char")
+    ):
         entry["position"] = place
-        del extensions["position"]  # the field says it now; an export writes it back
+        del extensions["position"]
         entry["extensions"] = extensions
     return entry
+
+
+def _recursion_delay(value: Any) -> bool | None:
+    """SillyTavern's `delayUntilRecursion`: a flag, or the recursion level (a number) from
+    which the entry may be triggered. Hearth has no levels: any level is "by recursion"."""
+    if isinstance(value, bool):
+        return value
+    number = _whole(value, 0, MAX_DELAY)
+    return None if number is None else number > 0
 
 
 class Lorebook(BaseModel):

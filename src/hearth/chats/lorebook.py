@@ -8,11 +8,12 @@ and then ordered by `insertion_order`. An entry with a `probability` below 100 (
 `use_probability`) is rolled for each time it is triggered, constant or not, and left out when
 the roll fails (a failed entry triggers nothing by recursion either, as in SillyTavern).
 With `match_whole_words`, a text key matches only a whole word (a key of several words is
-looked for as written, as SillyTavern does). With `use_regex`, a key written `/pattern/flags` is a
-regex; any other key is text, as in SillyTavern (which sets `use_regex` on every entry it
-exports). Regex keys come from card authors, so they are length-limited and run with a
-timeout (the `regex` engine), and all the matching of one prompt has a time budget: a card's
-lorebook never stops the server.
+looked for as written, as SillyTavern does). A key written `/pattern/flags` is a regex, with
+or without `use_regex` (SillyTavern reads every such key so, and most cards have no
+`use_regex`); any other key is text (a pattern holding an unescaped `/` too). Regex keys
+come from card authors, so they are length-limited and run with a timeout (the `regex`
+engine), and all the matching of one prompt has a time budget: a card's lorebook never
+stops the server.
 
 An entry with a `scan_depth` of its own is matched against that many of the newest messages
 instead of the book's. Of the entries of one inclusion `group` triggered in one step, only
@@ -21,6 +22,16 @@ one goes in (as in SillyTavern, before the probability rolls): the `group_overri
 `group_weight`; with `use_group_scoring`, those matching fewer keys than the best of their
 group are out first. A group that already has an entry in (by an earlier recursion step)
 takes no other.
+
+SillyTavern's recursion settings: a `prevent_recursion` entry's content triggers nothing, an
+`exclude_recursion` entry is not triggered by a recursion step, a `delay_until_recursion` one
+only by a recursion step (matched there, as in SillyTavern, against the chat and all the
+content recursed on so far). With the chat's length known (`message_count`), an entry with a
+`delay` is out until the chat has that many messages. With the speakers' names (`names`),
+each message is matched as `Name: text`, as SillyTavern does by default (a key equal to a
+speaker's name triggers). CCv3's `@@additional_keys` (one of them must match too, like
+secondary keys), `@@exclude_keys` (none may match), `@@scan_depth`, and, with the count of the
+character's messages known, `@@activate_only_after` / `@@activate_only_every` are honoured.
 """
 
 from __future__ import annotations
@@ -102,6 +113,18 @@ class LoreEntry:
     group_weight: int = DEFAULT_GROUP_WEIGHT
     # None: the book's default (off: a card's book has no setting of its own).
     use_group_scoring: bool | None = None
+    prevent_recursion: bool = False
+    exclude_recursion: bool = False
+    delay_until_recursion: bool = False
+    # None or 0: none. Out while the chat has fewer messages.
+    delay: int | None = None
+    # CCv3 decorators: keys one of which must match too, keys none of which may match.
+    additional_keys: tuple[str, ...] = ()
+    exclude_keys: tuple[str, ...] = ()
+    # CCv3 decorators, by the count of the character's messages: not before that many, only
+    # at each multiple of that many.
+    activate_only_after: int | None = None
+    activate_only_every: int | None = None
 
     @property
     def rolled(self) -> bool:
@@ -245,15 +268,29 @@ def _entry(raw: Mapping[str, Any]) -> LoreEntry:
         group_override=raw.get("group_override") is True,
         group_weight=_int(raw.get("group_weight"), DEFAULT_GROUP_WEIGHT, 0, 10**9),
         use_group_scoring=_bool_or_none(raw.get("use_group_scoring")),
+        prevent_recursion=raw.get("prevent_recursion") is True,
+        exclude_recursion=raw.get("exclude_recursion") is True,
+        delay_until_recursion=raw.get("delay_until_recursion") is True,
+        delay=_int_or_none(raw.get("delay"), 10**6),
     )
     return _with_decorators(entry, decorators)
 
 
-# CCv3's `@@position` values that are places Hearth has.
+# CCv3's `@@position` values, as the nearest place Hearth has: the personality and the
+# scenario come after the description, so an entry there goes after the character's
+# definition (right after the scenario). RisuAI's `pt_…` places have none.
 _DECORATOR_POSITIONS: dict[str, Position] = {
     "before_desc": "before_char",
     "after_desc": "after_char",
+    "personality": "after_char",
+    "scenario": "after_char",
+    "before_example_messages": "before_examples",
+    "after_example_messages": "after_examples",
 }
+_KEY_DECORATORS = ("@@additional_keys", "@@exclude_keys")
+# As many keys, and as long, as an entry's own.
+_MAX_DECORATOR_KEYS = 100
+_MAX_KEY_LENGTH = 200
 
 
 def _decorator_value(name: str, value: str) -> str | None:
@@ -267,7 +304,18 @@ def _decorator_value(name: str, value: str) -> str | None:
         return value if value in ROLES else None
     if name == "@@position":
         return value if value in _DECORATOR_POSITIONS else None
+    if name == "@@scan_depth":
+        return value if value.isdigit() and int(value) <= MAX_SCAN_DEPTH else None
+    if name in ("@@activate_only_after", "@@activate_only_every"):
+        return value if value.isdigit() and int(value) <= 10**6 else None
+    if name in _KEY_DECORATORS:
+        return value if _decorator_keys(value) else None
     return None
+
+
+def _decorator_keys(value: str) -> tuple[str, ...]:
+    keys = (key.strip() for key in value.split(","))
+    return tuple(key for key in keys if key and len(key) <= _MAX_KEY_LENGTH)
 
 
 def parse_decorators(content: str) -> tuple[dict[str, str], str]:
@@ -292,7 +340,9 @@ def parse_decorators(content: str) -> tuple[dict[str, str], str]:
         name, _, value = line.strip().partition(" ")
         read = _decorator_value(name, value.strip())
         fallback = read is None
-        if read is not None:
+        if read is not None and name in _KEY_DECORATORS and name in found:
+            found[name] += "," + read  # each line adds its keys
+        elif read is not None:
             found.setdefault(name, read)
     return found, "\n".join(lines[rest:])
 
@@ -312,11 +362,27 @@ def _with_decorators(entry: LoreEntry, decorators: dict[str, str]) -> LoreEntry:
         changes["depth"] = int(decorators["@@depth"])
     if "@@role" in decorators:
         changes["role"] = decorators["@@role"]
+    if "@@scan_depth" in decorators:
+        changes["scan_depth"] = int(decorators["@@scan_depth"])
+    if "@@additional_keys" in decorators:
+        changes["additional_keys"] = _decorator_keys(decorators["@@additional_keys"])[
+            :_MAX_DECORATOR_KEYS
+        ]
+    if "@@exclude_keys" in decorators:
+        changes["exclude_keys"] = _decorator_keys(decorators["@@exclude_keys"])[
+            :_MAX_DECORATOR_KEYS
+        ]
+    if "@@activate_only_after" in decorators:
+        changes["activate_only_after"] = int(decorators["@@activate_only_after"])
+    if "@@activate_only_every" in decorators:
+        changes["activate_only_every"] = int(decorators["@@activate_only_every"])
     return replace(entry, **changes)
 
 
 # SillyTavern's form of a regex key: `/pattern/flags`, flags as JavaScript writes them.
 _REGEX_KEY = regex.compile(r"/(.+)/([dgimsuvy]*)", regex.DOTALL)
+# A slash not escaped inside the pattern: the key is text (`/usr/bin/`), as in SillyTavern.
+_BARE_SLASH = regex.compile(r"(?:^|[^\\])/")
 
 
 def _selective_logic(value: Any) -> int:
@@ -329,7 +395,7 @@ def _regex_matches(key: str, text: str, timeout: float) -> bool | None:
     """Whether the regex key `/pattern/flags` matches; None when `key` is not one. Its own
     flags decide its case, not the entry's `case_sensitive` (as in SillyTavern)."""
     written = _REGEX_KEY.fullmatch(key)
-    if written is None:
+    if written is None or _BARE_SLASH.search(written.group(1)):
         return None
     pattern, suffix = written.group(1), written.group(2)
     flags = regex.IGNORECASE if "i" in suffix else 0
@@ -382,6 +448,12 @@ class _Scan:
     def triggered(self, entry: LoreEntry, text: str, folded: str) -> bool:
         if not self._any_key(entry.keys, entry, text, folded):
             return False
+        if entry.additional_keys and not self._any_key(entry.additional_keys, entry, text, folded):
+            return False
+        if entry.exclude_keys and (
+            self._any_key(entry.exclude_keys, entry, text, folded) or self.exhausted
+        ):
+            return False  # one found, or not reached in time: not "none found"
         if not entry.selective or not entry.secondary_keys:
             return True
         logic = entry.selective_logic
@@ -429,10 +501,10 @@ class _Scan:
 
 
 def _key_matches(key: str, entry: LoreEntry, text: str, folded: str, timeout: float) -> bool:
-    if entry.use_regex:
-        hit = _regex_matches(key, text, timeout)
-        if hit is not None:
-            return hit
+    # Whatever `use_regex` says: SillyTavern reads every `/…/flags` key as a regex.
+    hit = _regex_matches(key, text, timeout) if key.startswith("/") else None
+    if hit is not None:
+        return hit
     haystack, needle = (text, key) if entry.case_sensitive else (folded, key.casefold())
     # A key of several words is looked for as written, even for whole words (SillyTavern).
     if entry.match_whole_words and len(needle.split()) == 1:
@@ -495,6 +567,33 @@ def _group_winner(
     return members[-1]  # only by a float's rounding
 
 
+class _RecursionText:
+    """What one recursion step matches: the content new in this step, or, for an entry
+    that waited for recursion (SillyTavern reads the chat and every content recursed on
+    then), the chat and all the content so far."""
+
+    def __init__(
+        self,
+        new: str,
+        recursed: Sequence[str],
+        chat_text: Callable[[LoreEntry], tuple[str, str]],
+    ) -> None:
+        self._new = (new, new.casefold())
+        self._recursed = "\n".join(recursed)
+        self._chat_text = chat_text
+        self._delayed: dict[str, tuple[str, str]] = {}
+
+    def for_entry(self, entry: LoreEntry) -> tuple[str, str]:
+        if not entry.delay_until_recursion:
+            return self._new
+        chat = self._chat_text(entry)[0]
+        found = self._delayed.get(chat)
+        if found is None:
+            text = f"{chat}\n{self._recursed}" if chat else self._recursed
+            found = self._delayed[chat] = (text, text.casefold())
+        return found
+
+
 def select_entries(
     book: Lorebook,
     recent_texts: Sequence[str],
@@ -503,12 +602,26 @@ def select_entries(
     budget: float = SCAN_BUDGET_SECONDS,
     render_key: Callable[[str], str] | None = None,
     rng: random.Random | None = None,
+    names: Sequence[str | None] | None = None,
+    message_count: int | None = None,
+    character_message_count: int | None = None,
 ) -> list[LoreEntry]:
     """Entries to insert, in insertion order. `recent_texts` is newest last. Keys are
     matched for `budget` seconds at most; entries not reached by then are not triggered.
     `render_key` fills in a key's macros before it is matched; `rng` draws the inclusion
     groups' entries and rolls the entries that have a probability (a seeded one makes the
-    selection repeatable)."""
+    selection repeatable). `names`, the speakers of `recent_texts` (aligned by their ends;
+    None or "" for a message without one), makes each message read `Name: text`.
+    `message_count` (the chat's messages, all of them) applies the entries' `delay`,
+    `character_message_count` (the character's messages) `@@activate_only_after` /
+    `@@activate_only_every`; unknown (None), they apply nothing."""
+    lines = list(recent_texts)
+    if names is not None:
+        # The newest message has the newest name, whatever either list holds further back.
+        offset = len(lines) - len(names)
+        for index, name in enumerate(names):
+            if name and 0 <= index + offset < len(lines):
+                lines[index + offset] = f"{name}: {lines[index + offset]}"
     chat: dict[int, tuple[str, str]] = {}
 
     def chat_text(entry: LoreEntry) -> tuple[str, str]:
@@ -516,15 +629,30 @@ def select_entries(
         depth = book.scan_depth if entry.scan_depth is None else entry.scan_depth
         found = chat.get(depth)
         if found is None:
-            text = "\n".join(recent_texts[-depth:]) if depth > 0 else ""
+            text = "\n".join(lines[-depth:]) if depth > 0 else ""
             found = chat[depth] = (text, text.casefold())
         return found
+
+    def timely(entry: LoreEntry) -> bool:
+        """Whether the chat is far enough along for the entry (SillyTavern's `delay`, CCv3's
+        `@@activate_only_after` / `@@activate_only_every`); they hold even for constants."""
+        if message_count is not None and entry.delay and message_count < entry.delay:
+            return False
+        count = character_message_count
+        if count is None:
+            return True
+        if entry.activate_only_after is not None and count < entry.activate_only_after:
+            return False
+        return not entry.activate_only_every or count % entry.activate_only_every == 0
 
     # `@@activate` wins over `@@dont_activate`, which wins over `constant` (SillyTavern's order).
     enabled = [
         e
         for e in book.entries
-        if e.enabled and e.content.strip() and (e.always_activate or not e.never_activate)
+        if e.enabled
+        and e.content.strip()
+        and (e.always_activate or not e.never_activate)
+        and timely(e)
     ]
     scan = _Scan(budget, render_key)
     roll = (rng or random).random
@@ -541,22 +669,38 @@ def select_entries(
                 kept.append(entry)
         return kept
 
+    def forced(entry: LoreEntry) -> bool:
+        return entry.constant or entry.always_activate
+
+    # A `delay_until_recursion` entry waits for a recursion step, even a constant one.
     triggered = [
-        e for e in enabled if e.constant or e.always_activate or scan.triggered(e, *chat_text(e))
+        e
+        for e in enabled
+        if not e.delay_until_recursion and (forced(e) or scan.triggered(e, *chat_text(e)))
     ]
     chosen = passing(_one_per_group(triggered, [], roll, lambda e: scan.score(e, *chat_text(e))))
     if book.recursive_scanning:
         fresh = list(chosen)
+        recursed: list[str] = []
         for _ in range(MAX_RECURSION):
-            text = "\n".join(e.content for e in fresh)
-            folded = text.casefold()
+            # A step only follows new content to recurse on (SillyTavern's condition too).
+            added = [e.content for e in fresh if not e.prevent_recursion]
+            if not added:
+                break
+            recursed.extend(added)
+            step = _RecursionText("\n".join(added), recursed, chat_text)
             triggered = [
                 e
                 for e in enabled
-                if e not in chosen and id(e) not in failed and scan.triggered(e, text, folded)
+                if e not in chosen
+                and id(e) not in failed
+                and not e.exclude_recursion
+                and (
+                    (e.delay_until_recursion and forced(e)) or scan.triggered(e, *step.for_entry(e))
+                )
             ]
             fresh = passing(
-                _one_per_group(triggered, chosen, roll, lambda e: scan.score(e, text, folded))  # noqa: B023
+                _one_per_group(triggered, chosen, roll, lambda e: scan.score(e, *step.for_entry(e)))  # noqa: B023
             )
             if not fresh:
                 break

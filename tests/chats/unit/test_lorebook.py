@@ -540,3 +540,256 @@ def test_new_places_scan_depth_and_groups_are_read_as_stored_or_from_a_sillytave
         ("after_examples", 3, ("g",), True, 7, True),
         ("before_author_note", 0, ("g", "h"), False, 50, False),
     ]
+
+
+# -- Regex keys whatever `use_regex` says -----------------------------------------------------
+
+
+def test_a_key_written_as_a_regex_is_a_regex_even_without_use_regex() -> None:
+    # Most V2 cards have no `use_regex`: SillyTavern reads every `/…/flags` key as a regex.
+    lore = book({"keys": ["/wol(f|ves)/i"], "content": "wolves"})
+    assert contents(select_entries(lore, ["Two WOLVES howl."], tokens)) == ["wolves"]
+    assert select_entries(lore, ["A wol(f|ves) sign."], tokens) == []
+
+
+def test_a_key_with_an_unescaped_slash_inside_is_text() -> None:
+    lore = book(
+        {"keys": ["/usr/bin/"], "content": "path"},
+        {"keys": [r"/and\/or/"], "content": "escaped"},
+    )
+    assert contents(select_entries(lore, ["look in /usr/bin/ and/or there"], tokens)) == [
+        "path",
+        "escaped",
+    ]
+    assert select_entries(lore, ["usr bin"], tokens) == []
+
+
+def test_a_runaway_regex_key_without_use_regex_triggers_nothing_and_returns_fast() -> None:
+    import time
+
+    lore = book({"keys": ["/(a+)+$/"], "content": "evil"}, {"keys": ["/a+!/"], "content": "ok"})
+    started = time.monotonic()
+    assert contents(select_entries(lore, ["a" * 40 + "!"], tokens)) == ["ok"]
+    assert time.monotonic() - started < 1.0
+
+
+# -- SillyTavern's numbered position read first ------------------------------------------------
+
+
+def test_the_position_number_in_the_extensions_wins_over_before_or_after_char() -> None:
+    lore = book(
+        {
+            "keys": ["a"],
+            "content": "st before",
+            "position": "after_char",
+            "extensions": {"position": 0},
+        },
+        {
+            "keys": ["a"],
+            "content": "st after",
+            "position": "before_char",
+            "extensions": {"position": 1},
+        },
+        {"keys": ["a"], "content": "no field", "extensions": {"position": 1}},
+        {
+            "keys": ["a"],
+            "content": "hearth place",
+            "position": "before_examples",
+            "extensions": {"position": 0},
+        },
+    )
+    assert [e.position for e in lore.entries] == [
+        "before_char",
+        "after_char",
+        "after_char",
+        "before_examples",
+    ]
+
+
+def test_a_stored_entry_takes_the_numbered_position_and_a_later_edit_of_it_is_kept() -> None:
+    from hearth.characters.lorebook import LorebookEntry
+
+    stored = {"keys": ["a"], "position": "after_char", "extensions": {"position": 0, "x": 1}}
+    shown = LorebookEntry.model_validate(stored).model_dump()
+    assert shown["position"] == "before_char" and shown["extensions"] == {"x": 1}
+    # The editor sends back what the API showed, with the place changed.
+    edited = LorebookEntry.model_validate({**shown, "position": "after_char"})
+    assert edited.position == "after_char"
+    assert book(edited.model_dump()).entries[0].position == "after_char"
+
+
+# -- SillyTavern's recursion settings ----------------------------------------------------------
+
+
+def test_recursion_settings_are_read_as_stored_or_from_either_sillytavern_spelling() -> None:
+    from hearth.characters.lorebook import LorebookEntry
+
+    snake = {"prevent_recursion": True, "exclude_recursion": True, "delay_until_recursion": 2}
+    camel = {"preventRecursion": True, "excludeRecursion": True, "delayUntilRecursion": True}
+    for extensions in (snake, camel):
+        entry = LorebookEntry.model_validate({"keys": ["a"], "extensions": extensions})
+        assert (entry.prevent_recursion, entry.exclude_recursion, entry.delay_until_recursion) == (
+            True,
+            True,
+            True,
+        )
+        engine = book({"keys": ["a"], "content": "x", "extensions": extensions}).entries[0]
+        assert engine.prevent_recursion and engine.exclude_recursion
+        assert engine.delay_until_recursion
+    plain = LorebookEntry.model_validate({"keys": ["a"]})
+    assert not (plain.prevent_recursion or plain.exclude_recursion or plain.delay_until_recursion)
+    own = LorebookEntry.model_validate(
+        {"keys": ["a"], "prevent_recursion": False, "extensions": {"prevent_recursion": True}}
+    )
+    assert own.prevent_recursion is False
+
+
+def test_a_prevent_recursion_entrys_content_triggers_no_other_entry() -> None:
+    lore = book(
+        {"keys": ["king"], "content": "The king has a sword.", "prevent_recursion": True},
+        {"keys": ["sword"], "content": "Swords are sharp."},
+        recursive_scanning=True,
+    )
+    assert contents(select_entries(lore, ["the king"], tokens)) == ["The king has a sword."]
+
+
+def test_an_exclude_recursion_entry_is_triggered_by_the_chat_only() -> None:
+    lore = book(
+        {"keys": ["king"], "content": "The king has a sword.", "insertion_order": 1},
+        {"keys": ["sword"], "content": "Swords are sharp.", "exclude_recursion": True},
+        recursive_scanning=True,
+    )
+    assert contents(select_entries(lore, ["the king"], tokens)) == ["The king has a sword."]
+    assert contents(select_entries(lore, ["the king's sword"], tokens)) == [
+        "The king has a sword.",
+        "Swords are sharp.",
+    ]
+
+
+def test_a_delay_until_recursion_entry_is_triggered_only_in_a_recursion_step() -> None:
+    lore = book(
+        {"keys": ["king"], "content": "The king has a sword.", "insertion_order": 1},
+        {"keys": ["sword"], "content": "Swords are sharp.", "delay_until_recursion": True},
+        {"keys": [], "content": "Later rule.", "constant": True, "delay_until_recursion": True},
+        recursive_scanning=True,
+    )
+    assert select_entries(lore, ["a sword"], tokens) == []
+    assert contents(select_entries(lore, ["the king"], tokens)) == [
+        "The king has a sword.",
+        "Swords are sharp.",
+        "Later rule.",
+    ]
+
+
+def test_a_delay_until_recursion_entry_matches_the_chat_too_once_a_step_recurses() -> None:
+    # SillyTavern's recursion step reads the chat and the content recursed on.
+    lore = book(
+        {"keys": ["king"], "content": "The king sits.", "insertion_order": 1},
+        {"keys": ["sword"], "content": "Swords are sharp.", "delay_until_recursion": True},
+        recursive_scanning=True,
+    )
+    assert contents(select_entries(lore, ["the king's sword"], tokens)) == [
+        "The king sits.",
+        "Swords are sharp.",
+    ]
+
+
+def test_without_recursive_scanning_a_delay_until_recursion_entry_never_triggers() -> None:
+    lore = book(
+        {"keys": ["king"], "content": "The king has a sword."},
+        {"keys": ["sword"], "content": "Swords are sharp.", "delay_until_recursion": True},
+    )
+    assert contents(select_entries(lore, ["the king's sword"], tokens)) == ["The king has a sword."]
+
+
+# -- SillyTavern's delay -----------------------------------------------------------------------
+
+
+def test_an_entry_with_a_delay_waits_until_the_chat_has_that_many_messages() -> None:
+    lore = book(
+        {"keys": ["dragon"], "content": "D", "delay": 3},
+        {"keys": [], "content": "C", "constant": True, "extensions": {"delay": 3}},
+    )
+    assert select_entries(lore, ["dragon"], tokens, message_count=2) == []
+    assert contents(select_entries(lore, ["dragon"], tokens, message_count=3)) == ["D", "C"]
+    # The chat's length unknown: no delay applies.
+    assert contents(select_entries(lore, ["dragon"], tokens)) == ["D", "C"]
+
+
+def test_delay_is_read_as_stored_or_from_sillytavern_extensions() -> None:
+    from hearth.characters.lorebook import LorebookEntry
+
+    assert LorebookEntry.model_validate({"extensions": {"delay": 5}}).delay == 5
+    assert LorebookEntry.model_validate({"extensions": {"delay": None}}).delay is None
+    assert LorebookEntry.model_validate({"delay": 2, "extensions": {"delay": 5}}).delay == 2
+
+
+# -- CCv3 decorators ---------------------------------------------------------------------------
+
+
+def test_an_exclude_keys_decorator_keeps_the_entry_out_when_one_of_them_is_found() -> None:
+    lore = book({"keys": ["dragon"], "content": "@@exclude_keys dead, slain\nDragons live."})
+    assert contents(select_entries(lore, ["a dragon"], tokens)) == ["Dragons live."]
+    assert select_entries(lore, ["the dragon was SLAIN"], tokens) == []
+
+
+def test_an_additional_keys_decorator_needs_one_of_them_found_too() -> None:
+    lore = book(
+        {"keys": ["castle"], "content": "@@additional_keys night\n@@additional_keys rain\nC"}
+    )
+    assert select_entries(lore, ["the castle"], tokens) == []
+    assert contents(select_entries(lore, ["the castle in the rain"], tokens)) == ["C"]
+    assert contents(select_entries(lore, ["the castle at night"], tokens)) == ["C"]
+
+
+def test_position_decorators_hearth_has_no_place_for_go_to_the_nearest_place() -> None:
+    lore = book(
+        {"keys": ["a"], "content": "@@position personality\nP"},
+        {"keys": ["a"], "content": "@@position scenario\nS"},
+        {"keys": ["a"], "content": "@@position before_example_messages\nE"},
+        {"keys": ["a"], "content": "@@position pt_custom\nU", "position": "after_char"},
+    )
+    assert [(e.position, e.content) for e in lore.entries] == [
+        ("after_char", "P"),
+        ("after_char", "S"),
+        ("before_examples", "E"),
+        ("after_char", "U"),
+    ]
+
+
+def test_a_scan_depth_decorator_sets_the_entrys_scan_depth() -> None:
+    lore = book({"keys": ["dragon"], "content": "@@scan_depth 1\nD"}, scan_depth=4)
+    assert lore.entries[0].scan_depth == 1
+    assert select_entries(lore, ["dragon", "hello"], tokens) == []
+
+
+def test_activate_only_after_and_every_decorators_count_the_characters_messages() -> None:
+    lore = book(
+        {"keys": ["a"], "content": "@@activate_only_after 2\nafter"},
+        {"keys": ["a"], "content": "@@activate_only_every 3\nevery"},
+    )
+
+    def selected(count: int | None) -> list[str]:
+        return contents(select_entries(lore, ["a"], tokens, character_message_count=count))
+
+    assert selected(1) == []
+    assert selected(2) == ["after"]
+    assert selected(3) == ["after", "every"]
+    assert selected(None) == ["after", "every"]
+
+
+# -- SillyTavern's include names ---------------------------------------------------------------
+
+
+def test_with_names_a_key_equal_to_a_speakers_name_triggers() -> None:
+    lore = book({"keys": ["Seraphina"], "content": "S"}, {"keys": ["/^Dana:/m"], "content": "D"})
+    said = ["Hello there.", "Hi!"]
+    assert select_entries(lore, said, tokens) == []
+    assert contents(select_entries(lore, said, tokens, names=["Seraphina", "Dana"])) == ["S", "D"]
+
+
+def test_names_are_aligned_with_the_newest_messages() -> None:
+    lore = book({"keys": ["Seraphina"], "content": "S"}, scan_depth=1)
+    said = ["old", "older", "newest"]
+    assert select_entries(lore, said, tokens, names=["Seraphina", "Dana"]) == []
+    assert contents(select_entries(lore, said, tokens, names=["Dana", "Seraphina"])) == ["S"]
