@@ -40,6 +40,18 @@ class InvalidCard(AppError):
     status_code, code = 422, "invalid_card"
 
 
+class LorebookNotCard(InvalidCard):
+    """A lorebook (a SillyTavern world file) sent where a character card was expected."""
+
+    code = "lorebook_not_card"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This file is a lorebook (world info), not a character card: "
+            "import it into a character's lorebook instead."
+        )
+
+
 class GenerationFailed(AppError):
     status_code, code = 502, "generation_failed"
 
@@ -67,6 +79,14 @@ register_messages(
             "The character card could not be read.",
             "Не удалось прочитать карточку персонажа.",
             "No se pudo leer la tarjeta del personaje.",
+        ),
+        "lorebook_not_card": (
+            "This file is a lorebook (world info), not a character card: "
+            "import it into a character's lorebook instead.",
+            "Этот файл — лорбук (world info), а не карточка персонажа: "
+            "импортируйте его в лорбук персонажа.",
+            "Este archivo es un lorebook (world info), no una tarjeta de personaje: "
+            "impórtelo en el lorebook de un personaje.",
         ),
         "generation_failed": (
             "The model could not build a character from this text.",

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from hearth.characters.cards.book import world_file_as_lorebook
 from hearth.characters.lorebook import Lorebook
 
 Rating = Literal["sfw", "moderate", "nsfw"]
@@ -38,6 +39,12 @@ def normalize_tag(value: str) -> str:
     if "," in tag:
         raise ValueError("Tags cannot contain commas.")
     return tag
+
+
+def without_blank_greetings(values: list[str] | None) -> list[str] | None:
+    """Alternate greetings without the blank ones: a chat never offers a blank greeting,
+    so `greeting_index` counts only these, and the list says the same."""
+    return None if values is None else [v for v in values if v.strip()]
 
 
 def normalize_tags(values: list[str]) -> list[str]:
@@ -81,6 +88,9 @@ class CharacterFields(BaseModel):
     )
 
     _tags = field_validator("tags")(normalize_tags)
+    _greetings = field_validator("alternate_greetings")(without_blank_greetings)
+    # A SillyTavern world file is taken as the lorebook it is.
+    _lorebook = field_validator("lorebook", mode="before")(world_file_as_lorebook)
 
 
 class CharacterCreate(CharacterFields):
@@ -115,6 +125,9 @@ class CharacterUpdate(BaseModel):
     @classmethod
     def _tags(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else normalize_tags(value)
+
+    _greetings = field_validator("alternate_greetings")(without_blank_greetings)
+    _lorebook = field_validator("lorebook", mode="before")(world_file_as_lorebook)
 
 
 class CreatorOut(BaseModel):

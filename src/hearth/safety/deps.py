@@ -29,7 +29,8 @@ CHARACTER_TEXT_FIELDS = (
     "nickname",
     "creator_notes",
 )
-_LORE_ENTRY_TEXT = ("keys", "secondary_keys", "content", "name", "comment")
+# A SillyTavern world file (taken as a lorebook) says `key` and `keysecondary`.
+_LORE_ENTRY_TEXT = ("keys", "secondary_keys", "key", "keysecondary", "content", "name", "comment")
 
 
 def get_moderator(request: Request) -> Moderator:
@@ -65,7 +66,9 @@ def _lorebook_text(lorebook: Any) -> str:
     if not isinstance(lorebook, dict):
         return ""
     parts = [_text_of(lorebook.get("name")), _text_of(lorebook.get("description"))]
-    for entry in lorebook.get("entries") or []:
+    entries = lorebook.get("entries") or []
+    # A world file keys its entries by uid.
+    for entry in entries.values() if isinstance(entries, dict) else entries:
         if isinstance(entry, dict):
             parts += [_text_of(entry.get(key)) for key in _LORE_ENTRY_TEXT]
     return "\n".join(parts)

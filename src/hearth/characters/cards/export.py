@@ -8,19 +8,34 @@ import io
 import json
 import re
 import uuid
+from datetime import timedelta
 from typing import Any, Literal
 from urllib.parse import quote
 
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from hearth.characters.cards.mapping import lorebook_to_card
+from hearth.characters.cards.book import lorebook_to_card
 from hearth.characters.cards.rawjson import splice
 from hearth.characters.models import Character
 from hearth.characters.placeholder import render_avatar
 from hearth.storage.backend import Storage
 
 Spec = Literal["v2", "v3"]
+
+
+# How long after its creation an imported character's row may still be written by the
+# import itself (its avatar), and not yet by any change made in Hearth.
+_IMPORT_WRITES = timedelta(seconds=10)
+
+
+def _modification_date(character: Character) -> int:
+    """When the card was last changed (CCv3 `modification_date`): an import is no change,
+    so a character not changed since it was imported keeps its card's date."""
+    unchanged = character.updated_at - character.created_at <= _IMPORT_WRITES
+    if unchanged and character.card_modification_date is not None:
+        return character.card_modification_date
+    return int(character.updated_at.timestamp())
 
 
 def card_dict(character: Character, spec: Spec, extensions_placeholder: str) -> dict[str, Any]:
@@ -52,7 +67,7 @@ def card_dict(character: Character, spec: Spec, extensions_placeholder: str) -> 
         data["creation_date"] = character.card_creation_date or int(
             character.created_at.timestamp()
         )
-        data["modification_date"] = int(character.updated_at.timestamp())
+        data["modification_date"] = _modification_date(character)
         data["assets"] = [{"type": "icon", "uri": "ccdefault:", "name": "main", "ext": "png"}]
     hearth: dict[str, Any] = {
         "tagline": character.tagline,

@@ -145,7 +145,8 @@ def read_card_file(raw: bytes, max_pixels: int) -> CardFile:
         return _read_png(raw, max_pixels)
     if raw.startswith(ZIP_SIGNATURE):
         return _read_charx(raw)
-    if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+    if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
+        # A JSON array is read too, to say what it holds instead of what the file is.
         return CardFile(_decode_text(raw), None)
     raise InvalidCard("Cards are read from .json, .png or .charx files.")
 

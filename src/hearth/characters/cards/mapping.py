@@ -8,25 +8,18 @@ missing name, a field of the wrong kind, a field over its length limit → `inva
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
+from hearth.characters.cards.book import is_lorebook_document, lorebook_from_card, read_int
 from hearth.characters.cards.rawjson import raw_member
-from hearth.characters.errors import InvalidCard
-from hearth.characters.lorebook import (
-    DEFAULT_GROUP_WEIGHT,
-    ST_POSITIONS,
-    Lorebook,
-    LorebookEntry,
-)
+from hearth.characters.errors import InvalidCard, LorebookNotCard
 from hearth.characters.schemas import MAX_TAG_LENGTH, MAX_TAGS, CharacterCreate
 
 MAX_EXTENSIONS_CHARS = 512 * 1024
 MATURE_TAGS = {"nsfw", "18+", "adult", "explicit", "nsfl"}
-_INT_BOUND = 2**62  # inside a 64-bit column
 
 # V1 cards (TavernAI/Pygmalion era) used other names for some fields.
 _V1_ALIASES = {
@@ -77,285 +70,6 @@ def _texts(data: dict[str, Any], key: str) -> list[str]:
     return list(value)
 
 
-def _int(value: Any, default: int | None) -> int | None:
-    """A whole number, or `default` for anything else: NaN, Infinity and numbers past
-    what a database column holds included (JSON allows them, cards in the wild carry them)."""
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return default
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return default
-        value = int(value)
-    if not isinstance(value, int) or abs(value) > _INT_BOUND:
-        return default
-    return int(value)
-
-
-def _bool(value: Any, default: bool) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return bool(value)
-    if isinstance(value, str):
-        return value.strip().lower() in {"true", "1", "yes"}
-    return default
-
-
-def _keys(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [k.strip() for k in value.split(",") if k.strip()]
-    if isinstance(value, list):
-        return [str(k) for k in value if isinstance(k, (str, int, float)) and str(k).strip()]
-    return []
-
-
-# SillyTavern numbers the places an entry goes (`ST_POSITIONS`; 4 is at a depth in the
-# chat). A number it added later is later in the prompt than the character, which
-# `after_char` is the nearest to.
-_WORLD_BEFORE_CHAR = 0
-_WORLD_AFTER_CHAR = 1
-_WORLD_AT_DEPTH = 4
-# The places a card's own `position` field can name (CCv2); SillyTavern says the others in
-# the entry's extensions.
-_CARD_POSITIONS = ("before_char", "after_char")
-_WORLD_DEFAULT_DEPTH = 4
-# SillyTavern numbers an at-depth entry's role.
-_ROLES = ("system", "user", "assistant")
-# World-file entry fields a card keeps in the entry's `extensions` (the lorebook reads them).
-_WORLD_EXTENSIONS = ("selectiveLogic",)
-
-
-def _number(value: Any) -> int | None:
-    return None if isinstance(value, bool) else _int(value, None)
-
-
-def _position(raw: dict[str, Any], extensions: dict[str, Any], world_file: bool) -> Any:
-    """Where the entry goes (when it has no depth): a world file numbers it; a card says
-    before or after the character, and SillyTavern's number in its extensions says which
-    other place, if any (SillyTavern reads that first)."""
-    value = raw.get("position")
-    if not world_file:
-        extra = ST_POSITIONS.get(_number(extensions.get("position")) or 0)
-        if extra not in (None, *_CARD_POSITIONS):
-            return extra
-        if isinstance(value, str) and value in ST_POSITIONS.values():
-            return value
-    number = _number(value)
-    if number is None or number == _WORLD_BEFORE_CHAR:
-        return "before_char"
-    return ST_POSITIONS.get(number, "after_char")
-
-
-def _first_set(raw: dict[str, Any], extensions: dict[str, Any], *names: str) -> Any:
-    """The first of these fields the entry sets, then the same in its extensions."""
-    for source in (raw, extensions):
-        for name in names:
-            if source.get(name) is not None:
-                return source[name]
-    return None
-
-
-def _role(value: Any) -> Any:
-    """ "user" or SillyTavern's 1 as Hearth's role; anything else as it is, for the
-    lorebook's validation to refuse."""
-    if value is None:
-        return "system"
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(_ROLES):
-        return _ROLES[value]
-    return value
-
-
-def _depth(raw: dict[str, Any], extensions: dict[str, Any], world_file: bool) -> int | None:
-    """The entry's depth in the chat, or None when it goes at its `position`."""
-    numbered = raw.get("position") if world_file else extensions.get("position")
-    number = None if isinstance(numbered, bool) else _int(numbered, None)
-    if number is None:
-        # A card as Hearth writes it: `depth` is set only for an entry in the chat.
-        at_depth = not world_file and raw.get("depth") is not None
-    else:
-        at_depth = number == _WORLD_AT_DEPTH
-    if not at_depth:
-        return None
-    # Out of range stays so, for the lorebook's validation to refuse with a clear error.
-    return _int(_first_set(raw, extensions, "depth"), _WORLD_DEFAULT_DEPTH)
-
-
-def _flag_or_none(raw: dict[str, Any], extensions: dict[str, Any], *names: str) -> bool | None:
-    """A setting where null means the book's default."""
-    value = _first_set(raw, extensions, *names)
-    return None if value is None else _bool(value, False)
-
-
-def _scan_depth(raw: dict[str, Any], extensions: dict[str, Any]) -> Any:
-    value = _first_set(raw, extensions, "scan_depth", "scanDepth")
-    # Out of range stays so, for the lorebook's validation to refuse with a clear error.
-    return None if value is None else _int(value, None)
-
-
-def _entry(raw: Any, index: int) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise InvalidCard(f"Lorebook entry {index} is not an object.")
-    entry_id = raw.get("id")
-    if not isinstance(entry_id, (int, str)) or isinstance(entry_id, bool):
-        entry_id = None
-    extensions = raw.get("extensions")
-    # A world file's entry (`key`, not `keys`) has no `use_regex`: SillyTavern reads every
-    # key written `/…/` as a regex.
-    world_file = "keys" not in raw and "key" in raw
-    if not isinstance(extensions, dict):
-        extensions = {}
-    if world_file:
-        # Where SillyTavern puts these when it writes the entry into a card.
-        extensions = {
-            **{k: raw[k] for k in _WORLD_EXTENSIONS if raw.get(k) is not None},
-            **extensions,
-        }
-    entry: dict[str, Any] = {
-        "id": entry_id,
-        "keys": _keys(raw.get("keys", raw.get("key"))),
-        "secondary_keys": _keys(raw.get("secondary_keys", raw.get("keysecondary"))),
-        "selective": _bool(raw.get("selective"), False),
-        "content": raw.get("content") if isinstance(raw.get("content"), str) else "",
-        # SillyTavern's world files say `disable` where cards say `enabled`.
-        "enabled": _bool(raw.get("enabled"), not _bool(raw.get("disable"), False)),
-        "constant": _bool(raw.get("constant"), False),
-        "case_sensitive": _bool(
-            _first_set(raw, extensions, "case_sensitive", "caseSensitive"), False
-        ),
-        "use_regex": _bool(raw.get("use_regex"), world_file),
-        "insertion_order": _int(raw.get("insertion_order", raw.get("order")), 100),
-        "priority": _int(raw.get("priority"), 10),
-        # SillyTavern's settings: a world file has them beside the others, a card in
-        # `extensions`, a card Hearth wrote in both (Hearth's names first).
-        "probability": _int(_first_set(raw, extensions, "probability"), 100),
-        "use_probability": _bool(
-            _first_set(raw, extensions, "use_probability", "useProbability"), True
-        ),
-        "match_whole_words": _flag_or_none(raw, extensions, "match_whole_words", "matchWholeWords"),
-        "depth": _depth(raw, extensions, world_file),
-        "role": _role(_first_set(raw, extensions, "role")),
-        "position": _position(raw, extensions, world_file),
-        "scan_depth": _scan_depth(raw, extensions),
-        # Not text stays so, for the lorebook's validation to refuse.
-        "group": _first_set(raw, extensions, "group") or "",
-        "group_override": _bool(
-            _first_set(raw, extensions, "group_override", "groupOverride"), False
-        ),
-        "group_weight": _int(
-            _first_set(raw, extensions, "group_weight", "groupWeight"), DEFAULT_GROUP_WEIGHT
-        ),
-        "use_group_scoring": _flag_or_none(raw, extensions, "use_group_scoring", "useGroupScoring"),
-        "name": raw.get("name") if isinstance(raw.get("name"), str) else "",
-        "comment": raw.get("comment") if isinstance(raw.get("comment"), str) else "",
-        "extensions": extensions,
-    }
-    entry["extensions"] = _without_lifted(entry)
-    return entry
-
-
-def lorebook_from_card(book: Any) -> dict[str, Any] | None:
-    """A card's `character_book` as Hearth's lorebook dict (validated later)."""
-    if book is None:
-        return None
-    if not isinstance(book, dict):
-        raise InvalidCard("The card's character_book is not an object.")
-    entries = book.get("entries") or []
-    if isinstance(entries, dict):  # SillyTavern world files key entries by uid
-        entries = list(entries.values())
-    if not isinstance(entries, list):
-        raise InvalidCard("The card's lorebook entries are not a list.")
-    extensions = book.get("extensions")
-    return {
-        "name": book.get("name") if isinstance(book.get("name"), str) else "",
-        "description": book.get("description") if isinstance(book.get("description"), str) else "",
-        "scan_depth": _int(book.get("scan_depth"), None),
-        "token_budget": _int(book.get("token_budget"), None),
-        "recursive_scanning": _bool(book.get("recursive_scanning"), False),
-        "entries": [_entry(e, i) for i, e in enumerate(entries)],
-        "extensions": extensions if isinstance(extensions, dict) else {},
-    }
-
-
-def lorebook_to_card(lorebook: dict[str, Any]) -> dict[str, Any]:
-    book = Lorebook.model_validate(lorebook)
-    card: dict[str, Any] = {
-        "name": book.name,
-        "description": book.description,
-        "scan_depth": book.scan_depth,
-        "token_budget": book.token_budget,
-        "recursive_scanning": book.recursive_scanning,
-        "extensions": book.extensions,
-        "entries": [],
-    }
-    for key in ("scan_depth", "token_budget"):
-        if card[key] is None:
-            del card[key]
-    for entry in book.entries:
-        item = entry.model_dump(mode="json")
-        if item["id"] is None:
-            del item["id"]
-        if entry.position not in _CARD_POSITIONS:
-            # What SillyTavern writes there for its other places; the number is in extensions.
-            item["position"] = "after_char"
-        item["extensions"] = _sillytavern_extensions(entry)
-        card["entries"].append(item)
-    return card
-
-
-_ST_NUMBERS = {place: number for number, place in ST_POSITIONS.items()}
-
-
-def _sillytavern_settings(entry: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """Where SillyTavern reads the entry's settings in a card entry's `extensions`: each key
-    with the value it must hold, and what SillyTavern assumes when the key is not there."""
-    settings: dict[str, tuple[Any, Any]] = {
-        "probability": (entry["probability"], 100),
-        "useProbability": (entry["use_probability"], True),
-        "match_whole_words": (entry["match_whole_words"], None),
-        "scan_depth": (entry["scan_depth"], None),
-        "group": (entry["group"], ""),
-        "group_override": (entry["group_override"], False),
-        "group_weight": (entry["group_weight"], DEFAULT_GROUP_WEIGHT),
-        "use_group_scoring": (entry["use_group_scoring"], None),
-    }
-    if entry["depth"] is not None:
-        settings["position"] = (_WORLD_AT_DEPTH, None)
-        settings["depth"] = (entry["depth"], _WORLD_DEFAULT_DEPTH)
-        if entry["role"] in _ROLES:
-            settings["role"] = (_ROLES.index(entry["role"]), 0)
-    else:
-        # Without the key, SillyTavern takes 0 for a card's `before_char`, else 1.
-        number = _ST_NUMBERS[entry["position"]]
-        settings["position"] = (number, _WORLD_BEFORE_CHAR if number == 0 else _WORLD_AFTER_CHAR)
-    return settings
-
-
-def _without_lifted(entry: dict[str, Any]) -> dict[str, Any]:
-    """The entry's extensions without the settings now in its own fields, that an export
-    writes back: a card Hearth exported imports as the same entry. Settings at SillyTavern's
-    defaults stay, as the card wrote them."""
-    extensions = dict(entry["extensions"])
-    for key, (value, default) in _sillytavern_settings(entry).items():
-        if value != default and key in extensions and extensions[key] == value:
-            del extensions[key]
-    return extensions
-
-
-def _sillytavern_extensions(entry: LorebookEntry) -> dict[str, Any]:
-    """The entry's extensions, with what SillyTavern reads there for Hearth's settings
-    wherever it would otherwise read something else."""
-    extensions = dict(entry.extensions)
-    for key, (value, default) in _sillytavern_settings(entry.model_dump()).items():
-        if extensions.get(key, default) != value:
-            extensions[key] = value
-    return extensions
-
-
 def acceptable_tags(values: list[str], limit: int | None = MAX_TAGS) -> list[str]:
     """Tags of other apps made acceptable: trimmed, lower-cased, no commas, bounded."""
     tags: list[str] = []
@@ -373,6 +87,19 @@ def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
     ]
 
 
+_CARD_SPECS = ("chara_card_v2", "chara_card_v3")
+
+
+def _kind(document: Any) -> str:
+    if isinstance(document, list):
+        return "a list"
+    if isinstance(document, str):
+        return "a string"
+    if document is None:
+        return "null"
+    return "a boolean" if isinstance(document, bool) else "a number"
+
+
 def parse_card(text: str) -> ParsedCard:
     """Read a card document (JSON text) of any spec; raise `InvalidCard` if it is not one."""
     text = text.removeprefix("\ufeff")
@@ -381,9 +108,13 @@ def parse_card(text: str) -> ParsedCard:
     except (ValueError, RecursionError) as exc:
         raise InvalidCard("The card is not valid JSON.") from exc
     if not isinstance(document, dict):
-        raise InvalidCard("The card is not a JSON object.")
+        raise InvalidCard(
+            f"The JSON holds {_kind(document)}, not a character card (one JSON object)."
+        )
     spec_name = document.get("spec")
-    if spec_name in ("chara_card_v2", "chara_card_v3") or isinstance(document.get("data"), dict):
+    if spec_name not in _CARD_SPECS and is_lorebook_document(document):
+        raise LorebookNotCard()
+    if spec_name in _CARD_SPECS or isinstance(document.get("data"), dict):
         data = document.get("data")
         if not isinstance(data, dict):
             raise InvalidCard("The card has no 'data' object.")
@@ -449,8 +180,8 @@ def _parse_data(
     columns: dict[str, Any] = {
         "card_creator": _text(data, "creator")[:128],
         "character_version": _text(data, "character_version")[:64],
-        "card_creation_date": _int(data.get("creation_date"), None),
-        "card_modification_date": _int(data.get("modification_date"), None),
+        "card_creation_date": read_int(data.get("creation_date"), None),
+        "card_modification_date": read_int(data.get("modification_date"), None),
         "extensions_json": extensions_raw,
     }
     return ParsedCard(body=body, columns=columns, icon_uri=_icon_uri(data), spec=spec)
