@@ -19,6 +19,7 @@ from hearth.core.ids import uuid7
 from tests.chats.helpers import (
     as_sent,
     create_character,
+    create_chat,
     inspect_prompt,
     llm_called,
     messages,
@@ -761,3 +762,50 @@ async def test_author_note_is_inserted_at_its_depth(
     sent = fake_llm.requests[-1].json()["messages"]
     assert sent[-1] == {"role": "system", "content": "[Mood: stormy]"}
     assert sent[-2]["content"] == "Hi"
+
+
+async def test_a_cards_character_note_goes_into_every_prompt_at_its_depth(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    note = {"prompt": "[{{char}} hides a secret.]", "depth": 1, "role": "system"}
+    card = {
+        "spec": "chara_card_v2",
+        "spec_version": "2.0",
+        "data": {"name": "Aria", "first_mes": "Welcome.", "extensions": {"depth_prompt": note}},
+    }
+    imported = await client.post(
+        "/characters/import",
+        files={"file": ("card.json", json.dumps(card).encode())},
+        headers=me.headers,
+    )
+    assert imported.status_code == 201, imported.text
+    chat = await create_chat(client, me, imported.json()["id"])
+
+    for text in ("Hello.", "Any news?"):
+        reply = (await send_json(client, me, chat["id"], text)).json()["assistant_message"]
+        sent = fake_llm.requests[-1].json()["messages"]
+        assert sent[-2] == {"role": "system", "content": "[Aria hides a secret.]"}
+        assert sent[-1] == {"role": "user", "content": text}
+        body = await inspect_prompt(client, me, chat["id"], reply["id"])
+        assert {p["name"]: p["tokens"] for p in body["parts"]}["character_note"] > 0
+
+
+async def test_a_stored_messages_random_macros_keep_their_values_on_later_turns(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(client, me)
+    first = (await send_json(client, me, chat["id"], "I roll {{roll:1d1000000}}.")).json()
+    sent_first = fake_llm.requests[-1].json()["messages"][-1]["content"]
+    assert "{{" not in sent_first
+
+    second = (await send_json(client, me, chat["id"], "And now?")).json()["assistant_message"]
+
+    later = [m["content"] for m in fake_llm.requests[-1].json()["messages"]]
+    assert sent_first in later
+    shown = await inspect_prompt(client, me, chat["id"], second["id"])
+    assert sent_first in [m["content"] for m in shown["messages"]]
+    stored = await messages(client, me, chat["id"])
+    assert "I roll {{roll:1d1000000}}." in [m["content"] for m in stored]
+    assert first["user_message"]["content"] == "I roll {{roll:1d1000000}}."

@@ -52,6 +52,7 @@ DYNAMIC_KEYS = {
         "part_example_dialogue",
         "part_history",
         "part_author_note",
+        "part_character_note",
         "part_post_history_instructions",
         "part_instruction",
         "role_system",

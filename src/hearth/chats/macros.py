@@ -1,30 +1,48 @@
 """Card macros: `{{char}}`, `{{user}}`, `<char>`/`<user>`/`<BOT>`, `{{random}}`, `{{pick}}`,
-`{{roll}}`, `{{reverse}}`, and the comments `{{// …}}`, `{{comment: …}}`, `{{hidden_key: …}}`.
+`{{roll}}`, `{{reverse}}`, the comments `{{// …}}`, `{{comment: …}}`, `{{hidden_key: …}}`,
+and SillyTavern's others a card uses: `{{newline}}`, `{{trim}}`, `{{noop}}`, the clock's
+(`{{time}}`, `{{date}}`, `{{weekday}}`, `{{isotime}}`, `{{isodate}}`), the card's and the
+persona's fields (`{{description}}`, `{{personality}}`, `{{scenario}}`, `{{persona}}`),
+`{{charIfNotGroup}}`/`{{group}}` (no group chats here: the character), `{{model}}`,
+`{{lastMessage}}`, and `{{setvar::name::value}}`/`{{getvar::name}}`.
 
 Pure text substitution, case-insensitive, as SillyTavern and the card specs define them.
 Nested macros expand inside out, so `{{random:{{char}},{{user}}}}` chooses between the names
 and a comment that mentions `{{user}}` still goes as a whole. `{{pick:…}}` must give the
 same choice every time the same chat is rendered, so it is seeded by the chat;
-`{{random:…}}` and `{{roll:…}}` draw from the caller's RNG.
+`{{random:…}}` and `{{roll:…}}` draw from the caller's RNG. A field macro gives the field
+with its own macros filled in (SillyTavern fills its names), but not its field macros.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 _BRACES = re.compile(r"\{\{|\}\}")
 _COMMENT = re.compile(r"(?://|(?:comment|hidden_key)\s*:).*", re.IGNORECASE | re.DOTALL)
 _CHOICE = re.compile(r"(random|pick)\s*::?(.*)", re.IGNORECASE | re.DOTALL)
-_ROLL = re.compile(r"roll\s*:{1,2}\s*(\d*)\s*d?\s*(\d+)\s*", re.IGNORECASE)
+# `{{roll:1d6}}`, `{{roll::1d6}}` and, as SillyTavern also reads it, `{{roll 1d6}}`.
+_ROLL = re.compile(r"roll(?:\s*:{1,2}|\s)\s*(\d*)\s*d?\s*(\d+)\s*", re.IGNORECASE)
 _REVERSE = re.compile(r"reverse\s*::?(.*)", re.IGNORECASE | re.DOTALL)
-_NAME = re.compile(r"char|user", re.IGNORECASE)
+_SETVAR = re.compile(r"setvar\s*::(.*?)::(.*)", re.IGNORECASE | re.DOTALL)
+_GETVAR = re.compile(r"getvar\s*::(.*)", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<(BOT|CHAR|USER)>", re.IGNORECASE)
 _ORIGINAL = re.compile(r"\{\{original\}\}", re.IGNORECASE)
 _ESCAPED_COMMA = "\\,"
 MAX_ROLL_SIDES = 1_000_000
+# Stands for `{{trim}}` until the text is whole: it takes the line breaks on both sides.
+_TRIM_MARK = "\x00hearth-trim\x00"
+_TRIM = re.compile(r"(?:\r?\n)*" + re.escape(_TRIM_MARK) + r"(?:\r?\n)*")
+# English, as SillyTavern's default locale writes them (not the server's locale).
+_MONTHS: tuple[str, ...] = ("January", "February", "March", "April", "May", "June", "July")
+_MONTHS += ("August", "September", "October", "November", "December")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True)
@@ -34,6 +52,15 @@ class MacroContext:
     # Seeds `{{pick}}` so one chat always picks the same option (the chat id, typically).
     pick_seed: str = ""
     rng: random.Random = field(default_factory=random.Random)
+    # The time of the prompt, for the clock's macros; without it they are left as written.
+    now: datetime | None = None
+    model: str = ""
+    last_message: str = ""
+    # What `{{description}}`, `{{persona}}`... stand for, as written (their macros are
+    # filled in when used), by the macro's name in lower case.
+    fields: Mapping[str, str] = field(default_factory=dict)
+    # `{{setvar}}`'s: shared by the expansions of one prompt (SillyTavern keeps them per chat).
+    variables: dict[str, str] = field(default_factory=dict)
 
 
 def _options(body: str) -> list[str]:
@@ -42,6 +69,22 @@ def _options(body: str) -> list[str]:
     if "::" in body:
         return [part.strip() for part in body.split("::")]
     return [part.replace(_ESCAPED_COMMA, ",").strip() for part in re.split(r"(?<!\\),", body)]
+
+
+def _clock(name: str, now: datetime) -> str:
+    """SillyTavern's formats (moment's `LT`, `LL`, `dddd`, in English)."""
+    if name == "time":
+        return f"{now.hour % 12 or 12}:{now.minute:02d} {'AM' if now.hour < 12 else 'PM'}"
+    if name == "date":
+        return f"{_MONTHS[now.month - 1]} {now.day}, {now.year}"
+    if name == "weekday":
+        return _WEEKDAYS[now.weekday()]
+    if name == "isotime":
+        return f"{now.hour:02d}:{now.minute:02d}"
+    return now.date().isoformat()  # isodate
+
+
+_CLOCK_MACROS = frozenset(("time", "date", "weekday", "isotime", "isodate"))
 
 
 class _Expansion:
@@ -53,8 +96,13 @@ class _Expansion:
 
     def macro(self, body: str) -> str:
         """The text of `{{body}}` (its own macros already expanded), or it as written."""
-        if _NAME.fullmatch(body):
-            return self.ctx.char if body.lower() == "char" else self.ctx.user
+        name = body.lower()
+        if name == "char" or name == "charifnotgroup" or name == "group":
+            return self.ctx.char
+        if name == "user":
+            return self.ctx.user
+        if (text := self.named(name)) is not None:
+            return text
         if _COMMENT.match(body):
             return ""
         if found := _CHOICE.fullmatch(body):
@@ -63,7 +111,32 @@ class _Expansion:
             return self.roll(found.group(1), found.group(2))
         if found := _REVERSE.fullmatch(body):
             return found.group(1)[::-1]
+        if found := _SETVAR.fullmatch(body):
+            self.ctx.variables[found.group(1).strip()] = found.group(2)
+            return ""
+        if found := _GETVAR.fullmatch(body):
+            return self.ctx.variables.get(found.group(1).strip(), "")
         return f"{{{{{body}}}}}"
+
+    def named(self, name: str) -> str | None:
+        """The text of a macro without arguments; None when `name` is not one."""
+        if name == "newline":
+            return "\n"
+        if name == "trim":
+            return _TRIM_MARK
+        if name == "noop":
+            return ""
+        if name == "model":
+            return self.ctx.model
+        if name == "lastmessage":
+            return self.ctx.last_message
+        if name in _CLOCK_MACROS:
+            return None if self.ctx.now is None else _clock(name, self.ctx.now)
+        if name in self.ctx.fields:
+            # Its own field macros are not filled: a field naming itself is not a loop.
+            inner = dataclasses.replace(self.ctx, fields={})
+            return expand(self.ctx.fields[name], inner).strip()
+        return None
 
     def choice(self, kind: str, body: str) -> str:
         options = _options(body)
@@ -113,6 +186,8 @@ def expand(text: str, ctx: MacroContext) -> str:
         unclosed = "".join(open_macros.pop())
         open_macros[-1].append("{{" + unclosed)
     expanded = "".join(open_macros[0])
+    if _TRIM_MARK in expanded:
+        expanded = _TRIM.sub("", expanded)
     # The same object when nothing changed: the prompt's snapshot then refers to the stored
     # message instead of copying its text.
     return text if expanded == text else expanded

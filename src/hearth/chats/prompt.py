@@ -6,25 +6,32 @@ not grow with the length of the chat.
 
 Order of the prompt: the system part (main prompt, content-rating directive, lorebook
 `before_char`, description, personality, scenario, lorebook `after_char`, persona), the
-example dialogue, the history window (with the lorebook entries that go at a depth and the
-author's note at theirs), the post-history instructions. When space runs out, the example
-dialogue goes first (its `<START>` blocks from the last), then the oldest history; the
-system part and the latest user message are never dropped.
+example dialogue, the history window (with the lorebook entries that go at a depth, the
+author's note and the character's note at theirs), the post-history instructions. When
+space runs out, the example dialogue goes first (its `<START>` blocks from the last), then
+the oldest history; the system part and the latest user message are never dropped.
 
 As in SillyTavern, lorebook entries placed by the author's note are joined into its text,
 above or below it, and go in when the note does (a chat without a note has one that is
 empty, at the default depth, every turn); entries placed by the example dialogue are
 example blocks of their own, before or after the card's (and dropped like them). The
 inspector counts them in the lorebook part.
+
+A stored message's random macros (`{{random}}`, `{{roll}}`) draw from a source seeded by
+the message itself: SillyTavern fills them in once, when the message is sent, and stores
+the result; here the stored text keeps them, and each turn gives the same values again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
+import uuid
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from hearth.chats.lorebook import Lorebook, LoreEntry, select_entries
@@ -67,6 +74,16 @@ IMPERSONATE_INSTRUCTION = (
 
 
 @dataclass(frozen=True)
+class DepthPrompt:
+    """The card's character's note (SillyTavern's `extensions.depth_prompt`): a message
+    put `depth` chat messages from the end on every turn."""
+
+    text: str
+    depth: int = 4
+    role: Role = "system"
+
+
+@dataclass(frozen=True)
 class CharacterSheet:
     """The character fields the prompt uses (a plain view of the characters' model)."""
 
@@ -80,6 +97,7 @@ class CharacterSheet:
     post_history_instructions: str = ""
     content_rating: str = "sfw"
     lorebook: Lorebook | None = None
+    depth_prompt: DepthPrompt | None = None
 
     @property
     def display_name(self) -> str:
@@ -96,6 +114,9 @@ class HistoryItem:
     # The id of the stored message this is (as the driver returns it), or None for text that
     # exists only in this prompt. The prompt's snapshot refers to it instead of copying it.
     source: Any = None
+    # What seeds its random macros when it has no `source` but is a stored message (one
+    # about to be continued); otherwise the source, or for text of this prompt only, the text.
+    seed: str | None = None
 
     def cost(self) -> int:
         return self.tokens if self.tokens is not None else estimate_content_tokens(self.content)
@@ -125,6 +146,10 @@ class PromptRequest:
     pick_seed: str = ""
     mode: Mode = "reply"
     rng: random.Random = field(default_factory=random.Random)
+    # For `{{model}}` and the clock's macros (`{{time}}`, `{{date}}`, ...): the caller's, so
+    # the assembly stays pure.
+    model: str = ""
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +219,23 @@ def history_read_budget(context_length: int, reply_reserve: int) -> int:
 def _section(label: str, text: str) -> str:
     text = text.strip()
     return f"{label}{text}" if text else ""
+
+
+def _speaker(role: str, user_name: str, character_name: str) -> str | None:
+    return user_name if role == "user" else character_name if role == "assistant" else None
+
+
+def _chat_length(request: PromptRequest, history: Sequence[HistoryItem]) -> dict[str, int]:
+    """The chat's messages, and the character's, for the lorebook's `delay` and
+    `@@activate_only_*`: counted when the whole chat is in `history`; otherwise estimated
+    from its turns (a message and a reply each, after the greeting), the rows not being read."""
+    if not request.has_older_history:
+        replies = sum(1 for h in history if h.role == "assistant")
+        return {"message_count": len(history), "character_message_count": replies}
+    return {
+        "message_count": max(len(history), 2 * request.turn),
+        "character_message_count": max(request.turn, 1),
+    }
 
 
 def _lore_text(entries: Sequence[LoreEntry], position: str, render: Callable[[str], str]) -> str:
@@ -280,7 +322,24 @@ class Expanded:
     checksum: int
 
 
-def _expanded(item: HistoryItem, ctx: MacroContext) -> HistoryItem:
+def _seed_of(source: Any) -> str:
+    """A message id in one form, whichever the driver (or the writer of a new message) gave:
+    hex text, a `uuid.UUID`, asyncpg's UUID."""
+    try:
+        return uuid.UUID(str(source)).hex
+    except ValueError:
+        return str(source)
+
+
+def _expanded(item: HistoryItem, ctx: MacroContext, previous: str) -> HistoryItem:
+    if "{{" in item.content:
+        if item.seed is not None:
+            seed = _seed_of(item.seed)
+        else:
+            seed = item.content if item.source is None else _seed_of(item.source)
+        # Its own random source: the values it was sent with come back on every turn.
+        rng = random.Random(f"{ctx.pick_seed}\0{seed}")
+        ctx = dataclasses.replace(ctx, rng=rng, last_message=previous)
     content = expand(item.content, ctx)
     if content is item.content:
         return item
@@ -304,13 +363,26 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
         user=request.user_name,
         pick_seed=request.pick_seed,
         rng=request.rng,
+        now=request.now,
+        model=request.model,
+        fields={
+            "description": card.description,
+            "personality": card.personality,
+            "scenario": card.scenario,
+            "persona": request.persona_description,
+        },
     )
+    # Chat messages keep their own whitespace; only their macros are filled. A message's
+    # `{{lastMessage}}` is the one before it, as when it was sent.
+    history: list[HistoryItem] = []
+    for item in request.history:
+        history.append(_expanded(item, ctx, history[-1].content if history else ""))
+    if history:
+        ctx = dataclasses.replace(ctx, last_message=history[-1].content)
 
     def render(text: str) -> str:
         return expand(text, ctx).strip()
 
-    # Chat messages keep their own whitespace; only their macros are filled.
-    history = [_expanded(item, ctx) for item in request.history]
     lore: list[LoreEntry] = []
     if card.lorebook is not None:
         lore = select_entries(
@@ -319,6 +391,8 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
             estimate_tokens,
             render_key=lambda key: expand(key, ctx),
             rng=request.rng,
+            names=[_speaker(h.role, request.user_name, card.display_name) for h in history],
+            **_chat_length(request, history),
         )
     lore_before = _lore_text(lore, "before_char", render)
     lore_after = _lore_text(lore, "after_char", render)
@@ -371,6 +445,11 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
         ]
         note_with_lore = "\n".join(text for text in around_note if text)
         note_message = _message("system", note_with_lore) if note_with_lore else None
+    character_note = None
+    if card.depth_prompt is not None:
+        character_note_text = render(card.depth_prompt.text)
+        if character_note_text:
+            character_note = _message(card.depth_prompt.role, character_note_text)
 
     # The tail through the latest user message is never dropped.
     pinned = 1 if history else 0
@@ -387,6 +466,7 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
         + _tokens(post_history)
         + _tokens(instruction)
         + _tokens(note_message)
+        + _tokens(character_note)
         + sum(_tokens(message) for _, message in lore_in_chat)
     )
     pinned_cost = sum(costs[len(costs) - pinned :])
@@ -420,12 +500,14 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
     window_sources = [h.source for h in kept_items]
     history_tokens = sum(costs[len(costs) - kept :])
 
-    # Depths count chat messages only: the lorebook's deepest first, the author's note last
-    # of those at its depth.
+    # Depths count chat messages only: the lorebook's deepest first, then the author's
+    # note, then the character's (after it at one depth, as in SillyTavern).
     for depth, message in lore_in_chat:
         _inject(window, window_sources, depth, message)
     if note_message is not None:
         _inject(window, window_sources, max(0, note.depth), note_message)
+    if character_note is not None and card.depth_prompt is not None:
+        _inject(window, window_sources, max(0, card.depth_prompt.depth), character_note)
     window_sources = [None if s is _INJECTED else s for s in window_sources]
 
     head = [system]
@@ -451,6 +533,7 @@ def assemble_prompt(request: PromptRequest) -> AssembledPrompt:
         PromptPart("example_dialogue", card_example_cost),
         PromptPart("history", history_tokens),
         PromptPart("author_note", _tokens(note_alone)),
+        PromptPart("character_note", _tokens(character_note)),
         PromptPart("post_history_instructions", _tokens(post_history)),
         PromptPart("instruction", _tokens(instruction)),
     ]

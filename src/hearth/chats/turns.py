@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import math
 import uuid
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from hearth.chats.prompt import (
     AssembledPrompt,
     AuthorNote,
     CharacterSheet,
+    DepthPrompt,
     HistoryItem,
     Mode,
     PromptRequest,
@@ -227,6 +229,36 @@ def character_sheet(character: Character) -> CharacterSheet:
         post_history_instructions=character.post_history_instructions or "",
         content_rating=character.content_rating,
         lorebook=_LOREBOOKS.get(character.id, character.updated_at, character.lorebook),
+        depth_prompt=depth_prompt(character.extensions_json),
+    )
+
+
+_ROLES: tuple[Role, ...] = ("system", "user", "assistant")
+
+
+# Keyed by the text: most cards SillyTavern exported have one (often empty), and the
+# extensions can be long; the few characters chatted with at a time are parsed once.
+@functools.lru_cache(maxsize=64)
+def depth_prompt(extensions_json: str | None) -> DepthPrompt | None:
+    """The card's character's note, from SillyTavern's `extensions.depth_prompt`
+    (`{prompt, depth, role}`); None without one. The extensions are the card's as imported,
+    so anything else found there is read as SillyTavern's defaults (depth 4, system)."""
+    if not extensions_json or "depth_prompt" not in extensions_json:
+        return None
+    try:
+        found = json.loads(extensions_json).get("depth_prompt")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    if not isinstance(found, dict) or not isinstance(found.get("prompt"), str):
+        return None
+    if not found["prompt"].strip():
+        return None
+    depth = found.get("depth")
+    role = found.get("role")
+    return DepthPrompt(
+        text=found["prompt"],
+        depth=depth if isinstance(depth, int) and not isinstance(depth, bool) and depth >= 0 else 4,
+        role=role if role in _ROLES else "system",
     )
 
 
@@ -258,6 +290,8 @@ def build(
             reply_reserve=turn.reply_reserve,
             pick_seed=str(chat.id),
             mode=mode,
+            model=turn.model_id,
+            now=utcnow(),
         )
     )
 
@@ -578,7 +612,8 @@ def _unlinked(history: list[HistoryItem], message_id: uuid.UUID) -> list[History
     about to change the stored one."""
     if history and history[-1].source is not None and _as_uuid(history[-1].source) == message_id:
         last = history[-1]
-        return [*history[:-1], HistoryItem(last.role, last.content, last.tokens)]
+        seed = str(last.source)  # its macros keep the values they were sent with
+        return [*history[:-1], HistoryItem(last.role, last.content, last.tokens, seed=seed)]
     return history
 
 

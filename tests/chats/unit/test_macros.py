@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from datetime import UTC, datetime
 
 from hearth.chats.macros import MacroContext, expand, with_original
 
@@ -90,3 +92,58 @@ def test_original_stands_for_the_platform_default() -> None:
     assert with_original("Be brief. {{original}}", "Stay in character.") == (
         "Be brief. Stay in character."
     )
+
+
+def test_newline_and_noop_give_a_line_break_and_nothing() -> None:
+    assert expand("a{{newline}}b{{NOOP}}c", ctx()) == "a\nbc"
+
+
+def test_trim_takes_the_line_breaks_around_it() -> None:
+    assert expand("First\n\n{{trim}}\nSecond", ctx()) == "FirstSecond"
+    assert expand("Keeps  {{Trim}}  spaces", ctx()) == "Keeps    spaces"
+
+
+def test_clock_macros_give_the_time_of_the_prompt() -> None:
+    at = dataclasses.replace(ctx(), now=datetime(2026, 12, 7, 15, 5, tzinfo=UTC))
+    text = "{{time}}|{{date}}|{{weekday}}|{{isotime}}|{{ISODATE}}"
+    assert expand(text, at) == "3:05 PM|December 7, 2026|Monday|15:05|2026-12-07"
+    midnight = dataclasses.replace(ctx(), now=datetime(2026, 1, 4, 0, 9, tzinfo=UTC))
+    assert expand("{{time}} {{weekday}}", midnight) == "12:09 AM Sunday"
+
+
+def test_clock_macros_without_a_clock_are_left_as_written() -> None:
+    assert expand("{{time}} {{date}}", ctx()) == "{{time}} {{date}}"
+
+
+def test_field_macros_give_the_fields_with_their_names_filled_in() -> None:
+    fields = {
+        "description": "{{char}} keeps an inn. {{description}}",
+        "personality": "warm",
+        "scenario": "A storm.",
+        "persona": "{{user}} is a bard.",
+    }
+    with_fields = dataclasses.replace(ctx(), fields=fields)
+    text = "{{Description}}|{{personality}}|{{scenario}}|{{PERSONA}}"
+    # A field naming itself is not expanded again.
+    assert expand(text, with_fields) == (
+        "Aria keeps an inn. {{description}}|warm|A storm.|Sam is a bard."
+    )
+
+
+def test_group_macros_are_the_character_outside_group_chats() -> None:
+    assert expand("{{charIfNotGroup}} & {{group}}", ctx()) == "Aria & Aria"
+
+
+def test_model_and_last_message() -> None:
+    given = dataclasses.replace(ctx(), model="gpt-x", last_message="See you.")
+    assert expand("{{model}}: {{lastMessage}}", given) == "gpt-x: See you."
+
+
+def test_roll_takes_a_space_as_well_as_a_colon() -> None:
+    assert expand("{{roll 3d1}} {{ROLL:2d1}} {{roll::4d1}}", ctx()) == "3 2 4"
+
+
+def test_setvar_sets_what_getvar_reads_later_in_the_same_prompt() -> None:
+    shared = ctx()
+    assert expand("{{setvar::mood::calm}}Hi", shared) == "Hi"
+    assert expand("{{getvar::mood}}/{{getvar::unset}}", shared) == "calm/"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import random
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,12 +17,14 @@ from hearth.chats.prompt import (
     RATING_DIRECTIVES,
     AuthorNote,
     CharacterSheet,
+    DepthPrompt,
     HistoryItem,
     Mode,
     PromptRequest,
     assemble_prompt,
     text_checksum,
 )
+from hearth.chats.turns import depth_prompt as depth_prompt_of
 from hearth.llm.tokens import REPLY_PRIMING, estimate_content_tokens, estimate_prompt_tokens
 
 CARD = CharacterSheet(
@@ -497,3 +502,146 @@ def test_lorebook_example_blocks_after_the_cards_are_dropped_first() -> None:
     assert tight.messages[1].content == "Example of how Aria writes:\n<START>\nAria: card"
     assert tight.example_dialogue_dropped and tight.history_count == 4
     assert {p.name: p.tokens for p in tight.parts}["lorebook"] == 0
+
+
+def _random_history() -> list[HistoryItem]:
+    return [
+        HistoryItem("user", "I roll {{roll:1d1000000}}.", source=uuid.uuid4().hex),
+        HistoryItem("assistant", "{{random::red::green::blue::gold}}!", source=uuid.uuid4()),
+        HistoryItem("user", "And {{roll 1d1000000}}? {{random::a::b::c::d::e}}"),
+    ]
+
+
+def test_stored_messages_give_the_same_random_values_on_every_turn() -> None:
+    items = _random_history()
+    first = assemble_prompt(request(history=items, rng=random.Random(1)))
+    second = assemble_prompt(request(history=items, rng=random.Random(2)))
+
+    texts = [m.content for m in first.messages[1:]]
+    assert texts == [m.content for m in second.messages[1:]]
+    assert "{{" not in "".join(texts)
+    # What the inspector shows is what was sent.
+    shown = [e["content"] for e in first.snapshot()["messages"][1:]]
+    assert shown == texts
+
+
+def test_two_stored_messages_alike_draw_their_own_values() -> None:
+    items = [HistoryItem("user", "{{roll:1d1000000}}", source=uuid.uuid4().hex) for _ in range(2)]
+    prompt = assemble_prompt(request(history=items))
+    assert prompt.messages[1].content != prompt.messages[2].content
+
+
+def test_a_message_being_continued_keeps_the_values_it_was_sent_with() -> None:
+    source = uuid.uuid4().hex
+    stored = HistoryItem("assistant", "{{roll:1d1000000}}", source=source)
+    continued = HistoryItem("assistant", "{{roll:1d1000000}}", seed=source)
+    before = assemble_prompt(request(history=[stored], rng=random.Random(1)))
+    now = assemble_prompt(request(history=[continued], rng=random.Random(2), mode="continue"))
+    assert before.messages[1].content == now.messages[1].content
+
+
+def test_character_note_goes_in_at_its_depth_as_its_role_every_turn() -> None:
+    note = DepthPrompt("[{{char}} hides a secret.]", depth=2, role="user")
+    card = dataclasses.replace(CARD, depth_prompt=note)
+    for turn in (1, 2):
+        prompt = assemble_prompt(request(character=card, history=history(5), turn=turn))
+        at = [m.content for m in prompt.messages].index("[Aria hides a secret.]")
+        assert prompt.messages[at].role == "user"
+        assert [m.content[:2] for m in prompt.messages[at + 1 :]] == ["m3", "m4"]
+
+
+def test_character_note_comes_after_the_author_note_at_the_same_depth() -> None:
+    card = dataclasses.replace(CARD, depth_prompt=DepthPrompt("[CHARACTER]", depth=1))
+    prompt = assemble_prompt(
+        request(character=card, history=history(3), author_note=AuthorNote("[AUTHOR]", depth=1))
+    )
+    assert [m.content for m in prompt.messages][-3:-1] == ["[AUTHOR]", "[CHARACTER]"]
+
+
+def test_character_note_is_counted_in_its_part_and_the_budget() -> None:
+    card = dataclasses.replace(CARD, depth_prompt=DepthPrompt("Secret " * 50, depth=0))
+    with_note = assemble_prompt(request(character=card, history=history(40), context_length=900))
+    without = assemble_prompt(request(history=history(40), context_length=900))
+
+    parts = {p.name: p.tokens for p in with_note.parts}
+    assert parts["character_note"] > 0
+    assert with_note.total_tokens == estimate_prompt_tokens(with_note.messages)
+    assert sum(parts.values()) + REPLY_PRIMING == with_note.total_tokens
+    assert with_note.total_tokens <= with_note.budget
+    assert with_note.history_count < without.history_count
+
+
+def test_prompt_macros_read_the_card_the_persona_the_model_the_clock_and_the_chat() -> None:
+    card = dataclasses.replace(
+        CARD,
+        post_history_instructions=(
+            "{{model}} at {{isotime}} on {{isodate}}; {{persona}} / {{scenario}} / "
+            "{{personality}} / {{description}} / last: {{lastMessage}}"
+        ),
+    )
+    prompt = assemble_prompt(
+        request(
+            character=card,
+            persona_description="{{user}} sings.",
+            history=[HistoryItem("assistant", "Hello."), HistoryItem("user", "Bye, {{char}}.")],
+            model="gpt-x",
+            now=datetime(2026, 12, 7, 9, 30, tzinfo=UTC),
+        )
+    )
+    assert prompt.messages[-1].content == (
+        "gpt-x at 09:30 on 2026-12-07; Sam sings. / A stormy night. / warm / "
+        "Aria runs the inn. / last: Bye, Aria."
+    )
+
+
+def test_a_stored_message_last_message_is_the_one_before_it() -> None:
+    items = [HistoryItem("user", "Hi."), HistoryItem("user", "You said: {{lastMessage}}")]
+    assert assemble_prompt(request(history=items)).messages[-1].content == "You said: Hi."
+
+
+def test_a_message_draws_the_same_values_whichever_form_its_id_comes_in() -> None:
+    # A new message's id is a UUID; read back from SQLite it is hex text.
+    source = uuid.uuid4()
+    as_new = HistoryItem("user", "{{roll:1d1000000}}", source=source)
+    as_read = HistoryItem("user", "{{roll:1d1000000}}", source=source.hex)
+    texts = {assemble_prompt(request(history=[i])).messages[1].content for i in (as_new, as_read)}
+    assert len(texts) == 1
+
+
+def test_a_cards_character_note_is_read_from_its_extensions_with_sillytaverns_defaults() -> None:
+    def read(depth_prompt: object) -> DepthPrompt | None:
+        return depth_prompt_of(json.dumps({"depth_prompt": depth_prompt}))
+
+    assert read({"prompt": "Hi", "depth": 2, "role": "user"}) == DepthPrompt("Hi", 2, "user")
+    assert read({"prompt": "Hi", "depth": -1, "role": "narrator"}) == DepthPrompt("Hi", 4)
+    assert read({"prompt": "Hi", "depth": "2"}) == DepthPrompt("Hi", 4)
+    assert read({"prompt": "  "}) is None
+    assert read({"prompt": 5}) is None
+    assert read("Hi") is None
+    assert depth_prompt_of('{"depth_prompt": ') is None
+    assert depth_prompt_of('["depth_prompt"]') is None
+    assert depth_prompt_of(None) is None
+
+
+def test_a_lorebook_key_equal_to_the_speakers_name_triggers_its_entry() -> None:
+    """SillyTavern scans each message as `Name: text`."""
+    lore = Lorebook.from_card({"entries": [{"keys": ["Sam"], "content": "Sam owes rent."}]})
+    card = dataclasses.replace(CARD, lorebook=lore)
+
+    prompt = assemble_prompt(request(character=card, history=[HistoryItem("user", "Hello")]))
+
+    assert "Sam owes rent." in prompt.messages[0].content
+
+
+@pytest.mark.parametrize(("messages", "included"), [(3, False), (5, True)])
+def test_a_delayed_lorebook_entry_waits_for_the_chat_to_be_that_long(
+    messages: int, included: bool
+) -> None:
+    lore = Lorebook.from_card(
+        {"entries": [{"keys": ["m"], "content": "The late clue.", "extensions": {"delay": 5}}]}
+    )
+    card = dataclasses.replace(CARD, lorebook=lore)
+
+    prompt = assemble_prompt(request(character=card, history=history(messages)))
+
+    assert ("The late clue." in prompt.messages[0].content) is included
