@@ -191,6 +191,31 @@ async def test_imports_a_risu_v3_card_keeping_v3_fields(client: httpx.AsyncClien
     assert exported["data"]["creation_date"] == 1700000000
 
 
+async def test_a_v3_cards_other_assets_come_back_on_export(client: httpx.AsyncClient) -> None:
+    user = await create_account(client)
+    card = json.loads(_card("v3_risu.json"))
+    background = {"type": "background", "uri": "https://example.com/inn.png", "name": "inn"}
+    emotion = {"type": "emotion", "uri": "embeded://assets/joy.png", "name": "joy"}
+    embedded = {"type": "emotion", "uri": "data:image/png;base64," + "A" * 50_000, "name": "x"}
+    card["data"]["assets"] = [
+        {"type": "icon", "uri": "ccdefault:", "name": "main", "ext": "png"},
+        {**background, "ext": "png"},
+        {**emotion, "ext": "png"},
+        {**embedded, "ext": "png"},
+    ]
+    character = await _imported(client, user, json.dumps(card).encode())
+
+    exported = json.loads(
+        (await client.get(f"/characters/{character['id']}/card", headers=user.headers)).text
+    )
+
+    assert exported["data"]["assets"] == [
+        {"type": "icon", "uri": "ccdefault:", "name": "main", "ext": "png"},
+        {**background, "ext": "png"},
+        {**emotion, "ext": "png"},
+    ]  # the one carrying its whole file is not kept: only the avatar's image is
+
+
 async def test_imports_a_png_card_with_its_picture_as_avatar(client: httpx.AsyncClient) -> None:
     user = await create_account(client)
     png = _png({"chara": _b64(_card("v2_sillytavern.json"))})

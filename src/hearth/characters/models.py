@@ -71,6 +71,9 @@ class Character(Base):
     # The card's `extensions` object exactly as imported (raw JSON text), so keys other apps
     # put there survive import -> export byte for byte.
     extensions_json: Mapped[str | None] = mapped_column(Text)
+    # A V3 card's assets besides its main icon (backgrounds, emotions, ...: `{type, uri,
+    # name, ext}`), given back on export; the main icon is the avatar.
+    card_assets: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     is_blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -68,7 +68,8 @@ def card_dict(character: Character, spec: Spec, extensions_placeholder: str) -> 
             character.created_at.timestamp()
         )
         data["modification_date"] = _modification_date(character)
-        data["assets"] = [{"type": "icon", "uri": "ccdefault:", "name": "main", "ext": "png"}]
+        main = {"type": "icon", "uri": "ccdefault:", "name": "main", "ext": "png"}
+        data["assets"] = [main, *(character.card_assets or [])]
     hearth: dict[str, Any] = {
         "tagline": character.tagline,
         "gender": character.gender,

@@ -19,6 +19,7 @@ from hearth.characters.errors import InvalidCard, LorebookNotCard
 from hearth.characters.schemas import MAX_TAG_LENGTH, MAX_TAGS, CharacterCreate
 
 MAX_EXTENSIONS_CHARS = 512 * 1024
+MAX_ASSETS = 100
 MATURE_TAGS = {"nsfw", "18+", "adult", "explicit", "nsfl"}
 
 # V1 cards (TavernAI/Pygmalion era) used other names for some fields.
@@ -183,18 +184,36 @@ def _parse_data(
         "card_creation_date": read_int(data.get("creation_date"), None),
         "card_modification_date": read_int(data.get("modification_date"), None),
         "extensions_json": extensions_raw,
+        "card_assets": _other_assets(data) or None,
     }
     return ParsedCard(body=body, columns=columns, icon_uri=_icon_uri(data), spec=spec)
 
 
-def _icon_uri(data: dict[str, Any]) -> str | None:
+def _assets(data: dict[str, Any]) -> list[dict[str, Any]]:
     assets = data.get("assets")
-    if not isinstance(assets, list):
-        return None
-    icons = [a for a in assets if isinstance(a, dict) and a.get("type") == "icon"]
+    return [a for a in assets if isinstance(a, dict)] if isinstance(assets, list) else []
+
+
+def _main_icon(assets: list[dict[str, Any]]) -> dict[str, Any] | None:
+    icons = [a for a in assets if a.get("type") == "icon" and isinstance(a.get("uri"), str)]
     icons.sort(key=lambda a: a.get("name") != "main")
-    for icon in icons:
-        uri = icon.get("uri")
-        if isinstance(uri, str):
-            return uri
-    return None
+    return icons[0] if icons else None
+
+
+def _other_assets(data: dict[str, Any]) -> list[dict[str, str]]:
+    """The card's assets but its main icon, as the spec writes them. One embedding its file
+    in the card (a long `data:` URI) is left out: only the avatar's image is stored."""
+    assets = _assets(data)
+    main = _main_icon(assets)
+    kept = []
+    for asset in assets[:MAX_ASSETS]:
+        fields = {key: asset.get(key) for key in ("type", "uri", "name", "ext")}
+        texts = {key: value for key, value in fields.items() if isinstance(value, str)}
+        if asset is not main and len(texts) == 4 and sum(map(len, texts.values())) <= 2048:
+            kept.append(texts)
+    return kept
+
+
+def _icon_uri(data: dict[str, Any]) -> str | None:
+    main = _main_icon(_assets(data))
+    return str(main["uri"]) if main is not None else None
