@@ -304,7 +304,7 @@ async def test_reattach_through_a_worker_without_the_stream_resumes_after_the_la
     message_id = seen[1].data["message_id"]
     hub = app.state.chat_engine.hub
 
-    async def held_by_another_worker(key: str) -> bool:
+    async def held_by_another_worker(key: str, generation: int | None = None) -> bool:
         return False
 
     monkeypatch.setattr(hub, "knows", held_by_another_worker)
@@ -320,6 +320,40 @@ async def test_reattach_through_a_worker_without_the_stream_resumes_after_the_la
     assert rest[-1].event == "done"
     assert (rest[-1].id, rest[-2].id) == (ran[-1].id, ran[-2].id)
     assert all(e.id > seen[-1].id for e in rest)
+
+
+async def test_reattach_after_another_worker_regenerated_gets_the_new_reply_not_the_old_copy(
+    live_client: httpx.AsyncClient, app: FastAPI, fake_llm: FakeOpenAI
+) -> None:
+    """Without Redis, this worker still holds the first reply's finished stream; the
+    newer one, stored by the worker that regenerated it, is the message's stream now."""
+    me = await create_account(live_client)
+    chat = await new_chat(live_client, me)
+    fake_llm.script(Reply(tokens=["Old", " reply"]))
+    first = await send_sse(live_client, me, chat["id"])
+    message_id = first[1].data["message_id"]
+    async with app.state.db.sessionmaker() as session:  # the other worker's regenerate
+        await session.execute(
+            update(Message)
+            .where(Message.id == uuid.UUID(message_id))
+            .values(
+                content="New reply",
+                swipes=["Old reply", "New reply"],
+                swipe_index=1,
+                stream_start=first[-1].id + 100,
+                stream_from=0,
+            )
+        )
+        await session.commit()
+
+    response = await live_client.get(
+        f"/chats/{chat['id']}/messages/{message_id}/stream", headers=me.headers
+    )
+
+    replay = parse_sse(response.text)
+    assert deltas_text(replay) == "New reply"
+    assert replay[0].id == first[-1].id + 100
+    assert replay[-1].data["content"] == "New reply"
 
 
 @pytest.mark.parametrize(

@@ -88,8 +88,10 @@ class StreamHub(Protocol):
         """Like `subscribe`, in batches of what is ready at each wake-up (one write per
         batch for SSE); an empty batch after `heartbeat` seconds of silence."""
 
-    async def knows(self, key: str) -> bool:
-        """Whether the stream of `key` is still held (running, or finished and retained)."""
+    async def knows(self, key: str, generation: int | None = None) -> bool:
+        """Whether the stream of `key` is still held (running, or finished and retained);
+        given `generation` (the `start` id the message stored), only one of that generation
+        or a later one: a finished copy of an earlier one is not that message's stream."""
 
     async def end_orphan(self, key: str, event: str, data: dict[str, Any]) -> None:
         """End the stream of a reply whose worker died, with the end recovery stored, for
@@ -291,8 +293,13 @@ class MemoryHub:
             stream.wake()
         self._ticker = asyncio.get_running_loop().call_later(self._tick_seconds, self._tick)
 
-    async def knows(self, key: str) -> bool:
-        return key in self._streams
+    async def knows(self, key: str, generation: int | None = None) -> bool:
+        stream = self._streams.get(key)
+        if stream is None:
+            return False
+        # Its ids are below every id of a later generation (which another worker, without
+        # Redis, may have run since this one ended).
+        return generation is None or not stream.closed or stream.last_id >= generation
 
     async def end_orphan(self, key: str, event: str, data: dict[str, Any]) -> None:
         """Nothing to do: the streams held here are this process's, and end with it."""
@@ -468,7 +475,8 @@ class RedisHub:
         item = _from_redis(*newest[0])
         return item.terminal and item.id <= last
 
-    async def knows(self, key: str) -> bool:
+    async def knows(self, key: str, generation: int | None = None) -> bool:
+        # Every worker writes to Redis: its stream is the newest generation's.
         return await self._held_here(key) or bool(await self.redis.exists(self._key(key)))
 
     async def _held_here(self, key: str) -> bool:

@@ -283,7 +283,7 @@ async def reattach(
     message = await service.get_message(db, chat, message_id)
     after = parse_last_event_id(last_event_id)
     key = str(message.id)
-    if await engine.hub.knows(key):
+    if await engine.hub.knows(key, message.stream_start):
         return sse_response(engine.hub.follow(key, after, HEARTBEAT_SECONDS))
     return sse_response(batched(_poll_database(database, message.id, after)))
 
@@ -309,7 +309,7 @@ async def stop_generation(
     await engine.runner.request_stop(message.id)
     try:
         async with asyncio.timeout(STOP_WAIT_SECONDS):
-            if await engine.hub.knows(key):
+            if await engine.hub.knows(key, message.stream_start):
                 ending = engine.hub.subscribe(key, 0)
             else:  # another worker runs it, without Redis: its end shows in the database
                 ending = _poll_database(database, message.id, 0)
