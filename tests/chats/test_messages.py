@@ -465,6 +465,22 @@ async def test_branch_copies_history_up_to_the_message(
     assert len(await messages(client, me, chat["id"])) == 5
 
 
+@pytest.mark.parametrize(("locale", "suffix"), [("en", "branch"), ("ru", "ветка"), ("es", "rama")])
+async def test_a_branch_is_titled_in_its_owners_language(
+    client: httpx.AsyncClient, fake_llm: FakeOpenAI, locale: str, suffix: str
+) -> None:
+    me = await create_account(client)
+    await client.patch("/me", headers=me.headers, json={"locale": locale})
+    chat = await new_chat(client, me)
+    first = (await messages(client, me, chat["id"]))[0]
+
+    response = await client.post(
+        f"/chats/{chat['id']}/branch", json={"message_id": first["id"]}, headers=me.headers
+    )
+
+    assert response.json()["title"] == f"{chat['title']} ({suffix})"
+
+
 async def test_a_branch_keeps_the_rating_of_every_swipe(
     client: httpx.AsyncClient, fake_llm: FakeOpenAI
 ) -> None:

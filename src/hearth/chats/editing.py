@@ -129,6 +129,10 @@ async def delete_message(db: AsyncSession, chat: Chat, message: Message, *, casc
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+# A branch's title is its chat's with this after it, in its owner's language.
+_BRANCH = {"en": "branch", "ru": "ветка", "es": "rama"}
+
+
 async def branch_chat(db: AsyncSession, user: User, chat: Chat, message_id: uuid.UUID) -> Chat:
     """A new chat holding copies of the messages up to `message_id` (included)."""
     point = await service.get_message(db, chat, message_id)
@@ -139,7 +143,7 @@ async def branch_chat(db: AsyncSession, user: User, chat: Chat, message_id: uuid
         character_id=chat.character_id,
         persona_id=chat.persona_id,
         model=chat.model,
-        title=f"{chat.title} (branch)"[:200],
+        title=f"{chat.title} ({_BRANCH.get(user.locale, _BRANCH['en'])})"[:200],
         author_note=chat.author_note,
         author_note_depth=chat.author_note_depth,
         author_note_frequency=chat.author_note_frequency,
