@@ -104,6 +104,21 @@ async def test_a_world_file_patched_as_the_lorebook_becomes_the_characters_loreb
     assert entry["selective"] is True
 
 
+async def test_a_world_file_keyed_by_a_digit_that_is_not_a_number_keeps_it_as_the_id(
+    client: httpx.AsyncClient,
+) -> None:
+    me = await create_account(client)
+    character = await create_character(client, me)
+    world = {"entries": {"²": {"key": ["a"], "content": "x"}}}
+
+    response = await client.patch(
+        f"/characters/{character['id']}", json={"lorebook": world}, headers=me.headers
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["lorebook"]["entries"][0]["id"] == "²"
+
+
 async def test_a_world_file_with_a_bad_entry_patched_as_the_lorebook_is_422(
     client: httpx.AsyncClient,
 ) -> None:

@@ -30,6 +30,19 @@ async def test_new_chat_starts_with_the_greeting_with_macros_filled(
     assert chat["title"] == "Aria"
 
 
+async def test_a_greeting_fills_in_the_character_fields_and_the_date(
+    client: httpx.AsyncClient,
+) -> None:
+    me = await create_account(client)
+    chat = await new_chat(
+        client, me, greeting="{{description}} Today is {{isodate}}.", description="An inn."
+    )
+
+    content = chat["first_message"]["content"]
+    assert content.startswith("An inn. Today is 20")
+    assert "{{" not in content
+
+
 async def test_alternate_greetings_are_swipes_of_the_first_message(
     client: httpx.AsyncClient,
 ) -> None:

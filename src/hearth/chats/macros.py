@@ -36,6 +36,11 @@ _TAGS = re.compile(r"<(BOT|CHAR|USER)>", re.IGNORECASE)
 _ORIGINAL = re.compile(r"\{\{original\}\}", re.IGNORECASE)
 _ESCAPED_COMMA = "\\,"
 MAX_ROLL_SIDES = 1_000_000
+MAX_ROLL_DICE = 100
+# What the macros of one text may add to it, in characters. A text is at most a card field
+# or a message, but macros multiply it: `{{description}}` two thousand times, or
+# `{{setvar}}` doubling a variable, built strings of 64 MB and held the server for minutes.
+MAX_EXPANSION_CHARS = 200_000
 # Stands for `{{trim}}` until the text is whole: it takes the line breaks on both sides.
 _TRIM_MARK = "\x00hearth-trim\x00"
 _TRIM = re.compile(r"(?:\r?\n)*" + re.escape(_TRIM_MARK) + r"(?:\r?\n)*")
@@ -93,9 +98,19 @@ class _Expansion:
     def __init__(self, ctx: MacroContext) -> None:
         self.ctx = ctx
         self.picks = 0
+        self.room = MAX_EXPANSION_CHARS
+        self.field_texts: dict[str, str] = {}
 
     def macro(self, body: str) -> str:
-        """The text of `{{body}}` (its own macros already expanded), or it as written."""
+        """The text of `{{body}}` (its own macros already expanded), or it as written; once
+        the macros have added MAX_EXPANSION_CHARS, nothing more."""
+        if self.room <= 0:
+            return ""
+        text = self.value(body)
+        self.room -= len(text)
+        return text if self.room >= 0 else text[: len(text) + self.room]
+
+    def value(self, body: str) -> str:
         name = body.lower()
         if name == "char" or name == "charifnotgroup" or name == "group":
             return self.ctx.char
@@ -133,9 +148,11 @@ class _Expansion:
         if name in _CLOCK_MACROS:
             return None if self.ctx.now is None else _clock(name, self.ctx.now)
         if name in self.ctx.fields:
-            # Its own field macros are not filled: a field naming itself is not a loop.
-            inner = dataclasses.replace(self.ctx, fields={})
-            return expand(self.ctx.fields[name], inner).strip()
+            if name not in self.field_texts:  # filled in once, however often it is named
+                # Its own field macros are not filled: a field naming itself is not a loop.
+                inner = dataclasses.replace(self.ctx, fields={})
+                self.field_texts[name] = expand(self.ctx.fields[name], inner).strip()
+            return self.field_texts[name]
         return None
 
     def choice(self, kind: str, body: str) -> str:
@@ -148,8 +165,8 @@ class _Expansion:
         return options[self.ctx.rng.randrange(len(options))]
 
     def roll(self, count_text: str, sides_text: str) -> str:
-        count = min(int(count_text or 1), 100)
-        sides = min(int(sides_text), MAX_ROLL_SIDES)
+        count = _at_most(count_text or "1", MAX_ROLL_DICE)
+        sides = _at_most(sides_text, MAX_ROLL_SIDES)
         if sides < 1:
             return "0"
         return str(sum(self.ctx.rng.randint(1, sides) for _ in range(max(count, 1))))
@@ -160,6 +177,11 @@ class _Expansion:
         return _TAGS.sub(
             lambda m: self.ctx.user if m.group(1).lower() == "user" else self.ctx.char, text
         )
+
+
+def _at_most(digits: str, limit: int) -> int:
+    # Thousands of digits are not converted at all (Python refuses past 4,300).
+    return limit if len(digits) > len(str(limit)) else min(int(digits), limit)
 
 
 def expand(text: str, ctx: MacroContext) -> str:

@@ -198,6 +198,13 @@ async def create_chat(
             char=character.nickname or character.name,
             user=user_name(user, persona),
             pick_seed=str(chat.id),
+            now=now,
+            fields={
+                "description": character.description,
+                "personality": character.personality,
+                "scenario": character.scenario,
+                "persona": persona.description if persona else "",
+            },
         )
         swipes = [expand(g, ctx) for g in greetings]
         first = Message(

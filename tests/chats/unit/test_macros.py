@@ -6,7 +6,14 @@ import dataclasses
 import random
 from datetime import UTC, datetime
 
-from hearth.chats.macros import MacroContext, expand, with_original
+from hearth.chats.macros import (
+    MAX_EXPANSION_CHARS,
+    MAX_ROLL_DICE,
+    MAX_ROLL_SIDES,
+    MacroContext,
+    expand,
+    with_original,
+)
 
 
 def ctx(seed: str = "chat-1", rng_seed: int = 0) -> MacroContext:
@@ -147,3 +154,18 @@ def test_setvar_sets_what_getvar_reads_later_in_the_same_prompt() -> None:
     shared = ctx()
     assert expand("{{setvar::mood::calm}}Hi", shared) == "Hi"
     assert expand("{{getvar::mood}}/{{getvar::unset}}", shared) == "calm/"
+
+
+def test_macros_add_at_most_their_budget_to_a_text() -> None:
+    """A field named thousands of times, or a variable doubled again and again, would
+    build strings of many megabytes."""
+    huge_field = dataclasses.replace(ctx(), fields={"description": "x" * 16_000})
+    doubling = "{{setvar::a::xxxxxxxx}}" + "{{setvar::a::{{getvar::a}}{{getvar::a}}}}" * 60
+
+    for text, context in [("{{description}}" * 2_000, huge_field), (doubling, ctx())]:
+        assert len(expand(text, context)) <= len(text) + MAX_EXPANSION_CHARS
+
+
+def test_a_roll_of_thousands_of_digits_is_the_largest_roll() -> None:
+    result = expand("{{roll:" + "9" * 5_000 + "d" + "9" * 5_000 + "}}", ctx())
+    assert 1 <= int(result) <= MAX_ROLL_DICE * MAX_ROLL_SIDES

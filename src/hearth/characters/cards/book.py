@@ -243,7 +243,8 @@ def _entry(raw: Any, index: int, uid: Any = None) -> dict[str, Any]:
 
 
 def _uid(key: str) -> int | str:
-    return int(key) if key.isdigit() and len(key) < 18 else key
+    # ASCII digits only: "²" is a digit to `str.isdigit` but not to `int`.
+    return int(key) if key.isascii() and key.isdigit() and len(key) < 18 else key
 
 
 def lorebook_from_card(book: Any) -> dict[str, Any] | None:
