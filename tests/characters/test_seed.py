@@ -54,3 +54,38 @@ async def test_seeded_ids_are_stable(client: httpx.AsyncClient) -> None:
     response = await client.get(f"/characters/{seed_id('demo-innkeeper-en')}")
     assert response.status_code == 200
     assert response.json()["name"] == "Marta Brightkettle"
+
+
+async def test_each_locales_demo_character_has_its_own_avatar(
+    client: httpx.AsyncClient,
+) -> None:
+    """The Russian inspector's avatar is not the English one (whose initial is a Latin "I")."""
+    from hearth.characters.seed import seed_id
+
+    images = {}
+    for key in ("demo-detective-en", "demo-detective-ru", "demo-ship-ai-en", "demo-ship-ai-ru"):
+        character = (await client.get(f"/characters/{seed_id(key)}")).json()
+        images[key] = (await client.get(f"http://test{character['avatar_url']}")).content
+    assert images["demo-detective-ru"] != images["demo-detective-en"]
+    assert images["demo-ship-ai-ru"] != images["demo-ship-ai-en"]
+
+
+def test_a_placeholder_shows_the_first_letter_of_the_name_in_its_own_script() -> None:
+    from hearth.characters.placeholder import initial_of, render_avatar
+
+    assert initial_of("Инспектор Элеонора Хартвелл") == "И"
+    assert initial_of("ВЕСПЕР") == "В"
+    assert initial_of("«Ёжик»") == "Ё"
+    assert initial_of("marta") == "M"
+    # A Cyrillic initial is drawn (the image differs from one with no letter at all).
+    assert render_avatar("И", size=64, seed="x") != render_avatar("—", size=64, seed="x")
+
+
+def test_demo_genders_are_written_in_the_characters_language() -> None:
+    english = {"female", "male", "non-binary"}
+    for spec in DEMO_CHARACTERS:
+        if spec["locale"] == "en":
+            assert spec["gender"] in english, spec["seed_key"]
+        else:
+            assert spec["gender"] not in english, spec["seed_key"]
+            assert not spec["gender"].isascii(), spec["seed_key"]

@@ -86,6 +86,7 @@ async def test_the_import_dialog_shows_why_the_server_refused_the_file(
     tokens, chat_id = await chat_with_turns(server, fake_llm, "badimport", turns=0)
     context, page = await open_signed_in(browser, tokens)
     await page.goto(f"{server.url}/#/chats/{chat_id}")
+    await page.wait_for_selector(".msg-ai[data-status=complete]")  # the chat is drawn
     await page.click(".chat-tools-menu > button")
     await page.locator(".chat-tools-menu [role=menuitem]", has_text="Import").click()
     bad = tmp_path / "bad.jsonl"
@@ -185,6 +186,7 @@ async def test_an_empty_frequency_keeps_the_author_note_on_its_default(
     tokens, chat_id = await chat_with_turns(server, fake_llm, "notefreq", turns=0)
     context, page = await open_signed_in(browser, tokens)
     await page.goto(f"{server.url}/#/chats/{chat_id}")
+    await page.wait_for_selector(".msg-ai[data-status=complete]")  # the chat is drawn
     await page.click(".chat-tools-menu > button")
     await page.locator(".chat-tools-menu [role=menuitem]", has_text="Author").click()
     form = page.locator(".author-note-form")

@@ -171,3 +171,28 @@ async def test_a_link_followed_while_a_dialog_is_open_closes_it(
     await page.keyboard.press("Escape")
     assert await page.locator(".dialog").count() == 0
     await context.close()
+
+
+async def test_a_sign_up_error_that_repeats_the_hint_is_shown_once(
+    browser: Any, server: Server
+) -> None:
+    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
+    page = await context.new_page()
+    await page.goto(f"{server.url}/#/signup")
+    await page.wait_for_selector("input[name=password]")
+    en = translations("en")
+    await page.fill("input[name=email]", "short@example.com")
+    await page.fill("input[name=username]", "No Spaces")
+    await page.fill("input[name=password]", "short")
+
+    await page.click("button[type=submit]")
+
+    for name, sentence in (("username", "auth.username_hint"), ("password", "auth.password_hint")):
+        field = page.locator(f".field:has(input[name={name}])")
+        await field.locator(".field-error").wait_for(state="visible")
+        assert (await field.inner_text()).count(en[sentence]) == 1, name
+    # Once the field is right, the hint comes back.
+    await page.fill("input[name=password]", PASSWORD)
+    password = page.locator(".field:has(input[name=password])")
+    assert await password.locator(".field-hint").is_visible()
+    await context.close()

@@ -76,7 +76,9 @@ async def _seed_one(
             body.name,
         )
     )
-    image = await process_image(render_avatar(english_name, seed=english_name), _AVATAR_LIMITS)
+    # The colours follow the English seed (one character, one look in every language); the
+    # initial is this locale's own name, so "Инспектор" shows "И", not "I".
+    image = await process_image(render_avatar(body.name, seed=english_name), _AVATAR_LIMITS)
     key = f"avatars/characters/seed-{seed_key}-{image.digest[:12]}.{image.extension}"
     await storage.save(key, image.data, image.content_type)
     character.avatar_key = key

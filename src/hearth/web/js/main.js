@@ -4,7 +4,8 @@ import { detectLanguage, setLanguage, t } from './i18n.js';
 import { applyTheme, getState, isSignedIn, setState, subscribe } from './store.js';
 import { loadUser, signOut } from './session.js';
 import { onRoute, render, route, setGuard, setLeaveCheck, setNotFound, start } from './router.js';
-import { closeAllDialogs, confirmDialog, hasEditedDialog } from './components/dialog.js';
+import { closeAllDialogs, confirmDiscard, hasEditedDialog } from './components/dialog.js';
+import { forgetUnsaved, hasUnsaved } from './unsaved.js';
 import { configureHeader, goSignIn, renderHeader } from './components/header.js';
 import { toast } from './components/toast.js';
 
@@ -47,10 +48,15 @@ setGuard((options, { path }) => {
 
 // A dialog belongs to the page under it: leaving the page closes it, and one holding what
 // the person typed asks first (Back is easy to press, a story pasted into a dialog is not).
+// A page with unsaved changes (the character editor) asks the same.
 setLeaveCheck(() => {
-  if (!hasEditedDialog()) return true;
-  return confirmDialog({ title: t('dialog.discard_title'), text: t('dialog.discard_text'), confirm: t('dialog.discard'), cancel: t('dialog.keep'), danger: true }).then((discard) => {
-    if (discard) closeAllDialogs();
+  if (!hasUnsaved()) return true;
+  const text = hasEditedDialog() ? t('dialog.discard_text') : t('dialog.discard_changes_text');
+  return confirmDiscard(text).then((discard) => {
+    if (discard) {
+      closeAllDialogs();
+      forgetUnsaved(); // the route change that follows must not ask again
+    }
     return discard;
   });
 });

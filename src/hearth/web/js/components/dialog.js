@@ -1,7 +1,9 @@
 // Modal dialogs: focus moves in, Tab stays in, Escape and the backdrop close, focus returns.
 // A dialog belongs to the page under it: a route change closes it (see closeAllDialogs).
+// One holding what the person typed asks before Escape or the backdrop throws it away.
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
+import { watchUnsaved } from '../unsaved.js';
 
 // Open dialogs, the top one last: a key belongs to the top one only.
 const open = [];
@@ -13,29 +15,47 @@ export function openDialog(build, { wide = false, label = '' } = {}) {
     resolve = r;
   });
   const entry = { edited: false, close: null };
+  const unwatch = watchUnsaved(() => entry.edited);
   const close = (value, { restoreFocus = true } = {}) => {
     const at = open.indexOf(entry);
     if (at < 0) return; // closed already (a route change, then the dialog's own button)
     open.splice(at, 1);
+    unwatch();
     backdrop.remove();
     document.removeEventListener('keydown', onKey, true);
     if (restoreFocus && previous && previous.focus) previous.focus();
     resolve(value);
   };
   entry.close = close;
+  // Escape and the backdrop are easy to hit by accident: typed text makes them ask first
+  // (Escape or the backdrop on that question keeps the dialog).
+  let asking = false;
+  const dismiss = async () => {
+    if (!entry.edited) {
+      close(undefined);
+      return;
+    }
+    if (asking) return;
+    asking = true;
+    const discard = await confirmDiscard(t('dialog.discard_close_text'));
+    asking = false;
+    if (discard) close(undefined);
+  };
   const dialog = h('div', { class: `dialog${wide ? ' dialog-wide' : ''}`, role: 'dialog', 'aria-modal': 'true', 'aria-label': label });
-  const backdrop = h('div', { class: 'dialog-backdrop', onmousedown: (e) => e.target === backdrop && close(undefined) }, dialog);
+  const backdrop = h('div', { class: 'dialog-backdrop', onmousedown: (e) => e.target === backdrop && dismiss() }, dialog);
   // What the person typed or picked, not what the dialog filled in itself (those fire no event).
   const touched = (event) => {
     if (event.isTrusted && event.target.matches('input, textarea, select, [contenteditable]')) entry.edited = true;
   };
   dialog.addEventListener('input', touched);
   dialog.addEventListener('change', touched);
+  // What was sent is not lost by closing (a dialog of several forms stays open after one).
+  dialog.addEventListener('submit', () => { entry.edited = false; });
   const onKey = (event) => {
     if (open[open.length - 1] !== entry) return;
     if (event.key === 'Escape') {
       event.stopPropagation();
-      close(undefined);
+      dismiss();
     } else if (event.key === 'Tab') {
       const focusable = [...dialog.querySelectorAll('button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])')].filter((el) => !el.disabled);
       if (!focusable.length) return;
@@ -82,6 +102,11 @@ export function confirmDialog({ title, text = '', confirm = t('common.confirm'),
       ),
     );
   }, { label: title }).then(Boolean);
+}
+
+/** "Discard what you typed?" with `text` saying what would be lost; true means discard. */
+export function confirmDiscard(text = t('dialog.discard_text')) {
+  return confirmDialog({ title: t('dialog.discard_title'), text, confirm: t('dialog.discard'), cancel: t('dialog.keep'), danger: true });
 }
 
 export function promptDialog({ title, label, value = '', maxLength = 200 }) {

@@ -31,12 +31,13 @@ export function field(spec) {
   }
   const counter = spec.max && spec.counter !== false ? h('span', { class: 'counter', 'aria-hidden': 'true' }) : null;
   const error = h('div', { class: 'field-error', id: errorId, role: 'alert' });
+  const hint = spec.hint ? h('div', { class: 'field-hint', id: hintId, text: spec.hint }) : null;
   const wrapper = h(
     'div',
     { class: `field${spec.span ? ' span-2' : ''}` },
     h('label', { class: 'field-label', for: id }, spec.label, spec.required && h('span', { class: 'muted', 'aria-hidden': 'true', text: '*' }), counter),
     control,
-    spec.hint && h('div', { class: 'field-hint', id: hintId, text: spec.hint }),
+    hint,
     error,
   );
   const updateCounter = () => {
@@ -56,6 +57,13 @@ export function field(spec) {
     error.textContent = message || '';
     if (message) control.setAttribute('aria-invalid', 'true');
     else control.removeAttribute('aria-invalid');
+    // An error that repeats the hint ("At least 8 characters.") is shown once: the hint
+    // steps aside, for the eye and for screen readers, until the error goes.
+    if (hint) {
+      const repeated = Boolean(message) && message.trim() === spec.hint.trim();
+      hint.hidden = repeated;
+      control.setAttribute('aria-describedby', repeated ? errorId : `${hintId} ${errorId}`);
+    }
   };
   wrapper.refresh = updateCounter;
   return wrapper;

@@ -12,6 +12,7 @@ import { cropToSquare } from '../components/image-crop.js';
 import { lorebookEditor } from '../components/lorebook-editor.js';
 import { tagsInput } from '../components/tags-input.js';
 import { toast } from '../components/toast.js';
+import { watchUnsaved } from '../unsaved.js';
 
 const TEXT_FIELDS = [
   // name, max, multiline rows, section
@@ -243,6 +244,8 @@ export default async function mount(root, { params }) {
     if (book || editing) body.lorebook = book;
     return body;
   };
+  const snapshot = () => JSON.stringify(collect());
+  let savedState = '';
   const form = h('form', { class: 'editor-sections', novalidate: true });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -263,6 +266,9 @@ export default async function mount(root, { params }) {
         }
       }
       toast(editing ? t('editor.saved') : t('editor.created'), { type: 'success' });
+      // Saved: leaving now loses nothing, so the way to the character page does not ask.
+      savedState = snapshot();
+      pendingAvatar = null;
       navigate(`/characters/${saved.id}`);
     } catch (error) {
       showFormError(error, all, banner);
@@ -303,4 +309,8 @@ export default async function mount(root, { params }) {
     ),
   );
   if (matchMedia('(hover: hover)').matches) fields.name.input.focus(); // no keyboard jump on phones
+
+  // Unsaved = different from what was loaded (or last saved): Back, a link or a reload ask first.
+  savedState = snapshot();
+  return watchUnsaved(() => pendingAvatar !== null || snapshot() !== savedState);
 }
