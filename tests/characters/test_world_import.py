@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.characters.helpers import create_character
 from tests.factories import Account, create_account
@@ -187,26 +188,19 @@ def _card_with_entry(position: str, number: int) -> bytes:
     return json.dumps(card).encode()
 
 
-async def test_an_entrys_number_in_its_extensions_wins_over_its_after_char(
-    client: httpx.AsyncClient,
+@pytest.mark.parametrize(
+    ("position", "number", "expected"),
+    [("after_char", 0, "before_char"), ("before_char", 1, "after_char")],
+)
+async def test_an_entrys_number_in_its_extensions_wins_over_its_position_field(
+    client: httpx.AsyncClient, position: str, number: int, expected: str
 ) -> None:
     me = await create_account(client)
 
-    response = await _import(client, me, _card_with_entry("after_char", 0))
+    response = await _import(client, me, _card_with_entry(position, number))
 
     assert response.status_code == 201, response.text
-    assert response.json()["lorebook"]["entries"][0]["position"] == "before_char"
-
-
-async def test_an_entrys_number_in_its_extensions_wins_over_its_before_char(
-    client: httpx.AsyncClient,
-) -> None:
-    me = await create_account(client)
-
-    response = await _import(client, me, _card_with_entry("before_char", 1))
-
-    assert response.status_code == 201, response.text
-    assert response.json()["lorebook"]["entries"][0]["position"] == "after_char"
+    assert response.json()["lorebook"]["entries"][0]["position"] == expected
 
 
 async def test_a_json_array_is_refused_as_not_a_character_card(client: httpx.AsyncClient) -> None:
