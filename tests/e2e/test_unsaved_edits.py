@@ -150,3 +150,31 @@ async def test_escape_closes_an_untouched_dialog_at_once(browser: Any, server: S
 
     await page.locator(".dialog").wait_for(state="detached")
     await context.close()
+
+
+async def test_switching_the_language_in_a_changed_editor_asks_first(
+    browser: Any, server: Server
+) -> None:
+    tokens = await account(server, "unsaved_language")
+    character_id = await character_of(server, tokens, "Ida")
+    context, page = await open_signed_in(browser, tokens)
+    await open_editor(page, server, character_id)
+    await page.fill("textarea[name=description]", "Ida counts ships at night.")
+    question = page.locator(".dialog", has_text=EN["dialog.discard_title"])
+
+    await page.select_option(".lang-select", "ru")
+    await question.wait_for()
+    assert EN["dialog.discard_language_text"] in await question.inner_text()
+    await question.locator("button", has_text=EN["dialog.keep"]).click()
+    await question.wait_for(state="detached")
+    assert await page.input_value("textarea[name=description]") == "Ida counts ships at night."
+    assert await page.input_value(".lang-select") == "en"
+
+    await page.select_option(".lang-select", "ru")
+    await question.locator("button", has_text=EN["dialog.discard"]).click()
+    # Drawn again in Russian, from the stored character.
+    await page.wait_for_function(
+        "document.querySelector('textarea[name=description]')?.value === ''"
+        " && document.documentElement.lang === 'ru'"
+    )
+    await context.close()

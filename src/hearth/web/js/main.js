@@ -67,6 +67,15 @@ setSignedOutHandler(() => {
 });
 
 async function changeLanguage(lang) {
+  // The page is drawn again in the new language: unsaved work on it would go with it.
+  if (hasUnsaved()) {
+    if (!(await confirmDiscard(t('dialog.discard_language_text')))) {
+      renderHeader(); // the picker shows the language still in use
+      return;
+    }
+    closeAllDialogs();
+    forgetUnsaved();
+  }
   await setLanguage(lang);
   const { user } = getState();
   if (user && user.locale !== lang) {
