@@ -44,7 +44,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import regex
 
@@ -53,14 +53,7 @@ from hearth.chats.regex_size import expanded_size
 
 log = logging.getLogger(__name__)
 
-POSITIONS: tuple[Position, ...] = (
-    "before_char",
-    "after_char",
-    "before_author_note",
-    "after_author_note",
-    "before_examples",
-    "after_examples",
-)
+POSITIONS: tuple[Position, ...] = get_args(Position)
 Role = Literal["system", "user", "assistant"]
 # SillyTavern numbers the roles of an entry inserted into the chat.
 ROLES: tuple[Role, ...] = ("system", "user", "assistant")
