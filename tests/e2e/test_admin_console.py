@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.conftest import DESKTOP, MOBILE, OPS_EMAIL, BrowserLog, Server
 from tests.e2e.test_journey import PASSWORD
-from tests.e2e.test_session import seed_script
+from tests.e2e.test_session import open_signed_in, seed_script
 from tests.fakes.openai_server import FakeOpenAI
 
 pytestmark = pytest.mark.e2e
@@ -173,14 +173,8 @@ async def test_a_yandex_provider_is_added_with_its_folder_id(
         body = {"email": OPS_EMAIL, "username": "ops", "password": PASSWORD}
         assert (await http.post("/auth/register", json=body)).status_code in (201, 409)
         admin = (await http.post("/auth/login", json={"login": "ops", "password": PASSWORD})).json()
-    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
-    await context.add_init_script(
-        seed_script(admin["access_token"], admin["refresh_token"], 10**13)
-    )
-    page = await context.new_page()
     log = BrowserLog()
-    log.attach(page)
-    page.set_default_timeout(15_000)
+    context, page = await open_signed_in(browser, admin, log=log, wait_ms=15_000)
     await page.goto(f"{server.url}/#/admin/providers")
     await page.click(".add-provider")
     dialog = page.locator(".dialog")

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import DESKTOP, OPS_EMAIL, BrowserLog, Server
+from tests.e2e.conftest import OPS_EMAIL, BrowserLog, Server
 from tests.e2e.test_journey import PASSWORD
-from tests.e2e.test_session import seed_script
+from tests.e2e.test_session import open_signed_in
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.script import Reply
 
@@ -36,14 +36,8 @@ async def test_check_all_lists_a_disabled_provider_as_disabled_not_contacted(
         added = await http.post("/admin/providers", json=provider, headers=headers)
         assert added.status_code == 201, added.text
     fake_llm.script(Reply(tokens=["OK"]))  # the env provider's answer to the probe
-    context = await browser.new_context(viewport=DESKTOP, bypass_csp=True)
-    await context.add_init_script(
-        seed_script(admin["access_token"], admin["refresh_token"], 10**13)
-    )
-    page = await context.new_page()
     log = BrowserLog()
-    log.attach(page)
-    page.set_default_timeout(30_000)
+    context, page = await open_signed_in(browser, admin, log=log, wait_ms=30_000)
     await page.goto(f"{server.url}/#/admin/providers")
     await page.click("button:has-text('Check all providers')")
 
